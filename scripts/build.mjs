@@ -1,0 +1,24 @@
+// Bundles each entry point with ncc into one file under dist/ (dist/index.js, dist/post.js,
+// dist/cli.js), as action.yml and package.json "bin" name them.
+import ncc from '@vercel/ncc';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+
+const ENTRIES = { index: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' };
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const { code, assets } = await ncc(new URL(`../${entry}`, import.meta.url).pathname, {
+    minify: true,
+    sourceMap: false,
+    target: 'es2022',
+    quiet: true,
+    license: name === 'index' ? 'licenses.txt' : undefined,
+  });
+  writeFileSync(`dist/${name}.js`, name === 'cli' && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code);
+  for (const [file, asset] of Object.entries(assets ?? {})) {
+    if (file === 'licenses.txt') writeFileSync(`dist/${file}`, asset.source);
+    else if (!file.endsWith('package.json')) throw new Error(`${entry}: unexpected asset ${file}; ship it or drop it`);
+  }
+  console.log(`dist/${name}.js  ${(code.length / 1024).toFixed(0)} KiB`);
+}

@@ -1,0 +1,88 @@
+// Read access to one cluster (host, federation API or member) through the official client.
+// Writes live in apply.ts only.
+import { ApiException, Health, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubeObject, Target } from './objects.js';
+
+export class ClusterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+export class Cluster {
+  readonly api: KubernetesObjectApi;
+
+  constructor(
+    readonly target: Target,
+    /** How the cluster is named to the user: its context, or "federation API". */
+    readonly label: string,
+    readonly config: KubeConfig,
+  ) {
+    this.api = KubernetesObjectApi.makeApiClient(config);
+  }
+
+  get server(): string {
+    return this.config.getCurrentCluster()?.server ?? '';
+  }
+
+  /** The object as the server has it, or undefined when it (or its API) does not exist. */
+  async read(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
+    try {
+      return (await this.api.read({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+      })) as KubeObject;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.explain(err, `read ${obj.kind} ${obj.metadata.name}`);
+    }
+  }
+
+  /** Objects of a kind with the given labels (all namespaces when none is given). */
+  async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
+    try {
+      const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return list.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw this.explain(err, `list ${kind}`);
+    }
+  }
+
+  /** True when /readyz answers ok. */
+  async ready(timeoutMs = 5000): Promise<boolean> {
+    try {
+      return await new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) });
+    } catch {
+      return false;
+    }
+  }
+
+  /** Fails with a clear message when the cluster cannot be reached or refuses the credentials. */
+  async ensureReachable(): Promise<void> {
+    try {
+      await this.api.list('v1', 'Namespace', undefined, undefined, undefined, undefined, undefined, undefined, 1);
+    } catch (err) {
+      throw this.explain(err, 'list namespaces');
+    }
+  }
+
+  /** An error that names the cluster and what was being done, without echoing request bodies. */
+  explain(err: unknown, doing: string): ClusterError {
+    if (err instanceof ApiException) {
+      const reason = (err.body as { message?: string } | undefined)?.message ?? (typeof err.body === 'string' ? err.body : '');
+      return new ClusterError(`${this.label}: ${doing}: HTTP ${err.code}${reason ? `: ${reason}` : ''}`);
+    }
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  if (err instanceof ApiException) return err.code === 404;
+  // The client reports an API group that does not exist (yet) this way, before any request.
+  return err instanceof Error && /Unrecognized API version and kind|Failed to fetch resource metadata.*404/s.test(err.message);
+}

@@ -1,0 +1,281 @@
+// Reads every input into one typed Spec, or fails with every problem at once, each naming its
+// input. Nothing here touches a cluster: a bad input must stop the run before any write.
+import { isIP } from 'node:net';
+import * as yaml from 'js-yaml';
+import { rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
+
+export const MODES = ['apply', 'plan', 'check', 'destroy'] as const;
+export type Mode = (typeof MODES)[number];
+export const DNS_PROVIDERS = ['google-clouddns', 'aws-route53', 'coredns'] as const;
+export type DnsProvider = (typeof DNS_PROVIDERS)[number];
+export const SERVICE_TYPES = ['LoadBalancer', 'NodePort'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export const DEFAULTS = {
+  'federation-system-namespace': 'federation-system',
+  'api-server-service-type': 'LoadBalancer',
+  'etcd-persistent-storage': 'true',
+  'etcd-pv-capacity': '10Gi',
+  image: 'registry.k8s.io/kube-apiserver:v1.34.4',
+  'etcd-image': 'registry.k8s.io/etcd:3.6.4-0',
+  'controller-manager-image': 'quay.io/kubernetes-multicluster/kubefed:v0.10.0',
+  'external-dns-image': 'registry.k8s.io/external-dns/external-dns:v0.15.1',
+  'apiserver-enable-basic-auth': 'false',
+  'apiserver-enable-token-auth': 'false',
+  prune: 'false',
+  mode: 'apply',
+  wait: 'true',
+  timeout: '5m',
+} as const;
+
+/** One `--flag=value` of an override list; `value` is undefined for a bare `--flag`. */
+export interface Flag {
+  name: string;
+  value?: string;
+}
+
+export interface ClusterSpec {
+  /** The cluster's name in the federation (an RFC 1035 label). */
+  name: string;
+  /** The kubeconfig context that reaches it (defaults to name). */
+  context: string;
+  /** The federation Secret holding its credentials (an RFC 1123 subdomain; defaults to name). */
+  secretName: string;
+}
+
+export interface Spec {
+  mode: Mode;
+  federationName: string;
+  hostContext: string;
+  namespace: string;
+  dns: { provider: DnsProvider; zone: string; providerConfig?: string };
+  apiServer: {
+    image: string;
+    serviceType: ServiceType;
+    advertiseAddress?: string;
+    enableBasicAuth: boolean;
+    enableTokenAuth: boolean;
+    argOverrides: Flag[];
+  };
+  controllerManager: { image: string; externalDnsImage: string; argOverrides: Flag[] };
+  etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
+  clusters: ClusterSpec[];
+  prune: boolean;
+  wait: boolean;
+  timeoutMs: number;
+}
+
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid inputs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InputError';
+  }
+}
+
+/** Reads an input by its action.yml name; '' when unset. */
+export type InputSource = (name: string) => string;
+
+export interface InputDeps {
+  /** Reads dns-provider-config when it names a file; throws when there is none. */
+  readFile: (path: string) => string;
+}
+
+export function parseSpec(source: InputSource, deps: InputDeps): Spec {
+  const problems: string[] = [];
+  const get = (name: string): string => {
+    const value = source(name).trim();
+    return value !== '' ? value : (DEFAULTS[name as keyof typeof DEFAULTS] ?? '');
+  };
+  const required = (name: string): string => {
+    const value = get(name);
+    if (value === '') problems.push(`${name}: is required`);
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T => {
+    const value = get(name);
+    if (!allowed.includes(value as T)) problems.push(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+  const bool = (name: string): boolean => {
+    const value = get(name);
+    if (/^(true|True|TRUE)$/.test(value)) return true;
+    if (!/^(false|False|FALSE)$/.test(value)) problems.push(`${name}: "${value}" is not true or false`);
+    return false;
+  };
+  const check = (name: string, value: string, error: string | null) => {
+    if (value !== '' && error) problems.push(`${name}: "${value}" ${error}`);
+  };
+
+  const mode = oneOf('mode', MODES);
+  const federationName = required('federation-name');
+  // The Service "<name>-apiserver" must itself be an RFC 1035 label of at most 63 characters.
+  check('federation-name', federationName, rfc1035LabelError(federationName));
+  if (federationName.length > 50) problems.push('federation-name: must be at most 50 characters (it prefixes object names)');
+  const hostContext = required('host-cluster-context');
+  const namespace = get('federation-system-namespace');
+  check('federation-system-namespace', namespace, rfc1123LabelError(namespace));
+
+  const provider = oneOf('dns-provider', DNS_PROVIDERS);
+  const zone = required('dns-zone-name');
+  if (zone !== '' && !zone.endsWith('.')) problems.push(`dns-zone-name: "${zone}" must end with a dot, e.g. "${zone}."`);
+  else check('dns-zone-name', zone, rfc1123SubdomainError(zone.slice(0, -1)));
+  const providerConfig = readProviderConfig(get('dns-provider-config'), deps, problems);
+
+  const serviceType = oneOf('api-server-service-type', SERVICE_TYPES);
+  const advertiseAddress = get('api-server-advertise-address') || undefined;
+  if (advertiseAddress && !isIP(advertiseAddress) && rfc1123SubdomainError(advertiseAddress)) {
+    problems.push(`api-server-advertise-address: "${advertiseAddress}" is neither an IP address nor a DNS name`);
+  }
+  const image = get('image');
+  const enableBasicAuth = bool('apiserver-enable-basic-auth');
+  if (enableBasicAuth) {
+    const basicAuthProblem = basicAuthImageError(image);
+    if (basicAuthProblem) problems.push(`apiserver-enable-basic-auth: ${basicAuthProblem}`);
+  }
+
+  const etcdCapacity = get('etcd-pv-capacity');
+  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(etcdCapacity)) {
+    problems.push(`etcd-pv-capacity: "${etcdCapacity}" is not a storage quantity such as 10Gi`);
+  }
+  const storageClass = get('etcd-pv-storage-class') || undefined;
+  if (storageClass) check('etcd-pv-storage-class', storageClass, rfc1123SubdomainError(storageClass));
+
+  const spec: Spec = {
+    mode,
+    federationName,
+    hostContext,
+    namespace,
+    dns: { provider, zone, providerConfig },
+    apiServer: {
+      image: imageInput('image', image, problems),
+      serviceType,
+      advertiseAddress,
+      enableBasicAuth,
+      enableTokenAuth: bool('apiserver-enable-token-auth'),
+      argOverrides: parseFlags('apiserver-arg-overrides', get('apiserver-arg-overrides'), problems),
+    },
+    controllerManager: {
+      image: imageInput('controller-manager-image', get('controller-manager-image'), problems),
+      externalDnsImage: imageInput('external-dns-image', get('external-dns-image'), problems),
+      argOverrides: parseFlags('controllermanager-arg-overrides', get('controllermanager-arg-overrides'), problems),
+    },
+    etcd: {
+      image: imageInput('etcd-image', get('etcd-image'), problems),
+      persistentStorage: bool('etcd-persistent-storage'),
+      capacity: etcdCapacity,
+      storageClass,
+    },
+    clusters: parseClusters(get('clusters'), problems),
+    prune: bool('prune'),
+    wait: bool('wait'),
+    timeoutMs: parseDuration('timeout', get('timeout'), problems),
+  };
+  if (problems.length > 0) throw new InputError(problems);
+  return spec;
+}
+
+function imageInput(name: string, value: string, problems: string[]): string {
+  if (value === '' || /\s/.test(value)) problems.push(`${name}: "${value}" is not a container image reference`);
+  return value;
+}
+
+/**
+ * Basic auth was removed from kube-apiserver in 1.19: an image at 1.19 or later would
+ * crash-loop on --basic-auth-file, so refuse before writing anything.
+ */
+export function basicAuthImageError(image: string): string | null {
+  const tag = /:v?(\d+)\.(\d+)(?:\.\d+)?[^:/@]*$/.exec(image);
+  if (!tag) return `cannot tell the Kubernetes version of image "${image}"; basic auth needs an image tagged v1.18 or older`;
+  const [major, minor] = [Number(tag[1]), Number(tag[2])];
+  if (major > 1 || minor >= 19) {
+    return `image "${image}" is Kubernetes ${major}.${minor}, which removed basic auth (1.19+); use apiserver-enable-token-auth or a v1.18 or older image`;
+  }
+  return null;
+}
+
+function readProviderConfig(value: string, deps: InputDeps, problems: string[]): string | undefined {
+  if (value === '') return undefined;
+  // Inline INI has a section header or a key = value line; anything else is a file path.
+  if (/[\n=[]/.test(value)) return value.endsWith('\n') ? value : `${value}\n`;
+  try {
+    return deps.readFile(value);
+  } catch {
+    problems.push(`dns-provider-config: "${value}" is neither inline INI content nor a readable file`);
+    return undefined;
+  }
+}
+
+/** Parses `--flag=value,--flag2=value` (the guide's override syntax). */
+export function parseFlags(input: string, value: string, problems: string[]): Flag[] {
+  if (value === '') return [];
+  const flags: Flag[] = [];
+  for (const raw of value.split(',').map((s) => s.trim())) {
+    const match = /^--([a-zA-Z0-9][-a-zA-Z0-9.]*)(?:=(.*))?$/.exec(raw);
+    if (!match) {
+      problems.push(`${input}: "${raw}" is not of the form --flag=value`);
+      continue;
+    }
+    flags.push({ name: `--${match[1]}`, value: match[2] });
+  }
+  return flags;
+}
+
+/** Parses a Go-style duration ("90s", "5m", "1h30m") into milliseconds. */
+export function parseDuration(input: string, value: string, problems: string[]): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value)) {
+    problems.push(`${input}: "${value}" is not a duration such as 90s, 5m or 1h30m`);
+    return 0;
+  }
+  let total = 0;
+  for (const [, amount, , unit] of value.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * units[unit];
+  return total;
+}
+
+/**
+ * The clusters list: YAML items `{name, context, secret-name}` (or bare names), or one name
+ * per line. Every name is checked against the guide's rules before anything is written.
+ */
+export function parseClusters(value: string, problems: string[]): ClusterSpec[] {
+  if (value === '') return [];
+  let items: unknown;
+  try {
+    items = yaml.load(value);
+  } catch {
+    items = undefined;
+  }
+  if (!Array.isArray(items)) items = value.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const clusters: ClusterSpec[] = [];
+  (items as unknown[]).forEach((item, index) => {
+    const where = `clusters[${index}]`;
+    const entry = typeof item === 'string' ? { name: item } : item;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problems.push(`clusters: ${where} must be a name or a mapping with name, context and secret-name`);
+      return;
+    }
+    const fields = entry as Record<string, unknown>;
+    const unknown = Object.keys(fields).filter((k) => !['name', 'context', 'secret-name'].includes(k));
+    if (unknown.length > 0) problems.push(`clusters: ${where} has unknown field(s) ${unknown.join(', ')} (allowed: name, context, secret-name)`);
+    const text = (key: string) => (fields[key] === undefined || fields[key] === null ? '' : String(fields[key]));
+    const name = text('name');
+    if (name === '') {
+      problems.push(`clusters: ${where} has no name`);
+      return;
+    }
+    const cluster = { name, context: text('context') || name, secretName: text('secret-name') || name };
+    const nameError = rfc1035LabelError(cluster.name);
+    if (nameError) {
+      problems.push(`clusters: cluster name "${name}" ${nameError}; join it under a valid name and give its kubeconfig context as "context"`);
+    }
+    const secretError = rfc1123SubdomainError(cluster.secretName);
+    if (secretError) {
+      problems.push(`clusters: secret name "${cluster.secretName}" of cluster "${name}" ${secretError}; set "secret-name"`);
+    }
+    if (clusters.some((c) => c.name === name)) problems.push(`clusters: cluster "${name}" is listed twice`);
+    else if (clusters.some((c) => c.secretName === cluster.secretName)) {
+      problems.push(`clusters: secret name "${cluster.secretName}" is used by two clusters`);
+    }
+    clusters.push(cluster);
+  });
+  return clusters;
+}

@@ -1,0 +1,52 @@
+// The action's main step: the only place (with post.ts) that knows about @actions/core.
+import * as core from '@actions/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parseSpec } from './inputs.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import type { Log } from './log.js';
+import { outputs, summaryMarkdown } from './report.js';
+import { run } from './run.js';
+import { writePrivateFile } from './tempfiles.js';
+
+const log: Log = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  group: (title) => {
+    core.startGroup(title);
+    return () => core.endGroup();
+  },
+};
+
+/** The kubeconfig input may also name a file on the runner. */
+function kubeconfigInput(): string {
+  const value = core.getInput('kubeconfig');
+  const path = value.trim();
+  if (path !== '' && !path.includes('\n') && path.length < 4096 && existsSync(path)) return readFileSync(path, 'utf8');
+  return value;
+}
+
+async function main(): Promise<void> {
+  // Mask every credential in the kubeconfig (and a base64 input as given) before anything else
+  // can log. Parse errors name a position only, never a line of the input.
+  const kubeconfig = loadKubeconfig(kubeconfigInput());
+  kubeconfig.secrets.forEach((s) => core.setSecret(s));
+
+  const spec = parseSpec((name) => core.getInput(name), { readFile: (p) => readFileSync(p, 'utf8') });
+  const result = await run(spec, kubeconfig.config, { log, mask: (s) => core.setSecret(s) });
+
+  let kubeconfigPath: string | undefined;
+  if (result.federationKubeconfig) {
+    kubeconfigPath = writePrivateFile(process.env.RUNNER_TEMP || tmpdir(), 'kubeconfig', result.federationKubeconfig);
+    core.saveState('kubeconfig', kubeconfigPath);
+  }
+  for (const [name, value] of Object.entries(outputs(result, kubeconfigPath))) core.setOutput(name, value);
+  await core.summary.addRaw(summaryMarkdown(spec, result)).write();
+  for (const problem of result.problems) core.warning(problem);
+
+  if (spec.mode === 'plan') core.info(`plan: ${result.steps.length} change(s)`);
+  else if (!result.healthy) core.setFailed(`federation ${spec.federationName} is not healthy: ${result.problems.join('; ')}`);
+  else core.info(result.changed ? `federation ${spec.federationName} converged` : `federation ${spec.federationName}: nothing to change`);
+}
+
+main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));

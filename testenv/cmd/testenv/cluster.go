@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// auditPolicy records every write (and nothing else) at Metadata level, so tests can count
+// the write requests an action run sent.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+`
+
+type environment struct {
+	info     readyInfo
+	standins *standins
+}
+
+type cluster struct {
+	name, context string
+	dir           string
+	server        string
+	ca            *authority
+	admin         keyPair
+	auditLog      string
+	config        *rest.Config
+}
+
+func start(o options, procs *processes) (*environment, error) {
+	clusters, err := parseClusters(o.clusters)
+	if err != nil {
+		return nil, err
+	}
+	policy := filepath.Join(o.state, "audit-policy.yaml")
+	auditDir := filepath.Join(o.state, "audit")
+	if err := writeFiles(auditDir, nil); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+		return nil, err
+	}
+	etcdURL, err := startEtcd(o, procs)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range clusters {
+		c.dir = filepath.Join(o.state, "clusters", c.name)
+		c.auditLog = filepath.Join(auditDir, c.name+".log")
+		if err := startAPIServer(o, procs, c, etcdURL, policy); err != nil {
+			return nil, err
+		}
+	}
+	// The API servers start in parallel; wait for all of them, then add the controllers.
+	for _, c := range clusters {
+		if err := waitReady(c.config, c.name); err != nil {
+			return nil, err
+		}
+		if err := startControllerManager(o, procs, c); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
+		return nil, err
+	}
+	env := &environment{
+		info:     readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, AuditDir: auditDir},
+		standins: newStandins(o.bin, o.state, etcdURL, policy, auditDir),
+	}
+	for _, c := range clusters {
+		env.info.Clusters = append(env.info.Clusters, clusterInfo{Name: c.name, Context: c.context, Server: c.server, AuditLog: c.auditLog})
+		if err := env.standins.run(c); err != nil {
+			return nil, err
+		}
+	}
+	return env, nil
+}
+
+// parseClusters reads "rivendell,gondor=gondor_needs-no_king": a cluster name, and optionally
+// the context name the kubeconfig gives it.
+func parseClusters(spec string) ([]*cluster, error) {
+	var out []*cluster
+	seen := map[string]bool{}
+	for _, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, ctx, found := strings.Cut(item, "=")
+		if !found {
+			ctx = name
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("cluster %q named twice", name)
+		}
+		seen[name] = true
+		out = append(out, &cluster{name: name, context: ctx})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no clusters named")
+	}
+	return out, nil
+}
+
+func startEtcd(o options, procs *processes) (string, error) {
+	clientPort, err := freePort("127.0.0.1")
+	if err != nil {
+		return "", err
+	}
+	peerPort, err := freePort("127.0.0.1")
+	if err != nil {
+		return "", err
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
+	peer := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+	_, err = procs.start("etcd", filepath.Join(o.state, "etcd.log"), filepath.Join(o.bin, "etcd"),
+		"--name=testenv", "--data-dir="+filepath.Join(o.state, "etcd"),
+		"--listen-client-urls="+url, "--advertise-client-urls="+url,
+		"--listen-peer-urls="+peer, "--initial-advertise-peer-urls="+peer,
+		"--initial-cluster=testenv="+peer,
+		// Test data: durability is not worth the fsync latency.
+		"--unsafe-no-fsync", "--log-level=warn")
+	if err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := httpClient.Get(url + "/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return url, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", fmt.Errorf("etcd not healthy after 30s")
+}
+
+func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy string) error {
+	var err error
+	if c.ca, err = newAuthority(c.name); err != nil {
+		return err
+	}
+	serving, err := c.ca.issue("kube-apiserver", nil, true)
+	if err != nil {
+		return err
+	}
+	if c.admin, err = c.ca.issue("kubernetes-admin", []string{"system:masters"}, false); err != nil {
+		return err
+	}
+	saKey, err := newSigningKey()
+	if err != nil {
+		return err
+	}
+	pki := filepath.Join(c.dir, "pki")
+	if err := writeFiles(pki, map[string][]byte{
+		"ca.crt": c.ca.pem, "apiserver.crt": serving.certPEM, "apiserver.key": serving.keyPEM,
+		"sa.key": saKey.private, "sa.pub": saKey.public,
+	}); err != nil {
+		return err
+	}
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		return err
+	}
+	c.server = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.config = &rest.Config{Host: c.server, TLSClientConfig: rest.TLSClientConfig{
+		CAData: c.ca.pem, CertData: c.admin.certPEM, KeyData: c.admin.keyPEM,
+	}, QPS: 50, Burst: 100}
+	_, err = procs.start(c.name+" kube-apiserver", filepath.Join(c.dir, "kube-apiserver.log"),
+		filepath.Join(o.bin, "kube-apiserver"),
+		"--etcd-servers="+etcdURL, "--etcd-prefix=/clusters/"+c.name,
+		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port), "--advertise-address=127.0.0.1",
+		"--cert-dir="+filepath.Join(c.dir, "generated"),
+		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"), "--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
+		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
+		"--service-account-issuer=https://kubernetes.default.svc", "--service-account-key-file="+filepath.Join(pki, "sa.pub"),
+		"--service-account-signing-key-file="+filepath.Join(pki, "sa.key"),
+		"--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/16",
+		"--audit-policy-file="+policy, "--audit-log-path="+c.auditLog, "--audit-log-format=json",
+		"--enable-priority-and-fairness=false", "--profiling=false")
+	return err
+}
+
+func startControllerManager(o options, procs *processes, c *cluster) error {
+	// The controllers the action relies on: token Secrets are filled by serviceaccount-token,
+	// namespaces are emptied and removed by namespace, owned objects go with garbagecollector.
+	kcm, err := c.ca.issue("system:kube-controller-manager", []string{"system:masters"}, false)
+	if err != nil {
+		return err
+	}
+	kubeconfig := filepath.Join(c.dir, "kube-controller-manager.kubeconfig")
+	cfg := kubeconfigFor([]*cluster{c}, func(*cluster) keyPair { return kcm })
+	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+		return err
+	}
+	pki := filepath.Join(c.dir, "pki")
+	_, err = procs.start(c.name+" kube-controller-manager", filepath.Join(c.dir, "kube-controller-manager.log"),
+		filepath.Join(o.bin, "kube-controller-manager"),
+		"--kubeconfig="+kubeconfig, "--leader-elect=false", "--secure-port=0",
+		"--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller",
+		"--service-account-private-key-file="+filepath.Join(pki, "sa.key"),
+		"--root-ca-file="+filepath.Join(pki, "ca.crt"), "--use-service-account-credentials=false")
+	return err
+}
+
+func waitReady(cfg *rest.Config, name string) error {
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		cancel()
+		if err == nil && string(body) == "ok" {
+			logf("%s ready at %s", name, cfg.Host)
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: /readyz not ok after 2m", name)
+}
+
+// kubeconfigFor builds a kubeconfig with one context per cluster, named as the test asked.
+func kubeconfigFor(clusters []*cluster, user func(*cluster) keyPair) *clientcmdapi.Config {
+	cfg := clientcmdapi.NewConfig()
+	for _, c := range clusters {
+		kp := user(c)
+		cfg.Clusters[c.name] = &clientcmdapi.Cluster{Server: c.server, CertificateAuthorityData: c.ca.pem}
+		cfg.AuthInfos[c.name+"-admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: kp.certPEM, ClientKeyData: kp.keyPEM}
+		cfg.Contexts[c.context] = &clientcmdapi.Context{Cluster: c.name, AuthInfo: c.name + "-admin"}
+	}
+	cfg.CurrentContext = clusters[0].context
+	return cfg
+}
+
+func writeKubeconfig(path string, clusters []*cluster) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return clientcmd.WriteToFile(*kubeconfigFor(clusters, func(c *cluster) keyPair { return c.admin }), path)
+}

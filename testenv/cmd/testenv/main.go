@@ -1,0 +1,90 @@
+// Command testenv runs real Kubernetes control planes on 127.0.0.1 for kubefed-action's tests:
+// one etcd, and for each named cluster a kube-apiserver (its own etcd prefix, client-certificate
+// auth, RBAC, an audit log of writes) with a kube-controller-manager beside it for the controllers
+// the action depends on (service-account tokens, namespace deletion, garbage collection).
+//
+// There is no kubelet and no cloud, so testenv plays their part (see standin.go): it marks
+// Deployments available, gives LoadBalancer Services an address, and runs the federation API
+// server that the action deploys as a local kube-apiserver built from the same objects.
+//
+//	testenv up --clusters rivendell,gondor=gondor_needs-no_king --kubeconfig FILE [--state DIR]
+//	testenv down [--state DIR]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "up":
+		err = up(os.Args[2:])
+	case "down":
+		err = down(os.Args[2:])
+	case "serve":
+		err = serve(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage:
+  testenv up --clusters NAME[=CONTEXT],... --kubeconfig FILE [--state DIR] [--watch-pid PID]
+  testenv down [--state DIR]`)
+	os.Exit(2)
+}
+
+// options are shared by up and serve (up passes them through to the supervisor it starts).
+type options struct {
+	clusters   string
+	kubeconfig string
+	state      string
+	bin        string
+	watchPID   int
+}
+
+func defaultState() string {
+	return filepath.Join(os.TempDir(), "kubefed-testenv")
+}
+
+func parseOptions(name string, args []string) (options, error) {
+	self, _ := os.Executable()
+	var o options
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&o.clusters, "clusters", "rivendell,gondor,noldor", "clusters to start: NAME or NAME=CONTEXT, comma-separated")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "where to write the kubeconfig (default STATE/kubeconfig)")
+	fs.StringVar(&o.state, "state", defaultState(), "directory for data, logs and the supervisor's pid")
+	fs.StringVar(&o.bin, "bin", filepath.Dir(self), "directory holding kube-apiserver, kube-controller-manager and etcd")
+	fs.IntVar(&o.watchPID, "watch-pid", 0, "stop everything when this process exits (for test runners)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.kubeconfig == "" {
+		o.kubeconfig = filepath.Join(o.state, "kubeconfig")
+	}
+	var err error
+	if o.state, err = filepath.Abs(o.state); err != nil {
+		return o, err
+	}
+	o.kubeconfig, err = filepath.Abs(o.kubeconfig)
+	return o, err
+}
+
+func (o options) args() []string {
+	return []string{
+		"--clusters", o.clusters, "--kubeconfig", o.kubeconfig, "--state", o.state,
+		"--bin", o.bin, "--watch-pid", fmt.Sprint(o.watchPID),
+	}
+}

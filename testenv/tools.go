@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package testenv pins the upstream commands that the test environment builds.
+package testenv
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
