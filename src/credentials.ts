@@ -56,6 +56,7 @@ export async function ensureCredentials(existing: Record<string, string>, opts: 
   const keep = (...names: string[]) => names.forEach((n) => (files[n] = existing[n]));
 
   let ca = await loadCa(existing, opts.now);
+  const caKept = ca !== undefined;
   if (ca) keep(FILES.caCert, FILES.caKey);
   else {
     ca = await issueCa(opts.federationName, opts.now);
@@ -73,7 +74,7 @@ export async function ensureCredentials(existing: Record<string, string>, opts: 
     },
   ];
   for (const leaf of leaves) {
-    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.server ? opts.sans : [], opts.now, !issued.length);
+    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.server ? opts.sans : [], opts.now, caKept);
     if (!reason) {
       keep(leaf.cert, leaf.key);
       continue;

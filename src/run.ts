@@ -50,6 +50,13 @@ export interface ClusterReport {
 export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   const writes = spec.mode === 'apply';
+  // Membership is not converged yet: refuse what would otherwise be silently ignored.
+  const unsupported = [
+    ...(spec.clusters.length ? ['clusters (joining member clusters)'] : []),
+    ...(spec.prune ? ['prune'] : []),
+    ...(spec.mode === 'destroy' ? ['mode: destroy'] : []),
+  ];
+  if (unsupported.length) throw new Error(`not supported by this version yet: ${unsupported.join(', ')}; nothing was changed`);
   const host = new Cluster({ kind: 'host' }, `host cluster (context "${spec.hostContext}")`, forContext(kubeconfig, spec.hostContext));
   await host.ensureReachable();
   const steps: Step[] = [];

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -169,15 +170,40 @@ func (cs *clusterStandin) assignLoadBalancer(svc *corev1.Service) {
 	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || len(svc.Status.LoadBalancer.Ingress) > 0 {
 		return
 	}
-	cs.mu.Lock()
-	cs.nextLB++
-	ip := fmt.Sprintf("127.1.%d.%d", cs.nextLB/250, cs.nextLB%250+1)
-	cs.mu.Unlock()
+	ip := cs.freeLoadBalancerIP(svc.Spec.Ports)
+	if ip == "" {
+		logf("%s: no free loopback address for %s/%s", cs.cluster.name, svc.Namespace, svc.Name)
+		return
+	}
 	svc = svc.DeepCopy()
 	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
 	if _, err := cs.client.CoreV1().Services(svc.Namespace).UpdateStatus(context.Background(), svc, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
 		logf("%s: load balancer for %s/%s: %v", cs.cluster.name, svc.Namespace, svc.Name, err)
 	}
+}
+
+// freeLoadBalancerIP picks the next loopback address whose service ports are free, so that
+// two test environments on one machine (or a stale server) never collide.
+func (cs *clusterStandin) freeLoadBalancerIP(ports []corev1.ServicePort) string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for tries := 0; tries < 1000; tries++ {
+		cs.nextLB++
+		ip := fmt.Sprintf("127.1.%d.%d", cs.nextLB/250, cs.nextLB%250+1)
+		free := true
+		for _, p := range ports {
+			l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(p.Port)))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return ip
+		}
+	}
+	return ""
 }
 
 // setDeploymentStatus writes the status the deployment controller and kubelets would report.

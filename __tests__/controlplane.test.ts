@@ -1,0 +1,97 @@
+import { describe, expect, test } from '@jest/globals';
+import * as yaml from 'js-yaml';
+import { apiServerArgs, controllerManagerArgs, etcdClaim, externalDnsContainer, hostObjects, mergeFlags } from '../src/controlplane.js';
+import { Spec, parseSpec } from '../src/inputs.js';
+import { HASH_ANNOTATION, KubeObject } from '../src/objects.js';
+
+function spec(inputs: Record<string, string> = {}): Spec {
+  const all: Record<string, string> = {
+    'federation-name': 'fellowship', 'host-cluster-context': 'rivendell', 'dns-provider': 'google-clouddns', 'dns-zone-name': 'example.com.', ...inputs,
+  };
+  return parseSpec((n) => all[n] ?? '', { readFile: () => '' });
+}
+const credentials = { 'ca.crt': 'CA', 'controller-manager.crt': 'CM', 'controller-manager.key': 'KEY' };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
+const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject & Record<string, any>;
+
+describe('host objects', () => {
+  test('the etcd claim is the one the guide shows', () => {
+    const guide = yaml.load(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  annotations:
+    volume.alpha.kubernetes.io/storage-class: "yes"
+  labels:
+    app: federated-cluster
+  name: fellowship-federation-apiserver-etcd-claim
+  namespace: federation-system
+spec:
+  accessModes:
+  - ReadWriteOnce
+  resources:
+    requests:
+      storage: 10Gi
+`) as object;
+    expect(etcdClaim(spec())).toMatchObject(guide);
+    expect(etcdClaim(spec({ 'etcd-pv-capacity': '20Gi', 'etcd-pv-storage-class': 'fast' })).spec).toEqual({
+      accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'fast',
+    });
+  });
+
+  test('persistent storage off: no claim, an emptyDir', () => {
+    const objects = hostObjects({ spec: spec({ 'etcd-persistent-storage': 'false' }), credentials, address: '1.2.3.4' });
+    expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
+    expect(find(objects, 'Deployment', 'fellowship-apiserver').spec.template.spec.volumes[1]).toEqual({ name: 'etcd-data', emptyDir: {} });
+  });
+
+  test('service type and advertise address', () => {
+    const nodePort = hostObjects({ spec: spec({ 'api-server-service-type': 'NodePort' }), credentials, address: '10.0.10.20' });
+    expect(find(nodePort, 'Service', 'fellowship-apiserver').spec.type).toBe('NodePort');
+    expect(find(hostObjects({ spec: spec(), credentials, address: 'lb.example' }), 'Service', 'fellowship-apiserver').spec.type).toBe('LoadBalancer');
+    expect(apiServerArgs(spec(), '10.0.10.20')).toContain('--advertise-address=10.0.10.20');
+    expect(apiServerArgs(spec(), 'lb.example').some((a) => a.startsWith('--advertise-address'))).toBe(false);
+  });
+
+  test('every object carries the applied hash and the ownership labels', () => {
+    for (const o of hostObjects({ spec: spec(), credentials, address: '1.2.3.4' })) {
+      expect(o.metadata.annotations?.[HASH_ANNOTATION]).toMatch(/^[0-9a-f]{32}$/);
+      expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe('fellowship');
+    }
+  });
+
+  test('a new certificate rolls the API server (its template changes)', () => {
+    const template = (c: Record<string, string>) => find(hostObjects({ spec: spec(), credentials: c, address: '1.2.3.4' }), 'Deployment', 'fellowship-apiserver').spec.template;
+    expect(template(credentials)).not.toEqual(template({ ...credentials, 'server.crt': 'NEW' }));
+  });
+});
+
+describe('flags', () => {
+  test('overrides replace flags by name in place and append new ones', () => {
+    expect(mergeFlags(['--a=1', '--b=2', '--flag'], [{ name: '--b', value: '3' }, { name: '--c', value: '4' }, { name: '--flag', value: 'x' }])).toEqual([
+      '--a=1', '--b=3', '--flag=x', '--c=4',
+    ]);
+  });
+
+  test('token auth and overrides reach the API server', () => {
+    const args = apiServerArgs(spec({ 'apiserver-enable-token-auth': 'true', 'apiserver-arg-overrides': '--anonymous-auth=false,--v=4' }), '1.2.3.4');
+    expect(args).toContain('--token-auth-file=/etc/federation/apiserver/token.csv');
+    expect(args).toContain('--anonymous-auth=false');
+    expect(args).toContain('--v=4');
+  });
+
+  test('controller manager overrides', () => {
+    expect(controllerManagerArgs(spec({ 'controllermanager-arg-overrides': '--controllers=services=false' }))).toContain('--controllers=services=false');
+  });
+});
+
+describe('DNS providers', () => {
+  test.each([
+    ['google-clouddns', '[Global]\nproject-id = middle-earth', '--provider=google', '--google-project=middle-earth'],
+    ['aws-route53', '', '--provider=aws', '--domain-filter=example.com'],
+    ['coredns', '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.', '--provider=coredns', '--domain-filter=example.com'],
+  ])('%s maps to external-dns', (provider, config, flag, extra) => {
+    const c = externalDnsContainer(spec({ 'dns-provider': provider, ...(config ? { 'dns-provider-config': config } : {}) })) as { args: string[]; env?: object[] };
+    expect(c.args).toEqual(expect.arrayContaining(['--source=crd', '--crd-source-kind=DNSEndpoint', flag, extra]));
+    if (provider === 'coredns') expect(c.env).toEqual([{ name: 'ETCD_URLS', value: 'http://etcd-cluster.ns:2379' }]);
+  });
+});

@@ -1,0 +1,123 @@
+// `kubefed init` as convergence, end to end: the built action (dist/index.js) against the
+// real API servers testenv runs, with the federation API server started by testenv from the
+// credentials Secret the action wrote.
+import { describe, expect, test } from '@jest/globals';
+import { runAction } from './helpers/action.js';
+import { auditMark, clientFor, exists, kubeconfigText, testenv } from './helpers/testenv.js';
+
+const base = (namespace: string, name: string) => ({
+  kubeconfig: kubeconfigText(),
+  'federation-name': name,
+  'host-cluster-context': 'rivendell',
+  'federation-system-namespace': namespace,
+  'dns-provider': 'coredns',
+  'dns-zone-name': 'example.com.',
+  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  timeout: '90s',
+});
+
+function secretsOfKubeconfig(): string[] {
+  const text = kubeconfigText();
+  return [...text.matchAll(/(client-key-data|client-certificate-data): (\S+)/g)].flatMap(([, , v]) => [v, Buffer.from(v, 'base64').toString().split('\n')[1]]);
+}
+
+describe('init', () => {
+  const inputs = base('fed-init', 'fellowship');
+  const host = () => clientFor('rivendell');
+
+  test('plan on an empty host lists every step and writes nothing', () => {
+    const mark = auditMark();
+    const run = runAction({ ...inputs, mode: 'plan' });
+    expect(run.status).toBe(0);
+    const plan = JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[];
+    expect(plan.map((s) => `${s.action} ${s.kind} ${s.name}`)).toEqual(
+      expect.arrayContaining(['create Namespace fed-init', 'create Deployment fellowship-apiserver', 'create PersistentVolumeClaim fellowship-federation-apiserver-etcd-claim']),
+    );
+    expect(run.outputs.changed).toBe('false');
+    expect(mark().total).toBe(0);
+    expect(run.summary).toContain('would change');
+  });
+
+  test('first apply deploys the control plane and bootstraps the federation API', async () => {
+    const run = runAction(inputs);
+    expect(run.log).not.toMatch(/::error::/);
+    expect(run.status).toBe(0);
+    expect(run.outputs.healthy).toBe('true');
+    expect(run.outputs.changed).toBe('true');
+    expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.1\.\d+\.\d+:443$/);
+    expect(run.outputs['federation-context']).toBe('fellowship');
+    for (const [kind, name] of [['Secret', 'fellowship-apiserver-credentials'], ['Secret', 'fellowship-dns-provider-config'], ['PersistentVolumeClaim', 'fellowship-federation-apiserver-etcd-claim'], ['Deployment', 'fellowship-controller-manager']]) {
+      expect(await exists(host(), kind.startsWith('Dep') ? 'apps/v1' : 'v1', kind, name, 'fed-init')).toBe(true);
+    }
+    // The federation API itself, through the kubeconfig output (admin client certificate).
+    const { KubeConfig, KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(run.outputs.kubeconfig);
+    const fed = KubernetesObjectApi.makeApiClient(kc);
+    expect(await exists(fed, 'v1', 'Namespace', 'default')).toBe(true);
+    expect(await exists(fed, 'v1', 'Namespace', 'fed-init')).toBe(true);
+    expect(await exists(fed, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'kubefedclusters.core.kubefed.io')).toBe(true);
+    // No credential of the input kubeconfig reaches the log (the runner consumes the
+    // ::add-mask:: commands that register them; they are not log lines).
+    const logged = run.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const secret of secretsOfKubeconfig()) expect(logged).not.toContain(secret);
+    expect(run.log).toContain('::add-mask::');
+    expect(run.post()).toContain('removed the federation kubeconfig');
+  });
+
+  test('a re-run sends no write request and says nothing changed', () => {
+    const mark = auditMark();
+    const run = runAction(inputs);
+    expect(run.status).toBe(0);
+    expect(run.outputs.changed).toBe('false');
+    expect(run.outputs.plan).toBe('[]');
+    expect(mark()).toEqual({ total: 0, byLog: {} });
+    expect(run.summary).toContain('Nothing changed');
+  });
+
+  test('turning token auth on changes only what depends on it', () => {
+    const mark = auditMark();
+    const run = runAction({ ...inputs, 'apiserver-enable-token-auth': 'true' });
+    expect(run.status).toBe(0);
+    const plan = (JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[]).map((s) => `${s.action} ${s.kind} ${s.name}`);
+    expect(plan).toEqual(['update Secret fellowship-apiserver-credentials', 'update Deployment fellowship-apiserver']);
+    expect(mark().total).toBe(2);
+    expect(run.outputs.healthy).toBe('true');
+  });
+
+  test('basic auth with a modern image stops before writing anything', () => {
+    const mark = auditMark();
+    const run = runAction({ ...inputs, 'apiserver-enable-basic-auth': 'true' });
+    expect(run.status).not.toBe(0);
+    expect(run.log).toContain('apiserver-enable-basic-auth: image "registry.k8s.io/kube-apiserver:v1.34.4" is Kubernetes 1.34, which removed basic auth');
+    expect(mark().total).toBe(0);
+  });
+});
+
+describe('init variants', () => {
+  test('NodePort with an advertise address, and no persistent storage', async () => {
+    const run = runAction({
+      ...base('fed-nodeport', 'rohan'),
+      'api-server-service-type': 'NodePort',
+      'api-server-advertise-address': '127.0.0.3',
+      'etcd-persistent-storage': 'false',
+    });
+    expect(run.log).not.toMatch(/::error::/);
+    expect(run.outputs.healthy).toBe('true');
+    expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.0\.0\.3:3\d{4}$/);
+    expect(await exists(clientFor('rivendell'), 'v1', 'PersistentVolumeClaim', 'rohan-federation-apiserver-etcd-claim', 'fed-nodeport')).toBe(false);
+  });
+
+  test('an unknown host context names the contexts that exist', () => {
+    const run = runAction({ ...base('fed-x', 'mordor'), 'host-cluster-context': 'mordor' });
+    expect(run.status).not.toBe(0);
+    expect(run.log).toContain('host-cluster-context: context "mordor" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"');
+  });
+
+  test('an unreachable host cluster gives a clear error', () => {
+    const server = testenv().clusters[0].server;
+    const run = runAction({ ...base('fed-x', 'mordor'), kubeconfig: kubeconfigText().replace(server, 'https://127.0.0.1:3') });
+    expect(run.status).not.toBe(0);
+    expect(run.log).toMatch(/host cluster \(context "rivendell"\): cannot list namespaces at https:\/\/127\.0\.0\.1:3: ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, test } from '@jest/globals';
+import { KubeObject, withAppliedHash } from '../src/objects.js';
+import { differences, planApply, planDelete } from '../src/plan.js';
+
+const host = { kind: 'host' } as const;
+const cm = (data: Record<string, string>): KubeObject => withAppliedHash({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
+
+describe('differences', () => {
+  test('fields the server adds are not differences', () => {
+    const want = { spec: { containers: [{ name: 'a', image: 'x' }] } };
+    const have = { spec: { containers: [{ name: 'a', image: 'x', terminationMessagePath: '/dev/termination-log' }], dnsPolicy: 'ClusterFirst' } };
+    expect(differences(want, have)).toEqual([]);
+  });
+
+  test('a changed value, a missing key and a list of another length are', () => {
+    expect(differences({ a: { b: 1 } }, { a: { b: 2 } })).toEqual(['a.b']);
+    expect(differences({ a: { c: 'x' } }, { a: {} })).toEqual(['a.c']);
+    expect(differences({ args: ['--v=2'] }, { args: ['--v=2', '--x'] })).toEqual(['args']);
+  });
+});
+
+describe('planApply / planDelete', () => {
+  test('creates what is missing, updates what differs, leaves what matches', () => {
+    const missing = cm({ a: '1' });
+    const same = { ...cm({ b: '2' }), metadata: { ...cm({ b: '2' }).metadata, name: 'same' } };
+    const changed = { ...cm({ c: '3' }), metadata: { ...cm({ c: '3' }).metadata, name: 'changed' } };
+    const observed = new Map<string, KubeObject>([
+      ['same', { ...same, metadata: { ...same.metadata, resourceVersion: '7' } }],
+      ['changed', { ...changed, data: { c: '4' } }],
+    ]);
+    const steps = planApply([missing, same, changed].map((object) => ({ target: host, object })), (_, o) => observed.get(o.metadata.name));
+    expect(steps.map((s) => [s.action, s.object.metadata.name])).toEqual([['create', 'c'], ['update', 'changed']]);
+    expect(steps[1].reason).toBe('data.c differ');
+  });
+
+  test('a key dropped from the desired object changes its hash, so it is applied again', () => {
+    const before = cm({ a: '1', b: '2' });
+    const after = cm({ a: '1' });
+    expect(planApply([{ target: host, object: after }], () => before)).toHaveLength(1);
+  });
+
+  test('deletes only what exists, dependents first', () => {
+    const objects = ['first', 'second', 'gone'].map((name) => ({ target: host, object: { ...cm({}), metadata: { name } } }));
+    const steps = planDelete(objects, (_, o) => (o.metadata.name === 'gone' ? undefined : o));
+    expect(steps.map((s) => `${s.action} ${s.object.metadata.name}`)).toEqual(['delete second', 'delete first']);
+  });
+});
