@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { apiServerArgs, controllerManagerArgs, etcdClaim, externalDnsContainer, hostObjects, mergeFlags } from '../src/controlplane.js';
+import { addressObjects, apiServerArgs, controllerManagerArgs, etcdClaim, externalDnsContainer, hostObjects, mergeFlags } from '../src/controlplane.js';
 import { Spec, parseSpec } from '../src/inputs.js';
 import { HASH_ANNOTATION, KubeObject } from '../src/objects.js';
 
@@ -45,15 +45,14 @@ spec:
   });
 
   test('service type and advertise address', () => {
-    const nodePort = hostObjects({ spec: spec({ 'api-server-service-type': 'NodePort' }), credentials, address: '10.0.10.20' });
-    expect(find(nodePort, 'Service', 'fellowship-apiserver').spec.type).toBe('NodePort');
-    expect(find(hostObjects({ spec: spec(), credentials, address: 'lb.example' }), 'Service', 'fellowship-apiserver').spec.type).toBe('LoadBalancer');
+    expect(find(addressObjects(spec({ 'api-server-service-type': 'NodePort' })), 'Service', 'fellowship-apiserver').spec.type).toBe('NodePort');
+    expect(find(addressObjects(spec()), 'Service', 'fellowship-apiserver').spec.type).toBe('LoadBalancer');
     expect(apiServerArgs(spec(), '10.0.10.20')).toContain('--advertise-address=10.0.10.20');
     expect(apiServerArgs(spec(), 'lb.example').some((a) => a.startsWith('--advertise-address'))).toBe(false);
   });
 
   test('every object carries the applied hash and the ownership labels', () => {
-    for (const o of hostObjects({ spec: spec(), credentials, address: '1.2.3.4' })) {
+    for (const o of [...addressObjects(spec()), ...hostObjects({ spec: spec(), credentials, address: '1.2.3.4' })]) {
       expect(o.metadata.annotations?.[HASH_ANNOTATION]).toMatch(/^[0-9a-f]{32}$/);
       expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe('fellowship');
     }

@@ -2,6 +2,7 @@
 // real API servers testenv runs, with the federation API server started by testenv from the
 // credentials Secret the action wrote.
 import { describe, expect, test } from '@jest/globals';
+import { existsSync, statSync } from 'node:fs';
 import { runAction } from './helpers/action.js';
 import { auditMark, clientFor, exists, kubeconfigText, testenv } from './helpers/testenv.js';
 
@@ -62,7 +63,10 @@ describe('init', () => {
     const logged = run.log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     for (const secret of secretsOfKubeconfig()) expect(logged).not.toContain(secret);
     expect(run.log).toContain('::add-mask::');
+    expect(statSync(run.outputs.kubeconfig).mode & 0o777).toBe(0o600);
+    expect(run.outputs.kubeconfig.startsWith(run.runnerTemp)).toBe(true);
     expect(run.post()).toContain('removed the federation kubeconfig');
+    expect(existsSync(run.outputs.kubeconfig)).toBe(false);
   });
 
   test('a re-run sends no write request and says nothing changed', () => {

@@ -69,11 +69,10 @@ export interface ControlPlaneInputs {
   address: string;
 }
 
+/** The rest of the control plane, after addressObjects (which it does not repeat). */
 export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
   const { spec } = input;
   const objects = [
-    namespace(spec),
-    apiServerService(spec),
     credentialsSecret(input),
     ...(spec.etcd.persistentStorage ? [etcdClaim(spec)] : []),
     ...(spec.dns.providerConfig !== undefined ? [dnsProviderConfigSecret(spec)] : []),
