@@ -51,10 +51,11 @@ spec:
     expect(apiServerArgs(spec(), 'lb.example').some((a) => a.startsWith('--advertise-address'))).toBe(false);
   });
 
-  test('every object carries the applied hash and the ownership labels', () => {
+  test('every object carries the applied hash and the ownership labels; the shared namespace names no federation', () => {
     for (const o of [...addressObjects(spec()), ...hostObjects({ spec: spec(), credentials, address: '1.2.3.4' })]) {
       expect(o.metadata.annotations?.[HASH_ANNOTATION]).toMatch(/^[0-9a-f]{32}$/);
-      expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe('fellowship');
+      expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('kubefed-action');
+      expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe(o.kind === 'Namespace' ? undefined : 'fellowship');
     }
   });
 

@@ -1,5 +1,5 @@
 // The main job on this machine: starts a local host cluster and two members with testenv,
-// then runs the built action on them as a GitHub runner would (INPUT_* variables, output and
+// then runs (init, and join of both members with the guide's naming overrides) the built action on them as a GitHub runner would (INPUT_* variables, output and
 // summary files), twice: the first run converges, the second must change nothing.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ const inputs = {
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
   'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  clusters: '- name: gondor\n  context: gondor_needs-no_king\n- name: noldor\n  secret-name: 11kingdom\n',
+  prune: 'true',
 };
 
 for (const attempt of ['first run', 'second run (must change nothing)']) {

@@ -13,6 +13,7 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
     const cluster = clusterFor(step.target);
     log.info(describeStep(step));
     if (step.action === 'delete') await remove(cluster, step.object);
+    else if (step.dataPatch) await patchConfigMapData(cluster, step.object, step.dataPatch);
     else await serverSideApply(cluster, step.object);
     if (step.action !== 'delete' && step.object.kind === 'CustomResourceDefinition') await waitEstablished(cluster, step.object);
   }
@@ -20,15 +21,18 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
 
 async function serverSideApply(cluster: Cluster, obj: KubeObject): Promise<void> {
   try {
-    await cluster.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    await cluster.retrying(() => cluster.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
   } catch (err) {
     throw cluster.explain(err, `apply ${objectRef(obj)}`);
   }
 }
 
 async function remove(cluster: Cluster, obj: KubeObject): Promise<void> {
+  // An object planned from a resourceVersion is deleted only if nobody changed it since.
+  const resourceVersion = obj.metadata.resourceVersion as string | undefined;
+  const options = resourceVersion ? { preconditions: { resourceVersion } } : undefined;
   try {
-    await cluster.api.delete(obj, undefined, undefined, undefined, undefined, 'Background');
+    await cluster.retrying(() => cluster.api.delete(obj, undefined, undefined, undefined, undefined, 'Background', options));
   } catch (err) {
     if (!isNotFound(err)) throw cluster.explain(err, `delete ${objectRef(obj)}`);
   }
@@ -48,9 +52,10 @@ async function waitEstablished(cluster: Cluster, crd: KubeObject, timeoutMs = 30
 
 /**
  * Sets (or, with null, removes) single keys of a ConfigMap's data with a JSON merge patch that
- * carries the resourceVersion it was computed from, so a concurrent edit is never lost.
+ * carries the resourceVersion it was computed from, so a concurrent edit is never lost: the
+ * server answers 409 Conflict instead, and the caller plans again from a fresh read.
  */
-export async function patchConfigMapData(
+async function patchConfigMapData(
   cluster: Cluster,
   configMap: KubeObject,
   data: Record<string, string | null>,
@@ -62,7 +67,7 @@ export async function patchConfigMapData(
     data,
   };
   try {
-    await cluster.api.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    await cluster.retrying(() => cluster.api.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
   } catch (err) {
     throw cluster.explain(err, `patch ${objectRef(configMap)}`);
   }

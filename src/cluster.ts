@@ -4,7 +4,11 @@ import { ApiException, Health, KubeConfig, KubernetesObjectApi } from '@kubernet
 import type { KubeObject, Target } from './objects.js';
 
 export class ClusterError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The HTTP status the server answered with; undefined when it could not be reached. */
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'ClusterError';
   }
@@ -26,14 +30,30 @@ export class Cluster {
     return this.config.getCurrentCluster()?.server ?? '';
   }
 
+  /**
+   * Calls the server, again when it asks to be called later (429, as a new CRD's storage
+   * answers while it initializes, or 503), after the delay it names.
+   */
+  async retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof ApiException && (err.code === 429 || err.code === 503)) || attempt >= RETRIES) throw err;
+        const seconds = Number(statusOf(err)?.details?.retryAfterSeconds ?? 1);
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(seconds, 0.2), 5) * 1000));
+      }
+    }
+  }
+
   /** The object as the server has it, or undefined when it (or its API) does not exist. */
   async read(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
     try {
-      return (await this.api.read({
+      return await this.retrying(async () => (await this.api.read({
         apiVersion: obj.apiVersion,
         kind: obj.kind,
         metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
-      })) as KubeObject;
+      })) as KubeObject);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw this.explain(err, `read ${obj.kind} ${obj.metadata.name}`);
@@ -43,7 +63,7 @@ export class Cluster {
   /** Objects of a kind with the given labels (all namespaces when none is given). */
   async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
     try {
-      const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      const list = await this.retrying(() => this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
       return list.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
     } catch (err) {
       if (isNotFound(err)) return [];
@@ -72,12 +92,29 @@ export class Cluster {
   /** An error that names the cluster and what was being done, without echoing request bodies. */
   explain(err: unknown, doing: string): ClusterError {
     if (err instanceof ApiException) {
-      const reason = (err.body as { message?: string } | undefined)?.message ?? (typeof err.body === 'string' ? err.body : '');
-      return new ClusterError(`${this.label}: ${doing}: HTTP ${err.code}${reason ? `: ${reason}` : ''}`);
+      const reason = statusOf(err)?.message ?? (typeof err.body === 'string' ? err.body : '');
+      return new ClusterError(`${this.label}: ${doing}: HTTP ${err.code}${reason ? `: ${reason}` : ''}`, err.code);
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
     return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
+  }
+}
+
+const RETRIES = 10;
+
+interface Status {
+  message?: string;
+  details?: { retryAfterSeconds?: number };
+}
+
+/** The Status the server answered with; the client hands it over parsed or as JSON text. */
+function statusOf(err: ApiException<unknown>): Status | undefined {
+  if (typeof err.body === 'object' && err.body !== null) return err.body as Status;
+  try {
+    return JSON.parse(String(err.body)) as Status;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@ import * as yaml from 'js-yaml';
 import { isIP } from 'node:net';
 import { FILES } from './credentials.js';
 import type { Flag, Spec } from './inputs.js';
-import { KubeObject, base64, canonicalJson, ownedBy, sha256, withAppliedHash } from './objects.js';
+import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, canonicalJson, ownedBy, sha256, withAppliedHash } from './objects.js';
 
 export const API_SERVER_PORT = 443;
 const API_SERVER_CONTAINER_PORT = 8443;
@@ -34,8 +34,12 @@ function meta(spec: Spec, name: string, module?: string) {
   return { name, namespace: spec.namespace, labels: labels(spec, module) };
 }
 
+/**
+ * Several federations may share the namespace (the default is the same for all), so it carries
+ * no federation label: each would otherwise set its own on every run.
+ */
 function namespace(spec: Spec): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace, labels: ownedBy(spec.federationName) } };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace, labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER } } };
 }
 
 function apiServerService(spec: Spec): KubeObject {

@@ -92,14 +92,18 @@ function credentialsIn(doc: unknown): string[] {
   return found;
 }
 
+/** What is wrong with each wanted context (by the input that names it), in one message each. */
+export function contextProblems(config: KubeConfig, wanted: { input: string; context: string }[]): string[] {
+  const known = config.getContexts().map((c) => `"${c.name}"`);
+  return wanted
+    .filter(({ context }) => !config.getContextObject(context))
+    .map(({ input, context }) => `${input}: context "${context}" is not in the kubeconfig; it has ${known.length ? known.join(', ') : 'no contexts'}`);
+}
+
 /** A KubeConfig whose current context is `context`, or an error naming the contexts that exist. */
 export function forContext(config: KubeConfig, context: string, input = 'host-cluster-context'): KubeConfig {
-  if (!config.getContextObject(context)) {
-    const known = config.getContexts().map((c) => c.name);
-    throw new KubeconfigError(
-      `${input}: context "${context}" is not in the kubeconfig; it has ${known.length ? known.map((n) => `"${n}"`).join(', ') : 'no contexts'}`,
-    );
-  }
+  const [problem] = contextProblems(config, [{ input, context }]);
+  if (problem) throw new KubeconfigError(problem);
   const scoped = new KubeConfig();
   scoped.loadFromOptions({
     clusters: config.getClusters(),

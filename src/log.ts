@@ -19,3 +19,12 @@ export function memoryLog(): Log & { lines: string[] } {
     },
   };
 }
+
+/** A Log whose lines start with `[prefix]`, for work that runs in parallel (one per member). */
+export function prefixed(log: Log, prefix: string): Log {
+  return {
+    info: (m) => log.info(`[${prefix}] ${m}`),
+    warning: (m) => log.warning(`[${prefix}] ${m}`),
+    group: (title) => log.group(`[${prefix}] ${title}`),
+  };
+}

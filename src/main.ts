@@ -44,7 +44,11 @@ async function main(): Promise<void> {
   await core.summary.addRaw(summaryMarkdown(spec, result)).write();
   for (const problem of result.problems) core.warning(problem);
 
-  if (spec.mode === 'plan') core.info(`plan: ${result.steps.length} change(s)`);
+  for (const error of result.errors) core.error(error);
+
+  if (result.errors.length) core.setFailed(`federation ${spec.federationName}: ${result.errors.length} cluster(s) failed: ${result.errors.join('; ')}`);
+  else if (spec.mode === 'plan') core.info(`plan: ${result.steps.length} change(s)`);
+  else if (spec.mode === 'destroy') core.info(result.changed ? `federation ${spec.federationName} destroyed` : `federation ${spec.federationName}: nothing left to destroy`);
   else if (!result.healthy) core.setFailed(`federation ${spec.federationName} is not healthy: ${result.problems.join('; ')}`);
   else core.info(result.changed ? `federation ${spec.federationName} converged` : `federation ${spec.federationName}: nothing to change`);
 }

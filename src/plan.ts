@@ -10,6 +10,11 @@ export interface Step {
   object: KubeObject;
   /** Why an update is needed: the first fields that differ. */
   reason?: string;
+  /**
+   * For an object the action shares with others (a member's kube-dns ConfigMap): set (or, with
+   * null, remove) only these data keys, guarded by the resourceVersion it was planned from.
+   */
+  dataPatch?: Record<string, string | null>;
 }
 
 export interface Desired {

@@ -2,7 +2,7 @@
 import type { Spec } from './inputs.js';
 import { objectRef, targetName } from './objects.js';
 import type { Step } from './plan.js';
-import type { RunResult } from './run.js';
+import type { RunResult } from './result.js';
 
 export interface PlannedChange {
   action: Step['action'];
@@ -47,15 +47,17 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
   const lines = [
     `## Federation \`${spec.federationName}\` (${spec.mode})`,
     '',
-    `- Health: ${result.healthy ? '✅ healthy' : `❌ unhealthy`}`,
+    `- Health: ${result.healthy ? '✅ healthy' : '❌ unhealthy'}`,
     `- Federation API: ${result.federationEndpoint ?? 'no address yet'}`,
     `- ${result.steps.length === 0 ? `Nothing ${verb}: everything already matched.` : `${result.steps.length} object(s) ${verb}.`}`,
+    ...result.errors.map((e) => `  - ❌ ${escapeCell(e)}`),
     ...result.problems.map((p) => `  - ⚠️ ${escapeCell(p)}`),
+    ...result.warnings.map((w) => `  - ℹ️ ${escapeCell(w)}`),
     '',
     '| cluster | endpoint | state | changes |',
     '| --- | --- | --- | --- |',
     ...result.clusters.map(
-      (c) => `| ${escapeCell(c.name)} | ${escapeCell(c.endpoint ?? '')} | ${escapeCell(c.state)} | ${escapeCell(changesFor(result.steps, c.name))} |`,
+      (c) => `| ${escapeCell(c.name)} | ${escapeCell(c.endpoint ?? '')} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`,
     ),
     '',
     '```mermaid',
@@ -72,10 +74,3 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function changesFor(steps: Step[], cluster: string): string {
-  const mine = steps.filter((s) => targetName(s.target) === cluster);
-  if (mine.length === 0) return '—';
-  const counts = new Map<string, number>();
-  for (const s of mine) counts.set(s.action, (counts.get(s.action) ?? 0) + 1);
-  return [...counts].map(([action, count]) => `${count} ${action}`).join(', ');
-}

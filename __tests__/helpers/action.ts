@@ -9,6 +9,8 @@ export interface ActionRun {
   status: number | null;
   /** Everything the step printed (stdout and stderr). */
   log: string;
+  /** What a reader of the workflow log sees: the log without the runner's mask commands. */
+  shown: string;
   outputs: Record<string, string>;
   summary: string;
   runnerTemp: string;
@@ -44,6 +46,7 @@ export function runAction(inputs: Record<string, string>, entry = 'dist/index.js
   return {
     status: result.status,
     log: `${result.stdout}${result.stderr}`,
+    shown: `${result.stdout}${result.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'),
     outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')),
     summary: readFileSync(join(dir, 'summary'), 'utf8'),
     runnerTemp: dir,

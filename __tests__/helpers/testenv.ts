@@ -1,28 +1,34 @@
 // Access to the clusters testenv started for this run.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestenvInfo, down, up } from '../../testenv/index.mjs';
 
-interface ReadyInfo {
-  kubeconfig: string;
-  auditDir: string;
-  clusters: { name: string; context: string; server: string; auditLog: string }[];
-}
-
-export function testenv(): ReadyInfo {
+export function testenv(): TestenvInfo {
   const state = process.env.KUBEFED_TESTENV_STATE;
   if (!state) throw new Error('KUBEFED_TESTENV_STATE is not set: run the tests through jest (global setup starts testenv)');
-  return JSON.parse(readFileSync(join(state, 'ready.json'), 'utf8')) as ReadyInfo;
+  return JSON.parse(readFileSync(join(state, 'ready.json'), 'utf8')) as TestenvInfo;
 }
 
 export function kubeconfigText(): string {
   return readFileSync(testenv().kubeconfig, 'utf8');
 }
 
-/** A client for one test cluster, by context name. */
-export function clientFor(context: string): KubernetesObjectApi {
+/**
+ * More clusters, in a testenv of their own, so that a test can stop them without stopping the
+ * shared ones. Stopped with the returned function (and when Jest exits).
+ */
+export function extraClusters(clusters: string): { kubeconfig: string; kubeconfigPath: string; stop: () => void } {
+  const state = mkdtempSync(join(tmpdir(), 'kubefed-extra-'));
+  const info = up({ clusters, state, watchPid: process.pid });
+  return { kubeconfig: readFileSync(info.kubeconfig, 'utf8'), kubeconfigPath: info.kubeconfig, stop: () => down({ state }) };
+}
+
+/** A client for one test cluster, by context name (of the shared clusters, or of `kubeconfigPath`). */
+export function clientFor(context: string, kubeconfigPath = testenv().kubeconfig): KubernetesObjectApi {
   const kc = new KubeConfig();
-  kc.loadFromFile(testenv().kubeconfig);
+  kc.loadFromFile(kubeconfigPath);
   kc.setCurrentContext(context);
   return KubernetesObjectApi.makeApiClient(kc);
 }

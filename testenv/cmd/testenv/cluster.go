@@ -197,7 +197,9 @@ func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy str
 
 func startControllerManager(o options, procs *processes, c *cluster) error {
 	// The controllers the action relies on: token Secrets are filled by serviceaccount-token,
-	// namespaces are emptied and removed by namespace, owned objects go with garbagecollector.
+	// namespaces are emptied and removed by namespace, owned objects go with garbagecollector,
+	// and persistentvolumeclaim-protection lifts a deleted claim's finalizer once no pod uses
+	// it (without it, a namespace holding a claim would never finish terminating).
 	kcm, err := c.ca.issue("system:kube-controller-manager", []string{"system:masters"}, false)
 	if err != nil {
 		return err
@@ -211,7 +213,7 @@ func startControllerManager(o options, procs *processes, c *cluster) error {
 	_, err = procs.start(c.name+" kube-controller-manager", filepath.Join(c.dir, "kube-controller-manager.log"),
 		filepath.Join(o.bin, "kube-controller-manager"),
 		"--kubeconfig="+kubeconfig, "--leader-elect=false", "--secure-port=0",
-		"--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller",
+		"--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller",
 		"--service-account-private-key-file="+filepath.Join(pki, "sa.key"),
 		"--root-ca-file="+filepath.Join(pki, "ca.crt"), "--use-service-account-credentials=false")
 	return err

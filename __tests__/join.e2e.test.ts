@@ -1,0 +1,245 @@
+// `kubefed join`, `unjoin` and the cleanup as convergence of the `clusters` list, end to end:
+// the built action against the real API servers testenv runs (rivendell is the host; gondor,
+// whose context is the guide's awkward "gondor_needs-no_king", and noldor are members).
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { ActionRun, runAction } from './helpers/action.js';
+import { auditMark, clientFor, extraClusters, kubeconfigText, testenv } from './helpers/testenv.js';
+
+const NS = 'fed-join';
+const base = {
+  'federation-name': 'fellowship',
+  'host-cluster-context': 'rivendell',
+  'federation-system-namespace': NS,
+  'dns-provider': 'coredns',
+  'dns-zone-name': 'example.com.',
+  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  timeout: '90s',
+};
+const inputs = (clusters: string, extra: Record<string, string> = {}) => ({ kubeconfig: kubeconfigText(), ...base, clusters, ...extra });
+const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
+const NOLDOR = '- name: noldor\n  secret-name: 11kingdom\n';
+
+const gondor = () => clientFor('gondor_needs-no_king');
+const noldor = () => clientFor('noldor');
+const rivendell = () => clientFor('rivendell');
+const server = (name: string) => testenv().clusters.find((c) => c.name === name)?.server;
+
+async function get(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<(KubernetesObject & Record<string, any>) | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+const secretText = (s: unknown, key: string) => Buffer.from((s as { data?: Record<string, string> } | undefined)?.data?.[key] ?? '', 'base64').toString();
+
+/** Every object of these kinds the action labelled as this federation's, in one cluster. */
+async function ownedObjects(client: KubernetesObjectApi): Promise<string[]> {
+  const kinds: [string, string][] = [['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['apps/v1', 'Deployment'], ['v1', 'Service'], ['v1', 'PersistentVolumeClaim']];
+  const found: string[] = [];
+  for (const [apiVersion, kind] of kinds) {
+    const list = await client.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, 'kubefed-action.io/federation=fellowship');
+    found.push(...list.items.map((o) => `${kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`));
+  }
+  return found;
+}
+
+describe('join, unjoin and destroy', () => {
+  let federation: KubernetesObjectApi;
+  let first: ActionRun;
+
+  beforeAll(async () => {
+    // gondor already serves another federation's DNS; the join must keep that entry.
+    await gondor().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' } } as KubernetesObject);
+    // rivendell runs CoreDNS: joining it must leave its DNS alone.
+    await rivendell().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {}' } } as KubernetesObject);
+  });
+
+  test('plan shows the join of both members and writes nothing', () => {
+    const mark = auditMark();
+    const run = runAction({ ...inputs(GONDOR + NOLDOR), mode: 'plan' });
+    expect(run.status).toBe(0);
+    const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
+    expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`)).toEqual(
+      expect.arrayContaining(['create gondor ServiceAccount kubefed-fellowship-gondor', 'create federation KubeFedCluster noldor', 'create federation Secret 11kingdom', 'update gondor ConfigMap kube-dns', 'create noldor ConfigMap kube-dns']),
+    );
+    expect(mark().total).toBe(0);
+  });
+
+  test('joins two members: credentials in the federation, rights and token in the member, kube-dns merged', async () => {
+    first = runAction(inputs(GONDOR + NOLDOR));
+    expect(first.log).not.toMatch(/::error::/);
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
+    expect(JSON.parse(first.outputs['cluster-endpoints'])).toEqual({ gondor: server('gondor'), noldor: server('noldor') });
+    expect(first.outputs.changed).toBe('true');
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
+    federation = KubernetesObjectApi.makeApiClient(kc);
+
+    const token = await get(gondor(), 'v1', 'Secret', 'kubefed-fellowship-gondor-token', 'kube-system');
+    expect(token?.type).toBe('kubernetes.io/service-account-token');
+    const memberToken = secretText(token, 'token');
+    expect(memberToken).not.toBe('');
+    expect(first.log).toContain(`::add-mask::${memberToken}`);
+    expect(first.shown).not.toContain(memberToken);
+    // The federation holds the member's own token (never the user's credentials) under the secret name.
+    expect(secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token')).toBe(memberToken);
+    expect(secretText(await get(federation, 'v1', 'Secret', '11kingdom', NS), 'token')).not.toBe('');
+    const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS);
+    expect(kfc?.spec).toMatchObject({ apiEndpoint: server('noldor'), secretRef: { name: '11kingdom' } });
+    expect(Buffer.from(kfc?.spec.caBundle, 'base64').toString()).toContain('BEGIN CERTIFICATE');
+
+    // The token really works, with the rights the ClusterRole gives: list nodes in the member.
+    const asFederation = new KubeConfig();
+    asFederation.loadFromOptions({
+      clusters: [{ name: 'gondor', server: server('gondor') as string, caData: (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS))?.spec.caBundle }],
+      users: [{ name: 'fed', token: memberToken }],
+      contexts: [{ name: 'fed', cluster: 'gondor', user: 'fed' }],
+      currentContext: 'fed',
+    });
+    const nodes = await KubernetesObjectApi.makeApiClient(asFederation).list('v1', 'Node');
+    expect(nodes.items.length).toBeGreaterThan(0);
+
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'mordor=evil.org,fellowship=example.com', stubDomains: '{"acme.local": ["1.2.3.4"]}' });
+    expect((await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'fellowship=example.com' });
+    expect(first.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined \| \d+ create, 1 update \|/);
+  });
+
+  test('the stand-in controller finds both members Ready with the credentials the federation holds', async () => {
+    const deadline = Date.now() + 30_000;
+    let states: string[] = [];
+    while (Date.now() < deadline) {
+      const list = await federation.list('core.kubefed.io/v1beta1', 'KubeFedCluster', NS);
+      states = list.items.map((k) => `${k.metadata?.name}=${((k as { status?: { conditions?: { status: string }[] } }).status?.conditions ?? [])[0]?.status}`);
+      if (states.join() === 'gondor=True,noldor=True') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(states).toEqual(['gondor=True', 'noldor=True']);
+  });
+
+  test('a re-run sends no write to any cluster and says nothing changed', () => {
+    const mark = auditMark();
+    const run = runAction(inputs(GONDOR + NOLDOR));
+    expect(run.status).toBe(0);
+    expect(run.outputs.changed).toBe('false');
+    expect(JSON.parse(run.outputs.plan)).toEqual([]);
+    expect(mark()).toEqual({ total: 0, byLog: {} });
+  });
+
+  test('a removed token is recreated and the federation gets the new one; a changed endpoint updates the KubeFedCluster', async () => {
+    const before = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
+    await gondor().delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubefed-fellowship-gondor-token', namespace: 'kube-system' } });
+    // The same API server under another name its certificate covers.
+    const moved = kubeconfigText().replace(`server: ${server('noldor')}`, `server: ${server('noldor')?.replace('127.0.0.1', 'localhost')}`);
+    const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: moved });
+    expect(run.status).toBe(0);
+    const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
+    expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`).sort()).toEqual([
+      'create gondor Secret kubefed-fellowship-gondor-token',
+      'update federation KubeFedCluster noldor',
+      'update federation Secret gondor',
+    ]);
+    const after = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
+    expect(after).not.toBe('');
+    expect(after).not.toBe(before);
+    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec.apiEndpoint).toMatch(/^https:\/\/localhost:/);
+    expect(runAction(inputs(GONDOR + NOLDOR)).outputs.changed).toBe('true'); // back to 127.0.0.1
+  });
+
+  test('a third member joins and prune unjoins the one no longer listed, leaving other federations\u2019 DNS entries', async () => {
+    const run = runAction(inputs(`${NOLDOR}- rivendell\n`, { prune: 'true' }));
+    expect(run.log).not.toMatch(/::error::/);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['noldor', 'rivendell']);
+    expect(JSON.parse(run.outputs['unjoined-clusters'])).toEqual(['gondor']);
+    expect(await ownedObjects(gondor())).toEqual([]);
+    expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeUndefined();
+    expect(await get(federation, 'v1', 'Secret', 'gondor', NS)).toBeUndefined();
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
+    // rivendell runs CoreDNS: joined, with a warning, its DNS untouched.
+    expect(run.log).toMatch(/::warning::\[rivendell\] runs CoreDNS/);
+    expect(run.summary).toContain('cluster "rivendell": runs CoreDNS');
+    expect(await get(rivendell(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
+    expect(run.summary).toMatch(/\| gondor \| [^|]+ \| unjoined \| 1 update, 6 delete \|/);
+  });
+
+  test('without prune, a cluster dropped from the list stays joined and is reported', () => {
+    const mark = auditMark();
+    const run = runAction(inputs(NOLDOR));
+    expect(run.status).toBe(0);
+    expect(mark().total).toBe(0);
+    expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['noldor', 'rivendell']);
+    expect(run.log).toContain('joined but no longer listed: rivendell (prune: true unjoins them)');
+  });
+
+  test('a bad cluster or secret name is refused before any write, naming the cluster and the rule', () => {
+    const mark = auditMark();
+    const run = runAction(inputs('- name: gondor_needs-no_king\n- name: noldor\n  secret-name: 11_kingdom\n'));
+    expect(run.status).toBe(1);
+    expect(run.log).toMatch(/cluster name "gondor_needs-no_king" must be an RFC 1035 label.*give its kubeconfig context as "context"/);
+    expect(run.log).toMatch(/secret name "11_kingdom" of cluster "noldor" must be an RFC 1123 subdomain/);
+    expect(mark().total).toBe(0);
+  });
+
+  test('an unknown context is refused before any write, naming the contexts there are', () => {
+    const mark = auditMark();
+    const run = runAction(inputs(`${NOLDOR}- name: isengard\n`));
+    expect(run.status).toBe(1);
+    expect(run.log).toMatch(/clusters: cluster "isengard": context "isengard" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"/);
+    expect(mark().total).toBe(0);
+  });
+
+  describe('with a member that is down', () => {
+    let mordor: ReturnType<typeof extraClusters>;
+    beforeAll(() => {
+      mordor = extraClusters('mordor');
+    });
+    afterAll(() => mordor.stop());
+
+    test('the other members still join; the step fails at the end naming the one that is down', async () => {
+      const kubeconfig = `${kubeconfigText()}\n---\n${mordor.kubeconfig}`;
+      mordor.stop();
+      const run = runAction({ ...inputs(`${GONDOR}${NOLDOR}- mordor\n- rivendell\n`), kubeconfig });
+      expect(run.status).toBe(1);
+      expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor', 'noldor', 'rivendell']);
+      expect(run.log).toMatch(/::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      expect(run.summary).toMatch(/\| mordor \| https:\/\/127\.0\.0\.1:\d+ \| unreachable \| — \|/);
+      expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeDefined();
+      expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'mordor', NS)).toBeUndefined();
+      expect(run.outputs.healthy).toBe('false');
+    });
+  });
+
+  test('destroy unjoins every member and deletes the namespace; only the etcd volume is left, and reported', async () => {
+    // Play the volume binder: the claim is bound to a retained volume, as on a cluster with storage.
+    const claim = 'fellowship-federation-apiserver-etcd-claim';
+    await rivendell().create({
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'fellowship-etcd-pv' },
+      spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: '/tmp/fellowship-etcd' }, claimRef: { namespace: NS, name: claim } },
+    } as KubernetesObject);
+    const pvc = await get(rivendell(), 'v1', 'PersistentVolumeClaim', claim, NS);
+    await rivendell().replace({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { ...pvc?.spec, volumeName: 'fellowship-etcd-pv' } } as KubernetesObject);
+
+    const run = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
+    expect(run.log).not.toMatch(/::error::/);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs['unjoined-clusters']).sort()).toEqual(['gondor', 'noldor', 'rivendell']);
+    expect(run.log).toMatch(/::warning::PersistentVolume fellowship-etcd-pv \(the federation's etcd data, bound to claim fed-join\/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain\) is left behind/);
+    expect(run.summary).toContain('PersistentVolume fellowship-etcd-pv');
+    expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
+    for (const client of [rivendell(), gondor(), noldor()]) expect(await ownedObjects(client)).toEqual([]);
+    // Other federations' DNS entries stay; the kube-dns ConfigMap the action made is gone.
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
+    expect(await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
+    expect(await get(rivendell(), 'v1', 'PersistentVolume', 'fellowship-etcd-pv')).toBeDefined();
+
+    const again = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
+    expect(again.status).toBe(0);
+    expect(again.outputs.changed).toBe('false');
+    expect(first.post()).toContain('removed the federation kubeconfig');
+  });
+});

@@ -1,0 +1,95 @@
+// Unit tests of what join makes (pure manifests) and of the kube-dns merge.
+import { describe, expect, test } from '@jest/globals';
+import { Spec, parseSpec } from '../src/inputs.js';
+import { federationMemberObjects, memberObjects, planKubeDns, withFederation, withoutFederation } from '../src/membership.js';
+import { KubeObject } from '../src/objects.js';
+
+function spec(inputs: Record<string, string> = {}): Spec {
+  const all: Record<string, string> = {
+    'federation-name': 'fellowship', 'host-cluster-context': 'rivendell', 'dns-provider': 'coredns', 'dns-zone-name': 'example.com.', ...inputs,
+  };
+  return parseSpec((n) => all[n] ?? '', { readFile: () => '' });
+}
+const ours = { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'fellowship' };
+const configMap = (data: Record<string, string>, labels?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system', resourceVersion: '42', labels }, data,
+});
+
+describe('the federations entry of kube-dns', () => {
+  test('is added beside the entries of other federations, and replaced in place', () => {
+    expect(withFederation(undefined, 'fellowship', 'example.com')).toBe('fellowship=example.com');
+    expect(withFederation('mordor=evil.org', 'fellowship', 'example.com')).toBe('mordor=evil.org,fellowship=example.com');
+    expect(withFederation('fellowship=old.com, mordor=evil.org', 'fellowship', 'example.com')).toBe('fellowship=example.com,mordor=evil.org');
+  });
+
+  test('unjoin removes only its own entry', () => {
+    expect(withoutFederation('mordor=evil.org,fellowship=example.com', 'fellowship')).toBe('mordor=evil.org');
+    expect(withoutFederation('fellowship=example.com', 'fellowship')).toBe('');
+  });
+});
+
+describe('planKubeDns', () => {
+  test('a member with neither ConfigMap gets a kube-dns ConfigMap naming the zone without its root dot', () => {
+    const { step } = planKubeDns(spec(), 'gondor', {}, true);
+    expect(step?.action).toBe('create');
+    expect(step?.object.data).toEqual({ federations: 'fellowship=example.com' });
+    expect(step?.object.metadata.labels).toEqual(ours);
+  });
+
+  test('a CoreDNS member is left alone with a warning', () => {
+    const plan = planKubeDns(spec(), 'noldor', { coreDns: { ...configMap({}), metadata: { name: 'coredns', namespace: 'kube-system' } } }, true);
+    expect(plan.step).toBeUndefined();
+    expect(plan.warning).toMatch(/^runs CoreDNS.*left as it is.*"fellowship example\.com"/);
+  });
+
+  test('an existing ConfigMap is patched, key by key, from the resourceVersion it was read at', () => {
+    const { step } = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org', stubDomains: '{}' }) }, true);
+    expect(step).toMatchObject({ action: 'update', dataPatch: { federations: 'mordor=evil.org,fellowship=example.com' } });
+    expect(step?.object.metadata.resourceVersion).toBe('42');
+  });
+
+  test('nothing is planned when the entry is there', () => {
+    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }) }, true).step).toBeUndefined();
+    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org' }) }, false).step).toBeUndefined();
+  });
+
+  test('unjoin deletes a ConfigMap only when the action made it and nothing else is in it', () => {
+    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }, ours) }, false).step?.action).toBe('delete');
+    const theirs = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }) }, false).step;
+    expect(theirs).toMatchObject({ action: 'update', dataPatch: { federations: null } });
+    const shared = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org,fellowship=example.com' }, ours) }, false).step;
+    expect(shared).toMatchObject({ action: 'update', dataPatch: { federations: 'mordor=evil.org' } });
+  });
+});
+
+describe('member objects', () => {
+  test('an account, cluster-wide rights and an explicit token Secret in kube-system, named per federation and cluster', () => {
+    const objects = memberObjects(spec(), 'gondor');
+    expect(objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'ServiceAccount kubefed-fellowship-gondor',
+      'ClusterRole kubefed-action:fellowship:gondor',
+      'ClusterRoleBinding kubefed-action:fellowship:gondor',
+      'Secret kubefed-fellowship-gondor-token',
+    ]);
+    const token = objects[3];
+    expect(token.type).toBe('kubernetes.io/service-account-token');
+    expect(token.metadata.annotations?.['kubernetes.io/service-account.name']).toBe('kubefed-fellowship-gondor');
+    for (const o of objects) expect(o.metadata.labels).toEqual(ours);
+  });
+
+  test('the federation holds the member token and CA under the secret name, and a KubeFedCluster pointing at it', () => {
+    const cluster = { name: 'noldor', context: 'noldor', secretName: '11kingdom' };
+    const [secret, kfc] = federationMemberObjects(spec(), cluster, { endpoint: 'https://10.0.0.1:6443', caPem: 'CA PEM', insecure: false, token: 'T0KEN' });
+    expect(secret.metadata).toMatchObject({ name: '11kingdom', namespace: 'federation-system' });
+    expect(secret.data).toEqual({ token: Buffer.from('T0KEN').toString('base64'), 'ca.crt': Buffer.from('CA PEM').toString('base64') });
+    expect(kfc).toMatchObject({
+      apiVersion: 'core.kubefed.io/v1beta1',
+      kind: 'KubeFedCluster',
+      metadata: { name: 'noldor', namespace: 'federation-system', annotations: { 'kubefed-action.io/context': 'noldor' } },
+      spec: { apiEndpoint: 'https://10.0.0.1:6443', caBundle: Buffer.from('CA PEM').toString('base64'), secretRef: { name: '11kingdom' } },
+    });
+    const [, insecure] = federationMemberObjects(spec(), cluster, { endpoint: 'https://x', insecure: true, token: '' });
+    expect(insecure.spec).toEqual(expect.objectContaining({ disabledTLSValidations: ['*'] }));
+    expect(insecure.spec).not.toHaveProperty('caBundle');
+  });
+});

@@ -1,0 +1,38 @@
+// One convergence pass over a set of objects: read what the servers hold, plan (pure), and
+// apply when the mode writes; in plan and check modes, say what would be done instead.
+import { ClusterFor, applySteps } from './apply.js';
+import type { Log } from './log.js';
+import { KubeObject, Target, objectRef, targetName } from './objects.js';
+import { Desired, Step, describeStep, planApply, planDelete } from './plan.js';
+
+export interface ConvergeOptions {
+  writes: boolean;
+  log: Log;
+}
+
+/** Creates or updates `desired` in order; `reachable: false` plans against nothing (all creates). */
+export async function converge(desired: Desired[], clusterFor: ClusterFor, opts: ConvergeOptions, reachable = true): Promise<Step[]> {
+  const observed = reachable ? await observe(desired, clusterFor) : new Map<string, KubeObject | undefined>();
+  return execute(planApply(desired, (t, o) => observed.get(key(t, o))), clusterFor, opts);
+}
+
+/** Deletes whichever of `unwanted` exist, dependents first (the reverse of their order). */
+export async function removeAll(unwanted: Desired[], clusterFor: ClusterFor, opts: ConvergeOptions): Promise<Step[]> {
+  const observed = await observe(unwanted, clusterFor);
+  return execute(planDelete(unwanted, (t, o) => observed.get(key(t, o))), clusterFor, opts);
+}
+
+/** Applies planned steps, or logs them when the mode does not write. */
+export async function execute(steps: Step[], clusterFor: ClusterFor, { writes, log }: ConvergeOptions): Promise<Step[]> {
+  if (writes) await applySteps(steps, clusterFor, log);
+  else steps.forEach((s) => log.info(`would ${describeStep(s)}`));
+  return steps;
+}
+
+const key = (t: Target, o: KubeObject) => `${targetName(t)}|${o.apiVersion}|${objectRef(o)}`;
+
+async function observe(objects: Desired[], clusterFor: ClusterFor): Promise<Map<string, KubeObject | undefined>> {
+  const observed = new Map<string, KubeObject | undefined>();
+  await Promise.all(objects.map(async ({ target, object }) => observed.set(key(target, object), await clusterFor(target).read(object))));
+  return observed;
+}

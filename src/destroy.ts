@@ -1,0 +1,107 @@
+// `mode: destroy`, the guide's cleanup done whole: unjoin every member, then delete the
+// federation's namespace on the host (or, when other federations share it, only this
+// federation's objects), and say which etcd volume outlives it.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster } from './cluster.js';
+import { hostNames } from './controlplane.js';
+import { execute } from './converge.js';
+import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
+import { waitFor } from './health.js';
+import type { Spec } from './inputs.js';
+import { unjoinAll } from './join.js';
+import type { Log } from './log.js';
+import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL } from './objects.js';
+import type { Step } from './plan.js';
+import { RunResult, clusterReport, membershipResult } from './result.js';
+import type { RunOptions } from './run.js';
+
+/** The kinds of host objects the control plane is made of, all namespaced and labelled. */
+const HOST_KINDS: [string, string][] = [
+  ['apps/v1', 'Deployment'],
+  ['v1', 'Service'],
+  ['v1', 'Secret'],
+  ['v1', 'PersistentVolumeClaim'],
+  ['v1', 'ServiceAccount'],
+  ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+  ['rbac.authorization.k8s.io/v1', 'Role'],
+];
+
+export async function destroy(spec: Spec, kubeconfig: KubeConfig, host: Cluster, opts: RunOptions): Promise<RunResult> {
+  const { log } = opts;
+  const address = await apiServerAddress(host, spec, 0, log);
+  const files = await readCredentialFiles(host, spec);
+  const federation = address && files['admin.crt'] ? connectFederation(spec, endpointUrl(address), files).cluster : undefined;
+  const federationUp = federation !== undefined && (await federation.ready());
+  if (federation && !federationUp) log.warning(`the federation API at ${federation.server} does not answer: only the listed clusters can be unjoined`);
+
+  let endGroup = log.group('Unjoining member clusters');
+  const members = membershipResult(await unjoinAll({ spec, kubeconfig, federation, federationUp, writes: true, log, mask: opts.mask }));
+  endGroup();
+
+  endGroup = log.group('Removing the control plane from the host cluster');
+  const volume = await etcdVolume(host, spec);
+  const hostSteps = await execute(await hostRemovals(host, spec), () => host, { writes: true, log });
+  if (spec.wait && hostSteps.some((s) => s.object.kind === 'Namespace')) await namespaceGone(host, spec, log);
+  endGroup();
+  if (volume) log.warning(volume);
+
+  const steps = [...members.steps, ...hostSteps];
+  return {
+    ...members,
+    steps,
+    changed: steps.length > 0,
+    federationContext: spec.federationName,
+    healthy: members.errors.length === 0,
+    problems: [],
+    warnings: [...members.warnings, ...(volume ? [volume] : [])],
+    issued: [],
+    joined: [],
+    clusters: [clusterReport('host', host.server, 'control plane removed', steps), ...members.clusters],
+  };
+}
+
+/**
+ * The namespace, when the action made it and no other federation lives in it; otherwise each
+ * object this federation's labels mark, dependents first.
+ */
+async function hostRemovals(host: Cluster, spec: Spec): Promise<Step[]> {
+  const target = { kind: 'host' as const };
+  const namespace = await host.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } });
+  if (!namespace) return [];
+  const others = await host.list('apps/v1', 'Deployment', `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}!=${spec.federationName}`, spec.namespace);
+  if (namespace.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER && others.length === 0) {
+    return [{ action: 'delete', target, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } } }];
+  }
+  const selector = `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${spec.federationName}`;
+  const owned = await Promise.all(HOST_KINDS.map(([apiVersion, kind]) => host.list(apiVersion, kind, selector, spec.namespace)));
+  return owned.flat().map((object): Step => ({ action: 'delete', target, object: { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: spec.namespace } } }));
+}
+
+/** Waits for the namespace to be gone, saying what still holds it up. */
+async function namespaceGone(host: Cluster, spec: Spec, log: Log): Promise<void> {
+  await waitFor(`namespace ${spec.namespace} to be deleted`, spec.timeoutMs, log, async () => {
+    const ns = await host.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } });
+    if (!ns) return null;
+    const conditions = ((ns.status as { conditions?: { type: string; status: string; message?: string }[] })?.conditions) ?? [];
+    const blocking = conditions.filter((c) => c.status === 'True' && /Remaining|Failure/.test(c.type)).map((c) => c.message);
+    return blocking.length ? blocking.join('; ') : 'terminating';
+  });
+}
+
+/**
+ * What the guide warns of: deleting the namespace deletes everything but the storage the etcd
+ * claim was given. Names that volume and what becomes of it, or undefined when there is none.
+ */
+async function etcdVolume(host: Cluster, spec: Spec): Promise<string | undefined> {
+  const claimName = hostNames(spec.federationName).etcdClaim;
+  const claim = await host.read({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claimName, namespace: spec.namespace } });
+  if (!claim) return undefined;
+  const volumeName = (claim.spec as { volumeName?: string } | undefined)?.volumeName;
+  if (!volumeName) return undefined;
+  const volume: KubeObject | undefined = await host.read({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volumeName } });
+  const policy = (volume?.spec as { persistentVolumeReclaimPolicy?: string } | undefined)?.persistentVolumeReclaimPolicy ?? 'unknown';
+  const what = `PersistentVolume ${volumeName} (the federation's etcd data, bound to claim ${spec.namespace}/${claimName}; reclaim policy ${policy})`;
+  return policy === 'Delete'
+    ? `${what} is deleted by its provisioner once the claim is gone: the federation's data goes with it`
+    : `${what} is left behind and keeps the federation's data: delete it when that is no longer needed`;
+}
