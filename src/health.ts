@@ -1,8 +1,12 @@
 // Health of the federation: reads only, shared by the wait after apply and by `mode: check`.
-import type { Cluster } from './cluster.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import { Cluster } from './cluster.js';
 import { hostNames } from './controlplane.js';
+import { KUBEFED_GROUP, KUBEFED_VERSION } from './federation.js';
 import type { Spec } from './inputs.js';
 import type { Log } from './log.js';
+import { fromBase64 } from './objects.js';
 
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -29,21 +33,72 @@ async function deploymentProblem(host: Cluster, namespace: string, name: string)
 }
 
 /**
- * Polls `probe` (which returns what is still pending, or null when done) until done or the
- * timeout, logging what is pending and the time left every ten seconds.
+ * Whether each joined member is ready as the federation sees it: reached at the endpoint its
+ * KubeFedCluster records, with the token the federation holds (its /readyz, and a list of
+ * namespaces, which the token's rights must allow), and the KubeFedCluster's Ready condition
+ * once a controller reports one. Member name → problem, or null when ready.
  */
-export async function waitFor(what: string, timeoutMs: number, log: Log, probe: () => Promise<string | null>): Promise<void> {
+export async function memberProblems(federation: Cluster, spec: Spec, names: string[], concurrency: number): Promise<Map<string, string | null>> {
+  const limit = pLimit(concurrency);
+  const checked = await Promise.all(names.map((name) => limit(async () => [name, await memberProblem(federation, spec, name)] as const)));
+  return new Map(checked);
+}
+
+interface KubeFedClusterFields {
+  spec?: { apiEndpoint?: string; caBundle?: string; disabledTLSValidations?: string[]; secretRef?: { name?: string } };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+async function memberProblem(federation: Cluster, spec: Spec, name: string): Promise<string | null> {
+  const kfc = (await federation.read({ apiVersion: `${KUBEFED_GROUP}/${KUBEFED_VERSION}`, kind: 'KubeFedCluster', metadata: { name, namespace: spec.namespace } })) as KubeFedClusterFields | undefined;
+  if (!kfc) return 'not joined (no KubeFedCluster in the federation)';
+  const endpoint = kfc.spec?.apiEndpoint ?? '';
+  const secretName = kfc.spec?.secretRef?.name ?? '';
+  const secret = await federation.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: spec.namespace } });
+  const token = fromBase64((secret?.data as Record<string, string> | undefined)?.token) ?? '';
+  if (!token) return `the federation's Secret ${spec.namespace}/${secretName} holds no token`;
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name, server: endpoint, caData: kfc.spec?.caBundle, skipTLSVerify: kfc.spec?.disabledTLSValidations?.includes('*') ?? false }],
+    users: [{ name: 'federation', token }],
+    contexts: [{ name, cluster: name, user: 'federation' }],
+    currentContext: name,
+  });
+  const asFederation = new Cluster({ kind: 'member', cluster: name }, `cluster "${name}" through the federation's token`, config);
+  if (!(await asFederation.ready())) return `${endpoint}/readyz is not ok through the federation's token`;
+  try {
+    await asFederation.ensureReachable();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const ready = kfc.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready && ready.status !== 'True') return `KubeFedCluster is not Ready (${[ready.reason, ready.message].filter(Boolean).join(': ') || ready.status})`;
+  return null;
+}
+
+/**
+ * Polls `probe` (which returns what is still pending, or null when done) until done or the
+ * timeout, logging what is pending and the time left every ten seconds. Returns what was still
+ * pending at the timeout, or null.
+ */
+export async function pollUntil(what: string, timeoutMs: number, log: Log, probe: () => Promise<string | null>): Promise<string | null> {
   const start = Date.now();
   let lastReport = start;
   for (;;) {
     const pending = await probe();
-    if (pending === null) return;
+    if (pending === null) return null;
     const now = Date.now();
-    if (now - start >= timeoutMs) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}: ${pending}`);
+    if (now - start >= timeoutMs) return pending;
     if (now - lastReport >= PROGRESS_EVERY_MS) {
       log.info(`waiting for ${what}: ${pending} (${Math.round((timeoutMs - (now - start)) / 1000)}s left)`);
       lastReport = now;
     }
     await new Promise((r) => setTimeout(r, Math.min(1000, timeoutMs / 20)));
   }
+}
+
+/** Like pollUntil, but a timeout is an error naming what was still pending. */
+export async function waitFor(what: string, timeoutMs: number, log: Log, probe: () => Promise<string | null>): Promise<void> {
+  const pending = await pollUntil(what, timeoutMs, log, probe);
+  if (pending !== null) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}: ${pending}`);
 }

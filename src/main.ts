@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { parseSpec } from './inputs.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Log } from './log.js';
-import { outputs, summaryMarkdown } from './report.js';
+import { outputs, summaryMarkdown, verdict } from './report.js';
 import { run } from './run.js';
 import { writePrivateFile } from './tempfiles.js';
 
@@ -42,15 +42,13 @@ async function main(): Promise<void> {
   }
   for (const [name, value] of Object.entries(outputs(result, kubeconfigPath))) core.setOutput(name, value);
   await core.summary.addRaw(summaryMarkdown(spec, result)).write();
-  for (const problem of result.problems) core.warning(problem);
 
+  // Errors and health problems become annotations; warnings were annotated as they happened.
+  const { failed, message } = verdict(spec, result);
   for (const error of result.errors) core.error(error);
-
-  if (result.errors.length) core.setFailed(`federation ${spec.federationName}: ${result.errors.length} cluster(s) failed: ${result.errors.join('; ')}`);
-  else if (spec.mode === 'plan') core.info(`plan: ${result.steps.length} change(s)`);
-  else if (spec.mode === 'destroy') core.info(result.changed ? `federation ${spec.federationName} destroyed` : `federation ${spec.federationName}: nothing left to destroy`);
-  else if (!result.healthy) core.setFailed(`federation ${spec.federationName} is not healthy: ${result.problems.join('; ')}`);
-  else core.info(result.changed ? `federation ${spec.federationName} converged` : `federation ${spec.federationName}: nothing to change`);
+  for (const problem of result.problems) (failed ? core.error : core.warning)(problem);
+  if (failed) core.setFailed(message);
+  else core.info(message);
 }
 
 main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));

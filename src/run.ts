@@ -9,9 +9,9 @@ import { FILES, ensureCredentials } from './credentials.js';
 import { destroy } from './destroy.js';
 import { federationObjects } from './federation.js';
 import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
-import { controlPlaneProblems, waitFor } from './health.js';
+import { controlPlaneProblems, memberProblems, pollUntil, waitFor } from './health.js';
 import { InputError, Spec } from './inputs.js';
-import { convergeMembership } from './join.js';
+import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
 import { contextProblems, forContext } from './kubeconfig.js';
 import type { Log } from './log.js';
 import type { KubeObject } from './objects.js';
@@ -63,7 +63,9 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   endGroup();
 
   steps.push(...members.steps);
-  const problems = federation ? await controlPlaneProblems(host, federation.cluster, spec) : ['the federation API server has no address yet (the Service was not created)'];
+  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? members.joined : [], log: opts.log, wait: writes && spec.wait });
+  const notJoined = members.clusters.filter((c) => c.state === 'not joined').map((c) => `cluster "${c.name}": not joined`);
+  const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems(), ...(spec.mode === 'check' ? notJoined : [])];
   return {
     ...members,
     steps,
@@ -78,9 +80,39 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
     clusters: [
       clusterReport('host', host.server, 'reachable', steps),
       ...(federation ? [clusterReport('federation', federation.cluster.server, federationUp ? 'ready' : 'not ready', steps)] : []),
-      ...members.clusters,
+      ...members.clusters.map((c) => (health.members.has(c.name) ? { ...c, state: `${c.state}, ${health.members.get(c.name) ? 'not ready' : 'ready'}` } : c)),
     ],
   };
+}
+
+interface HealthInputs {
+  spec: Spec;
+  host: Cluster;
+  /** The federation API, once it has an address. */
+  federation?: Cluster;
+  /** The joined members to check (none when the federation API does not answer). */
+  members: string[];
+  log: Log;
+  /** Wait (up to the timeout) for everything to be healthy, saying what is pending. */
+  wait: boolean;
+}
+
+/** The control plane's problems and each member's (null when ready), waited for when asked. */
+async function federationHealth({ spec, host, federation, members, log, wait }: HealthInputs) {
+  const observe = async () => ({
+    controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
+    members: federation ? await memberProblems(federation, spec, members, MEMBER_CONCURRENCY) : new Map<string, string | null>(),
+  });
+  const list = (h: Awaited<ReturnType<typeof observe>>) => [...h.controlPlane, ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : []))];
+  let health = await observe();
+  if (wait && list(health).length) {
+    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async () => {
+      health = await observe();
+      const pending = list(health);
+      return pending.length ? pending.join('; ') : null;
+    });
+  }
+  return { ...health, memberProblems: () => list({ controlPlane: [], members: health.members }) };
 }
 
 interface ControlPlane {

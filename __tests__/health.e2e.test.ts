@@ -1,0 +1,110 @@
+// The health gate end to end: the wait after apply, `mode: check` (which writes nothing and
+// fails with a list of what is unhealthy), progress while waiting, and the job summary. The
+// test environment plays the kubelet (Deployment status) and the KubeFed controller (the
+// KubeFedCluster Ready condition, probed with the token the federation holds).
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { runAction } from './helpers/action.js';
+import { auditMark, clientFor, kubeconfigText } from './helpers/testenv.js';
+
+const NS = 'fed-health';
+const inputs = (extra: Record<string, string> = {}) => ({
+  kubeconfig: kubeconfigText(),
+  'federation-name': 'lothlorien',
+  'host-cluster-context': 'rivendell',
+  'federation-system-namespace': NS,
+  'dns-provider': 'aws-route53',
+  'dns-zone-name': 'example.com.',
+  clusters: '- name: gondor\n  context: gondor_needs-no_king\n- noldor\n',
+  timeout: '90s',
+  ...extra,
+});
+
+describe('health', () => {
+  let federation: KubernetesObjectApi;
+  const readyCondition = async (name: string) => {
+    const kfc = (await federation.read({ apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name, namespace: NS } })) as { status?: { conditions?: { type: string; status: string }[] } };
+    return kfc.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  };
+  const untilReady = async (name: string, status: string) => {
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await readyCondition(name)) !== status; ) await new Promise((r) => setTimeout(r, 250));
+    expect(await readyCondition(name)).toBe(status);
+  };
+
+  afterAll(() => {
+    expect(runAction(inputs({ mode: 'destroy' })).status).toBe(0);
+  });
+
+  test('apply waits until the control plane and every member are ready, and the summary shows them', () => {
+    const run = runAction(inputs());
+    expect(run.log).not.toMatch(/::(error|warning)::/);
+    expect(run.status).toBe(0);
+    expect(run.outputs.healthy).toBe('true');
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(run.outputs.kubeconfig, 'utf8'));
+    federation = KubernetesObjectApi.makeApiClient(kc);
+
+    expect(run.summary).toContain('- Health: ✅ healthy');
+    expect(run.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| 7 create \|/);
+    expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| 7 create \|/);
+    expect(run.summary).toMatch(/\| federation \| https:\/\/127\.1\.\d+\.\d+:443 \| ready \| 1 update, 8 create \|/);
+    expect(run.summary).toContain('```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://127.1.');
+    expect(run.summary).toContain('  fed --> m0["gondor<br/>joined, ready"]\n  fed --> m1["noldor<br/>joined, ready"]');
+  });
+
+  test('check passes on a healthy federation and writes nothing', () => {
+    const mark = auditMark();
+    const run = runAction(inputs({ mode: 'check' }));
+    expect(run.status).toBe(0);
+    expect(run.outputs.healthy).toBe('true');
+    expect(run.log).toContain('federation lothlorien is healthy');
+    expect(mark().total).toBe(0);
+  });
+
+  test('check fails, writing nothing, when the federation holds a token the member refuses', async () => {
+    const secret = (await federation.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'noldor', namespace: NS } })) as KubernetesObject & { data: Record<string, string> };
+    await federation.replace({ ...secret, apiVersion: 'v1', kind: 'Secret', data: { ...secret.data, token: Buffer.from('not-a-token').toString('base64') } } as KubernetesObject);
+    await untilReady('noldor', 'False');
+    const mark = auditMark();
+    const run = runAction(inputs({ mode: 'check' }));
+    expect(run.status).toBe(1);
+    expect(run.outputs.healthy).toBe('false');
+    expect(run.log).toMatch(/::error::cluster "noldor": https:\/\/127\.0\.0\.1:\d+\/readyz is not ok through the federation's token/);
+    expect(run.log).toMatch(/::error::federation lothlorien is not healthy: cluster "noldor"/);
+    expect(run.log).not.toMatch(/cluster "gondor": /);
+    expect(run.summary).toMatch(/\| noldor \| [^|]+ \| out of date, not ready \| 1 update \|/);
+    expect(run.summary).toContain('1 object(s) would change');
+    expect(run.summary).toContain('- Health: ❌ unhealthy');
+    expect(mark().total).toBe(0);
+  });
+
+  test('apply repairs the token and waits until the controller reports the member Ready again', async () => {
+    const run = runAction(inputs());
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs.plan)).toEqual([expect.objectContaining({ action: 'update', cluster: 'federation', kind: 'Secret', name: 'noldor' })]);
+    expect(run.outputs.healthy).toBe('true');
+    // Healthy only once the controller, probing with the repaired token, says Ready again.
+    expect(await readyCondition('noldor')).toBe('True');
+  });
+
+  test('check names a control-plane deployment that is gone', async () => {
+    await clientFor('rivendell').delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'lothlorien-controller-manager', namespace: NS } });
+    const mark = auditMark();
+    const run = runAction(inputs({ mode: 'check' }));
+    expect(run.status).toBe(1);
+    expect(run.log).toContain(`::error::deployment ${NS}/lothlorien-controller-manager does not exist`);
+    expect(run.log).toMatch(/object\(s\) differ|would create Deployment/);
+    expect(mark().total).toBe(0);
+  });
+
+  test('a federation API server that cannot start: progress while waiting, then a clear timeout', () => {
+    const run = runAction(inputs({ 'apiserver-arg-overrides': '--no-such-flag=1', timeout: '13s' }));
+    expect(run.status).toBe(1);
+    expect(run.log).toMatch(/waiting for the federation API at https:\/\/127\.1\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/);
+    expect(run.log).toMatch(/::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/);
+    const repaired = runAction(inputs());
+    expect(repaired.status).toBe(0);
+    expect(repaired.outputs.healthy).toBe('true');
+  });
+});
