@@ -15,7 +15,7 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     quiet: true,
     license: name === 'index' ? 'licenses.txt' : undefined,
   });
-  writeFileSync(`dist/${name}.js`, name === 'cli' && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code);
+  writeFileSync(`dist/${name}.js`, name === 'cli' && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code, { mode: name === 'cli' ? 0o755 : 0o644 });
   for (const [file, asset] of Object.entries(assets ?? {})) {
     if (file === 'licenses.txt') writeFileSync(`dist/${file}`, asset.source);
     else if (!file.endsWith('package.json')) throw new Error(`${entry}: unexpected asset ${file}; ship it or drop it`);

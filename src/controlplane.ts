@@ -226,7 +226,34 @@ function deployment(spec: Spec, name: string, module: string, podSpec: object, p
   };
 }
 
-function apiServerDeployment({ spec, credentials, address }: ControlPlaneInputs): KubeObject {
+/**
+ * The settings a later `kubefed join` needs and is not given (the guide passes it only the host
+ * context), kept as inputs on the API server Deployment, keyed by their input names.
+ */
+export const SETTINGS_PREFIX = 'kubefed-action.io/';
+const SETTINGS = ['dns-provider', 'dns-zone-name', 'api-server-service-type', 'api-server-advertise-address'] as const;
+
+function settingsAnnotations(spec: Spec): Record<string, string> {
+  const values: Record<(typeof SETTINGS)[number], string | undefined> = {
+    'dns-provider': spec.dns.provider,
+    'dns-zone-name': spec.dns.zone,
+    'api-server-service-type': spec.apiServer.serviceType,
+    'api-server-advertise-address': spec.apiServer.advertiseAddress,
+  };
+  return Object.fromEntries(SETTINGS.flatMap((k) => (values[k] ? [[`${SETTINGS_PREFIX}${k}`, values[k]]] : [])));
+}
+
+/** The inputs settingsAnnotations kept, read back from the Deployment's annotations. */
+export function settingsOf(annotations: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(SETTINGS.flatMap((k) => (annotations?.[`${SETTINGS_PREFIX}${k}`] ? [[k, annotations[`${SETTINGS_PREFIX}${k}`]]] : [])));
+}
+
+function apiServerDeployment(input: ControlPlaneInputs): KubeObject {
+  const object = apiServerPods(input);
+  return { ...object, metadata: { ...object.metadata, annotations: settingsAnnotations(input.spec) } };
+}
+
+function apiServerPods({ spec, credentials, address }: ControlPlaneInputs): KubeObject {
   const n = hostNames(spec.federationName);
   return deployment(
     spec,

@@ -32,6 +32,38 @@ async function deploymentProblem(host: Cluster, namespace: string, name: string)
   return null;
 }
 
+export interface HealthInputs {
+  spec: Spec;
+  host: Cluster;
+  /** The federation API, once it has an address. */
+  federation?: Cluster;
+  /** The joined members to check (none when the federation API does not answer). */
+  members: string[];
+  log: Log;
+  /** Wait (up to the timeout) for everything to be healthy, saying what is pending. */
+  wait: boolean;
+  /** How many members are probed at once. */
+  concurrency: number;
+}
+
+/** The control plane's problems and each member's (null when ready), waited for when asked. */
+export async function federationHealth({ spec, host, federation, members, log, wait, concurrency }: HealthInputs) {
+  const observe = async () => ({
+    controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
+    members: federation ? await memberProblems(federation, spec, members, concurrency) : new Map<string, string | null>(),
+  });
+  const list = (h: Awaited<ReturnType<typeof observe>>) => [...h.controlPlane, ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : []))];
+  let health = await observe();
+  if (wait && list(health).length) {
+    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async () => {
+      health = await observe();
+      const pending = list(health);
+      return pending.length ? pending.join('; ') : null;
+    });
+  }
+  return { ...health, memberProblems: () => list({ controlPlane: [], members: health.members }) };
+}
+
 /**
  * Whether each joined member is ready as the federation sees it: reached at the endpoint its
  * KubeFedCluster records, with the token the federation holds (its /readyz, and a list of

@@ -71,12 +71,30 @@ export async function convergeMembership(ctx: MembershipContext): Promise<Member
   const records = await joinedMembers(ctx);
   const listed = new Set(ctx.spec.clusters.map((c) => c.name));
   const stale = records.filter((r) => !listed.has(r.name));
-  const joins = await Promise.all(ctx.spec.clusters.map((c) => limit(() => joinMember(ctx, c))));
+  const joins = await joinListed(ctx);
   if (!ctx.spec.prune) {
     if (stale.length) ctx.log.info(`joined but no longer listed: ${stale.map((r) => r.name).join(', ')} (prune: true unjoins them)`);
     return [...joins, ...stale.map((r): MemberOutcome => ({ name: r.name, endpoint: r.endpoint, state: 'joined, not listed', steps: [], warnings: [] }))];
   }
   return [...joins, ...(await Promise.all(stale.map((r) => limit(() => unjoinMember(ctx, r)))))];
+}
+
+/** Joins the listed clusters (`kubefed join`), leaving every other member as it is. */
+export async function joinListed(ctx: MembershipContext): Promise<MemberOutcome[]> {
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  return Promise.all(ctx.spec.clusters.map((c) => limit(() => joinMember(ctx, c))));
+}
+
+/**
+ * Unjoins one member by name (`kubefed unjoin`), through the given context or else the one
+ * its record names. Fails when the federation has no such member and the context reaches none.
+ */
+export async function unjoinNamed(ctx: MembershipContext, name: string, context?: string): Promise<MemberOutcome> {
+  const record = (await joinedMembers(ctx)).find((r) => r.name === name);
+  if (!record && !context) {
+    return { name, state: 'failed', steps: [], warnings: [], error: `is not a member of federation ${ctx.spec.federationName} (no KubeFedCluster "${name}" made by this action)` };
+  }
+  return unjoinMember(ctx, { ...(record ?? { name }), ...(context ? { context } : {}) });
 }
 
 /** Unjoins every member: those the federation records, and every listed cluster besides. */

@@ -113,3 +113,23 @@ export function forContext(config: KubeConfig, context: string, input = 'host-cl
   });
   return scoped;
 }
+
+/**
+ * The kubeconfig `base` (YAML) with the clusters, users and contexts of `added` put in, each
+ * replacing any of the same name, and everything else (current context included) kept: how
+ * `kubefed init` adds the federation's context to the user's kubeconfig.
+ */
+export function mergeKubeconfigText(base: string, added: string): string {
+  const doc = ((base.trim() ? yaml.load(base) : undefined) ?? { apiVersion: 'v1', kind: 'Config' }) as Record<string, unknown>;
+  const extra = yaml.load(added) as Record<string, unknown>;
+  for (const key of ['clusters', 'users', 'contexts']) {
+    const entries = [...((doc[key] as { name: string }[] | null | undefined) ?? [])];
+    for (const entry of (extra[key] as { name: string }[] | undefined) ?? []) {
+      const at = entries.findIndex((e) => e.name === entry.name);
+      if (at >= 0) entries[at] = entry;
+      else entries.push(entry);
+    }
+    doc[key] = entries;
+  }
+  return yaml.dump(doc);
+}

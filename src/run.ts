@@ -9,7 +9,7 @@ import { FILES, ensureCredentials } from './credentials.js';
 import { destroy } from './destroy.js';
 import { federationObjects } from './federation.js';
 import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
-import { controlPlaneProblems, memberProblems, pollUntil, waitFor } from './health.js';
+import { controlPlaneProblems, federationHealth, waitFor } from './health.js';
 import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
 import { contextProblems, forContext } from './kubeconfig.js';
@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Masks a credential in every later log line (core.setSecret in the action). */
   mask: (secret: string) => void;
   now?: Date;
+  /** Converge the control plane only and leave membership as it is (`kubefed init`). */
+  controlPlaneOnly?: boolean;
 }
 
 export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions): Promise<RunResult> {
@@ -56,14 +58,14 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   }
   endGroup();
 
-  endGroup = opts.log.group('Member clusters');
+  endGroup = opts.controlPlaneOnly ? () => undefined : opts.log.group('Member clusters');
   const members = membershipResult(
-    await convergeMembership({ spec, kubeconfig, federation: federation?.cluster, federationUp, writes, log: opts.log, mask: opts.mask }),
+    opts.controlPlaneOnly ? [] : await convergeMembership({ spec, kubeconfig, federation: federation?.cluster, federationUp, writes, log: opts.log, mask: opts.mask }),
   );
   endGroup();
 
   steps.push(...members.steps);
-  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? members.joined : [], log: opts.log, wait: writes && spec.wait });
+  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? members.joined : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY });
   const notJoined = members.clusters.filter((c) => c.state === 'not joined').map((c) => `cluster "${c.name}": not joined`);
   const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems(), ...(spec.mode === 'check' ? notJoined : [])];
   return {
@@ -83,36 +85,6 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
       ...members.clusters.map((c) => (health.members.has(c.name) ? { ...c, state: `${c.state}, ${health.members.get(c.name) ? 'not ready' : 'ready'}` } : c)),
     ],
   };
-}
-
-interface HealthInputs {
-  spec: Spec;
-  host: Cluster;
-  /** The federation API, once it has an address. */
-  federation?: Cluster;
-  /** The joined members to check (none when the federation API does not answer). */
-  members: string[];
-  log: Log;
-  /** Wait (up to the timeout) for everything to be healthy, saying what is pending. */
-  wait: boolean;
-}
-
-/** The control plane's problems and each member's (null when ready), waited for when asked. */
-async function federationHealth({ spec, host, federation, members, log, wait }: HealthInputs) {
-  const observe = async () => ({
-    controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
-    members: federation ? await memberProblems(federation, spec, members, MEMBER_CONCURRENCY) : new Map<string, string | null>(),
-  });
-  const list = (h: Awaited<ReturnType<typeof observe>>) => [...h.controlPlane, ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : []))];
-  let health = await observe();
-  if (wait && list(health).length) {
-    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async () => {
-      health = await observe();
-      const pending = list(health);
-      return pending.length ? pending.join('; ') : null;
-    });
-  }
-  return { ...health, memberProblems: () => list({ controlPlane: [], members: health.members }) };
 }
 
 interface ControlPlane {
