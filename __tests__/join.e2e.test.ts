@@ -106,7 +106,7 @@ describe('join, unjoin and destroy', () => {
 
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'mordor=evil.org,fellowship=example.com', stubDomains: '{"acme.local": ["1.2.3.4"]}' });
     expect((await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'fellowship=example.com' });
-    expect(first.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined \| \d+ create, 1 update \|/);
+    expect(first.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/);
   });
 
   test('the stand-in controller finds both members Ready with the credentials the federation holds', async () => {

@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.js';
 import { hostNames } from './controlplane.js';
 import { execute } from './converge.js';
+import { FILES } from './credentials.js';
 import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
 import { waitFor } from './health.js';
 import type { Spec } from './inputs.js';
@@ -30,7 +31,7 @@ export async function destroy(spec: Spec, kubeconfig: KubeConfig, host: Cluster,
   const { log } = opts;
   const address = await apiServerAddress(host, spec, 0, log);
   const files = await readCredentialFiles(host, spec);
-  const federation = address && files['admin.crt'] ? connectFederation(spec, endpointUrl(address), files).cluster : undefined;
+  const federation = address && files[FILES.adminCert] ? connectFederation(spec, endpointUrl(address), files).cluster : undefined;
   const federationUp = federation !== undefined && (await federation.ready());
   if (federation && !federationUp) log.warning(`the federation API at ${federation.server} does not answer: only the listed clusters can be unjoined`);
 

@@ -46,8 +46,16 @@ export interface HealthInputs {
   concurrency: number;
 }
 
-/** The control plane's problems and each member's (null when ready), waited for when asked. */
-export async function federationHealth({ spec, host, federation, members, log, wait, concurrency }: HealthInputs) {
+export interface FederationHealth {
+  controlPlane: string[];
+  /** Member name → its problem, or null when ready. */
+  members: Map<string, string | null>;
+  /** The members' problems, each naming its member. */
+  memberProblems: string[];
+}
+
+/** The control plane's problems and each member's, waited for when asked. */
+export async function federationHealth({ spec, host, federation, members, log, wait, concurrency }: HealthInputs): Promise<FederationHealth> {
   const observe = async () => ({
     controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
     members: federation ? await memberProblems(federation, spec, members, concurrency) : new Map<string, string | null>(),
@@ -61,7 +69,7 @@ export async function federationHealth({ spec, host, federation, members, log, w
       return pending.length ? pending.join('; ') : null;
     });
   }
-  return { ...health, memberProblems: () => list({ controlPlane: [], members: health.members }) };
+  return { ...health, memberProblems: list({ controlPlane: [], members: health.members }) };
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Cluster } from './cluster.js';
 import { SETTINGS_PREFIX, settingsOf } from './controlplane.js';
+import { FILES } from './credentials.js';
 import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
 import { federationHealth } from './health.js';
 import { InputError, Spec } from './inputs.js';
@@ -40,7 +41,7 @@ export async function runMember(op: 'join' | 'unjoin', spec: Spec, kubeconfig: K
   const host = new Cluster({ kind: 'host' }, `host cluster (context "${spec.hostContext}")`, forContext(kubeconfig, spec.hostContext));
   const address = await apiServerAddress(host, spec, 0, opts.log);
   const files = await readCredentialFiles(host, spec);
-  if (!address || !files['admin.crt']) throw new Error(`federation ${spec.federationName}: its API server has no address or credentials on ${host.label} yet; run kubefed init first`);
+  if (!address || !files[FILES.adminCert]) throw new Error(`federation ${spec.federationName}: its API server has no address or credentials on ${host.label} yet; run kubefed init first`);
   const federation = connectFederation(spec, endpointUrl(address), files);
   if (!(await federation.cluster.ready())) throw new Error(`${federation.cluster.label} does not answer /readyz; nothing was changed`);
 
@@ -52,7 +53,7 @@ export async function runMember(op: 'join' | 'unjoin', spec: Spec, kubeconfig: K
   const health = await federationHealth({
     spec, host, federation: federation.cluster, members: op === 'join' && writes ? members.joined : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY,
   });
-  const problems = [...health.controlPlane, ...health.memberProblems()];
+  const problems = [...health.controlPlane, ...health.memberProblems];
   return {
     ...members,
     changed: writes && members.steps.length > 0,

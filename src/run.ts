@@ -67,7 +67,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   steps.push(...members.steps);
   const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? members.joined : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY });
   const notJoined = members.clusters.filter((c) => c.state === 'not joined').map((c) => `cluster "${c.name}": not joined`);
-  const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems(), ...(spec.mode === 'check' ? notJoined : [])];
+  const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems, ...(spec.mode === 'check' ? notJoined : [])];
   return {
     ...members,
     steps,

@@ -47,6 +47,8 @@ export async function exists(client: KubernetesObjectApi, apiVersion: string, ki
  * Counts the write requests (create, update, patch, delete) the action sent, as the API servers'
  * audit logs record them: every test cluster, and every federation API server testenv runs.
  */
+const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
 export function auditMark(): () => { total: number; byLog: Record<string, number> } {
   const { auditDir } = testenv();
   const files = () => readdirLogs(auditDir);
@@ -62,7 +64,7 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
         .map((l) => JSON.parse(l) as { user: { username: string }; verb: string; stage: string; objectRef?: { subresource?: string } })
         // The action never writes a status; the stand-in KubeFed controller does, with the
         // federation's admin certificate.
-        .filter((e) => e.stage === 'ResponseComplete' && ['kubernetes-admin', 'admin'].includes(e.user.username) && e.objectRef?.subresource !== 'status');
+        .filter((e) => e.stage === 'ResponseComplete' && WRITES.has(e.verb) && ['kubernetes-admin', 'admin'].includes(e.user.username) && e.objectRef?.subresource !== 'status');
       if (writes.length) byLog[file.slice(auditDir.length + 1)] = writes.length;
       total += writes.length;
     }

@@ -14,14 +14,17 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// auditPolicy records every write (and nothing else) at Metadata level, so tests can count
-// the write requests an action run sent.
+// auditPolicy records every write, and every request of the users the action acts as (the
+// kubeconfig's kubernetes-admin and the federation's admin), at Metadata level: tests count the
+// writes an action run sent, and the benchmark counts its requests.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
 - level: Metadata
   verbs: [create, update, patch, delete, deletecollection]
+- level: Metadata
+  users: [kubernetes-admin, admin]
 - level: None
 `
 
