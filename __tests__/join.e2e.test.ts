@@ -51,11 +51,17 @@ describe('join, unjoin and destroy', () => {
   let federation: KubernetesObjectApi;
   let first: ActionRun;
 
+  /** Creates the object, or replaces what another test file left under its name. */
+  const put = async (client: KubernetesObjectApi, object: KubernetesObject) => {
+    const existing = await get(client, object.apiVersion as string, object.kind as string, object.metadata?.name as string, object.metadata?.namespace);
+    await (existing ? client.replace({ ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion } }) : client.create(object));
+  };
+
   beforeAll(async () => {
     // gondor already serves another federation's DNS; the join must keep that entry.
-    await gondor().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' } } as KubernetesObject);
+    await put(gondor(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' } } as KubernetesObject);
     // rivendell runs CoreDNS: joining it must leave its DNS alone.
-    await rivendell().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {}' } } as KubernetesObject);
+    await put(rivendell(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {}' } } as KubernetesObject);
   });
 
   test('plan shows the join of both members and writes nothing', () => {
