@@ -2,12 +2,12 @@
 // writes it (with `kubefed` on PATH as the built dist/cli.js, KUBECONFIG naming a copy of the
 // test clusters' kubeconfig, and $HOME holding the guide's coredns-provider.conf).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { auditMark, clientFor, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, get, testenv } from './helpers/testenv.js';
 import { VERSION } from '../src/version.js';
 
 const home = mkdtempSync(join(tmpdir(), 'kubefed-cli-'));
@@ -26,14 +26,6 @@ function sh(line: string, env: Record<string, string> = {}) {
 }
 
 const rivendell = () => clientFor('rivendell');
-async function get(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string) {
-  try {
-    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & { spec?: any; data?: Record<string, string> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
 const apiServerArgs = async () => ((await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec.containers[0].args ?? []) as string[];
 
 describe('the kubefed CLI runs the guide as written', () => {
@@ -109,7 +101,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     --dns-provider-config="$HOME/coredns-provider.conf"`);
     expect(run.status).toBe(0);
     const secret = await get(rivendell(), 'v1', 'Secret', 'fellowship-dns-provider-config', NS);
-    expect(Object.values(secret?.data ?? {}).map((v) => Buffer.from(v, 'base64').toString())).toContain(readFileSync(join(home, 'coredns-provider.conf'), 'utf8'));
+    expect(Object.values((secret?.data ?? {}) as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString())).toContain(readFileSync(join(home, 'coredns-provider.conf'), 'utf8'));
   });
 
   test('without persistent storage for etcd', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { ActionRun, runAction } from './helpers/action.js';
-import { auditMark, clientFor, extraClusters, kubeconfigText, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const NS = 'fed-join';
 const base = {
@@ -26,14 +26,6 @@ const noldor = () => clientFor('noldor');
 const rivendell = () => clientFor('rivendell');
 const server = (name: string) => testenv().clusters.find((c) => c.name === name)?.server;
 
-async function get(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<(KubernetesObject & Record<string, any>) | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  try {
-    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
 const secretText = (s: unknown, key: string) => Buffer.from((s as { data?: Record<string, string> } | undefined)?.data?.[key] ?? '', 'base64').toString();
 
 /** Every object of these kinds the action labelled as this federation's, in one cluster. */

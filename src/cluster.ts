@@ -1,6 +1,7 @@
 // Read access to one cluster (host, federation API or member) through the official client.
 // Writes live in apply.ts only.
 import { ApiException, Health, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { forContext } from './kubeconfig.js';
 import type { KubeObject, Target } from './objects.js';
 
 export class ClusterError extends Error {
@@ -99,6 +100,11 @@ export class Cluster {
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
     return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
   }
+}
+
+/** The host cluster, reached through its kubeconfig context. */
+export function hostCluster(kubeconfig: KubeConfig, context: string): Cluster {
+  return new Cluster({ kind: 'host' }, `host cluster (context "${context}")`, forContext(kubeconfig, context));
 }
 
 const RETRIES = 10;

@@ -5,13 +5,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from './cluster.js';
 import { hostNames } from './controlplane.js';
 import { execute } from './converge.js';
-import { FILES } from './credentials.js';
-import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
+import { existingFederation } from './federation-api.js';
 import { waitFor } from './health.js';
 import type { Spec } from './inputs.js';
 import { unjoinAll } from './join.js';
 import type { Log } from './log.js';
-import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL } from './objects.js';
+import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, ownedBySelector } from './objects.js';
 import type { Step } from './plan.js';
 import { RunResult, clusterReport, membershipResult } from './result.js';
 import type { RunOptions } from './run.js';
@@ -29,9 +28,7 @@ const HOST_KINDS: [string, string][] = [
 
 export async function destroy(spec: Spec, kubeconfig: KubeConfig, host: Cluster, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
-  const address = await apiServerAddress(host, spec, 0, log);
-  const files = await readCredentialFiles(host, spec);
-  const federation = address && files[FILES.adminCert] ? connectFederation(spec, endpointUrl(address), files).cluster : undefined;
+  const federation = (await existingFederation(host, spec, log))?.cluster;
   const federationUp = federation !== undefined && (await federation.ready());
   if (federation && !federationUp) log.warning(`the federation API at ${federation.server} does not answer: only the listed clusters can be unjoined`);
 
@@ -73,8 +70,7 @@ async function hostRemovals(host: Cluster, spec: Spec): Promise<Step[]> {
   if (namespace.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER && others.length === 0) {
     return [{ action: 'delete', target, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } } }];
   }
-  const selector = `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${spec.federationName}`;
-  const owned = await Promise.all(HOST_KINDS.map(([apiVersion, kind]) => host.list(apiVersion, kind, selector, spec.namespace)));
+  const owned = await Promise.all(HOST_KINDS.map(([apiVersion, kind]) => host.list(apiVersion, kind, ownedBySelector(spec.federationName), spec.namespace)));
   return owned.flat().map((object): Step => ({ action: 'delete', target, object: { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: spec.namespace } } }));
 }
 

@@ -82,3 +82,13 @@ export function connectFederation(spec: Spec, endpoint: string, files: Record<st
   config.loadFromString(kubeconfig);
   return { cluster: new Cluster({ kind: 'federation' }, `federation API (${endpoint})`, config), kubeconfig };
 }
+
+/**
+ * The federation API as the host already has it: its Service's address and the admin
+ * certificate of its credentials Secret, nothing issued or waited for. Undefined before init.
+ */
+export async function existingFederation(host: Cluster, spec: Spec, log: Log): Promise<FederationApi | undefined> {
+  const address = await apiServerAddress(host, spec, 0, log);
+  const files = await readCredentialFiles(host, spec);
+  return address && files[FILES.adminCert] ? connectFederation(spec, endpointUrl(address), files) : undefined;
+}

@@ -22,7 +22,7 @@ import {
   memberObjects,
   planKubeDns,
 } from './membership.js';
-import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, Target, fromBase64 } from './objects.js';
+import { KubeObject, Target, fromBase64, ownedBySelector } from './objects.js';
 import type { Desired, Step } from './plan.js';
 
 /** How many members are worked on at once: enough to hide latency, few enough to be polite. */
@@ -108,8 +108,7 @@ export async function unjoinAll(ctx: MembershipContext): Promise<MemberOutcome[]
 /** The KubeFedClusters this action created for this federation. */
 async function joinedMembers(ctx: MembershipContext): Promise<MemberRecord[]> {
   if (!ctx.federation || !ctx.federationUp) return [];
-  const selector = `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${ctx.spec.federationName}`;
-  const items = await ctx.federation.list(`${KUBEFED_GROUP}/${KUBEFED_VERSION}`, 'KubeFedCluster', selector, ctx.spec.namespace);
+  const items = await ctx.federation.list(`${KUBEFED_GROUP}/${KUBEFED_VERSION}`, 'KubeFedCluster', ownedBySelector(ctx.spec.federationName), ctx.spec.namespace);
   return items.map((kfc) => {
     const spec = (kfc.spec ?? {}) as { apiEndpoint?: string; secretRef?: { name?: string } };
     return { name: kfc.metadata.name, context: kfc.metadata.annotations?.[CONTEXT_ANNOTATION], endpoint: spec.apiEndpoint, secretName: spec.secretRef?.name };

@@ -2,14 +2,13 @@
 // host context, the federation is found on the host, and only that member changes; the
 // control plane is left as it is.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Cluster } from './cluster.js';
+import { hostCluster } from './cluster.js';
 import { SETTINGS_PREFIX, settingsOf } from './controlplane.js';
-import { FILES } from './credentials.js';
-import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
+import { existingFederation } from './federation-api.js';
 import { federationHealth } from './health.js';
 import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, MembershipContext, joinListed, unjoinNamed } from './join.js';
-import { contextProblems, forContext } from './kubeconfig.js';
+import { contextProblems } from './kubeconfig.js';
 import { FEDERATION_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from './objects.js';
 import { RunResult, clusterReport, membershipResult } from './result.js';
 import type { RunOptions } from './run.js';
@@ -20,7 +19,7 @@ import type { RunOptions } from './run.js';
  * `name` picks one when the namespace holds several.
  */
 export async function discoverFederation(kubeconfig: KubeConfig, hostContext: string, namespace: string, name?: string): Promise<Record<string, string>> {
-  const host = new Cluster({ kind: 'host' }, `host cluster (context "${hostContext}")`, forContext(kubeconfig, hostContext));
+  const host = hostCluster(kubeconfig, hostContext);
   const selector = `${MANAGED_BY_LABEL}=${FIELD_MANAGER},module=federation-apiserver`;
   const found = (await host.list('apps/v1', 'Deployment', selector, namespace)).filter((d) => d.metadata.annotations?.[`${SETTINGS_PREFIX}dns-zone-name`]);
   const names = found.map((d) => d.metadata.labels?.[FEDERATION_LABEL] ?? '');
@@ -38,11 +37,9 @@ export async function runMember(op: 'join' | 'unjoin', spec: Spec, kubeconfig: K
   const [cluster] = spec.clusters;
   const missing = contextProblems(kubeconfig, op === 'join' || cluster.context !== cluster.name ? [{ input: 'cluster-context', context: cluster.context }] : []);
   if (missing.length) throw new InputError(missing);
-  const host = new Cluster({ kind: 'host' }, `host cluster (context "${spec.hostContext}")`, forContext(kubeconfig, spec.hostContext));
-  const address = await apiServerAddress(host, spec, 0, opts.log);
-  const files = await readCredentialFiles(host, spec);
-  if (!address || !files[FILES.adminCert]) throw new Error(`federation ${spec.federationName}: its API server has no address or credentials on ${host.label} yet; run kubefed init first`);
-  const federation = connectFederation(spec, endpointUrl(address), files);
+  const host = hostCluster(kubeconfig, spec.hostContext);
+  const federation = await existingFederation(host, spec, opts.log);
+  if (!federation) throw new Error(`federation ${spec.federationName}: its API server has no address or credentials on ${host.label} yet; run kubefed init first`);
   if (!(await federation.cluster.ready())) throw new Error(`${federation.cluster.label} does not answer /readyz; nothing was changed`);
 
   const writes = spec.mode === 'apply';

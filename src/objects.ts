@@ -38,6 +38,11 @@ export function ownedBy(federation: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: FIELD_MANAGER, [FEDERATION_LABEL]: federation };
 }
 
+/** A label selector for the objects the action owns for this federation. */
+export function ownedBySelector(federation: string): string {
+  return `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${federation}`;
+}
+
 /** JSON with object keys sorted, so equal objects always hash alike. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -2,7 +2,7 @@
 // report, phase by phase (the API server's address goes into its certificate, the federation
 // API can only be bootstrapped once it answers, and members join once it is bootstrapped).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Cluster } from './cluster.js';
+import { Cluster, hostCluster } from './cluster.js';
 import { addressObjects, hostNames, hostObjects } from './controlplane.js';
 import { converge } from './converge.js';
 import { FILES, ensureCredentials } from './credentials.js';
@@ -12,7 +12,7 @@ import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCr
 import { controlPlaneProblems, federationHealth, waitFor } from './health.js';
 import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
-import { contextProblems, forContext } from './kubeconfig.js';
+import { contextProblems } from './kubeconfig.js';
 import type { Log } from './log.js';
 import type { KubeObject } from './objects.js';
 import type { Desired, Step } from './plan.js';
@@ -36,7 +36,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
     ...spec.clusters.map((c) => ({ input: `clusters: cluster "${c.name}"`, context: c.context })),
   ]);
   if (missing.length) throw new InputError(missing);
-  const host = new Cluster({ kind: 'host' }, `host cluster (context "${spec.hostContext}")`, forContext(kubeconfig, spec.hostContext));
+  const host = hostCluster(kubeconfig, spec.hostContext);
   await host.ensureReachable();
   if (spec.mode === 'destroy') return destroy(spec, kubeconfig, host, opts);
 

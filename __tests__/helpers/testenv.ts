@@ -1,5 +1,5 @@
 // Access to the clusters testenv started for this run.
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,14 +33,18 @@ export function clientFor(context: string, kubeconfigPath = testenv().kubeconfig
   return KubernetesObjectApi.makeApiClient(kc);
 }
 
-export async function exists(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
+/** The object as the server has it (fields by path, as tests read them), or undefined when absent. */
+export async function get(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<(KubernetesObject & Record<string, any>) | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
   try {
-    await client.read({ apiVersion, kind, metadata: { name, namespace } });
-    return true;
+    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   } catch (err) {
-    if ((err as { code?: number }).code === 404) return false;
+    if ((err as { code?: number }).code === 404) return undefined;
     throw err;
   }
+}
+
+export async function exists(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
+  return (await get(client, apiVersion, kind, name, namespace)) !== undefined;
 }
 
 /**
