@@ -1,7 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { addressObjects, apiServerArgs, controllerManagerArgs, etcdClaim, externalDnsContainer, hostObjects, mergeFlags } from '../src/controlplane.js';
-import { Spec, parseSpec } from '../src/inputs.js';
+import { controllerManagerArgs, kubeControllerManagerImage } from '../src/controllers.js';
+import { addressObjects, apiServerArgs, etcdClaim, mergeFlags } from '../src/controlplane.js';
+import { hostObjects } from '../src/host-objects.js';
+import { InputError, Spec, parseSpec } from '../src/inputs.js';
 import { HASH_ANNOTATION, KubeObject } from '../src/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
@@ -79,19 +81,16 @@ describe('flags', () => {
     expect(args).toContain('--v=4');
   });
 
-  test('controller manager overrides', () => {
-    expect(controllerManagerArgs(spec({ 'controllermanager-arg-overrides': '--controllers=services=false' }))).toContain('--controllers=services=false');
+  test('the KubeFed controller manager gets only flags it has; an unknown one is an input error', () => {
+    const args = controllerManagerArgs(spec({ 'controllermanager-arg-overrides': '--v=4,--rest-config-qps=50' }));
+    expect(args).toEqual(['--kubefed-namespace=federation-system', '--kubeconfig=/etc/federation/controller-manager/kubeconfig', '--healthz-addr=:8080', '--metrics-addr=:9090', '--v=4', '--rest-config-qps=50']);
+    expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(InputError);
+    expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(/--federation-name is not a flag of the KubeFed controller manager/);
   });
-});
 
-describe('DNS providers', () => {
-  test.each([
-    ['google-clouddns', '[Global]\nproject-id = middle-earth', '--provider=google', '--google-project=middle-earth'],
-    ['aws-route53', '', '--provider=aws', '--domain-filter=example.com'],
-    ['coredns', '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.', '--provider=coredns', '--domain-filter=example.com'],
-  ])('%s maps to external-dns', (provider, config, flag, extra) => {
-    const c = externalDnsContainer(spec({ 'dns-provider': provider, ...(config ? { 'dns-provider-config': config } : {}) })) as { args: string[]; env?: object[] };
-    expect(c.args).toEqual(expect.arrayContaining(['--source=crd', '--crd-source-kind=DNSEndpoint', flag, extra]));
-    if (provider === 'coredns') expect(c.env).toEqual([{ name: 'ETCD_URLS', value: 'http://etcd-cluster.ns:2379' }]);
+  test("kube-controller-manager runs at the API server's release", () => {
+    expect(kubeControllerManagerImage('registry.k8s.io/kube-apiserver:v1.34.4')).toBe('registry.k8s.io/kube-controller-manager:v1.34.4');
+    expect(kubeControllerManagerImage('mirror.example/k8s/kube-apiserver@sha256:abc')).toBe('mirror.example/k8s/kube-controller-manager@sha256:abc');
+    expect(kubeControllerManagerImage('example.com/apiserver:v1.30.0')).toBe('registry.k8s.io/kube-controller-manager:v1.30.0');
   });
 });

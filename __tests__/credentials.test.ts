@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import * as x509 from '@peculiar/x509';
 import { FILES, ensureCredentials, subjectAltNames } from '../src/credentials.js';
 
-const opts = { federationName: 'fellowship', sans: ['fellowship-apiserver', '127.0.0.1', '10.0.10.20'], tokenAuth: false, basicAuth: false, now: new Date('2026-11-24T00:00:00Z') };
+const opts = { federationName: 'fellowship', sans: ['fellowship-apiserver', '127.0.0.1', '10.0.10.20'], webhookSans: ['fellowship-webhook.federation-system.svc'], tokenAuth: false, basicAuth: false, now: new Date('2026-11-24T00:00:00Z') };
 
 describe('ensureCredentials', () => {
   test('issues everything once, with the SANs and the admin identity', async () => {
@@ -14,6 +14,20 @@ describe('ensureCredentials', () => {
     expect(new x509.X509Certificate(files[FILES.adminCert]).subject).toBe('CN=admin, O=system:masters');
     expect(files[FILES.serviceAccountKey]).toContain('BEGIN PRIVATE KEY');
     expect(files[FILES.tokens]).toBeUndefined();
+  });
+
+  test('gives KubeFed its own identities, none of them system:masters, and the webhook its serving certificate', async () => {
+    const { files } = await ensureCredentials({}, opts);
+    expect(new x509.X509Certificate(files[FILES.controllerManagerCert]).subject).toBe('CN=kubefed-action:fellowship:controller-manager');
+    expect(new x509.X509Certificate(files[FILES.kubeControllerManagerCert]).subject).toBe('CN=system:kube-controller-manager');
+    expect(subjectAltNames(new x509.X509Certificate(files[FILES.webhookCert]))).toEqual(['fellowship-webhook.federation-system.svc']);
+  });
+
+  test('re-issues a client certificate whose identity changed (an older release made it system:masters)', async () => {
+    const first = await ensureCredentials({}, opts);
+    const admin = { ...first.files, [FILES.controllerManagerCert]: first.files[FILES.adminCert], [FILES.controllerManagerKey]: first.files[FILES.adminKey] };
+    const again = await ensureCredentials(admin, opts);
+    expect(again.issued).toEqual(['controller-manager.crt (subject is not CN=kubefed-action:fellowship:controller-manager)']);
   });
 
   test('reuses everything on the next run', async () => {

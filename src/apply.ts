@@ -1,7 +1,7 @@
 // The only module that writes to a cluster: server-side apply with one field manager, deletes,
 // and the one merge patch (a member's kube-dns ConfigMap, whose other entries are not ours).
-import { PatchStrategy } from '@kubernetes/client-node';
-import { Cluster, isNotFound } from './cluster.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Cluster, isNotFound, rawResource } from './cluster.js';
 import type { Log } from './log.js';
 import { FIELD_MANAGER, KubeObject, Target, objectRef } from './objects.js';
 import { Step, describeStep } from './plan.js';
@@ -20,8 +20,14 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
 }
 
 async function serverSideApply(cluster: Cluster, obj: KubeObject): Promise<void> {
+  const raw = rawResource(obj);
+  const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   try {
-    await cluster.retrying(() => cluster.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+    await cluster.retrying(() =>
+      raw
+        ? cluster.raw.patchClusterCustomObject({ ...raw, name: obj.metadata.name, body: obj, fieldManager: FIELD_MANAGER, force: true }, applyPatch)
+        : cluster.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+    );
   } catch (err) {
     throw cluster.explain(err, `apply ${objectRef(obj)}`);
   }

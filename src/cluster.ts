@@ -1,6 +1,6 @@
 // Read access to one cluster (host, federation API or member) through the official client.
 // Writes live in apply.ts only.
-import { ApiException, Health, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, Health, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { forContext } from './kubeconfig.js';
 import type { KubeObject, Target } from './objects.js';
 
@@ -15,8 +15,23 @@ export class ClusterError extends Error {
   }
 }
 
+/**
+ * Kinds whose manifests the client's typed models would mangle: a CRD's schema holds keys
+ * such as `x-kubernetes-preserve-unknown-fields` that the model drops. They go to the server,
+ * and come back, as raw JSON through the custom-objects API (which any resource can use).
+ */
+const RAW_KINDS: Record<string, { group: string; version: string; plural: string }> = {
+  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
+};
+
+export function rawResource(obj: Pick<KubeObject, 'kind'>) {
+  return RAW_KINDS[obj.kind];
+}
+
 export class Cluster {
   readonly api: KubernetesObjectApi;
+  /** For RAW_KINDS: requests with the object as plain JSON. */
+  readonly raw: CustomObjectsApi;
 
   constructor(
     readonly target: Target,
@@ -25,6 +40,7 @@ export class Cluster {
     readonly config: KubeConfig,
   ) {
     this.api = KubernetesObjectApi.makeApiClient(config);
+    this.raw = config.makeApiClient(CustomObjectsApi);
   }
 
   get server(): string {
@@ -49,7 +65,9 @@ export class Cluster {
 
   /** The object as the server has it, or undefined when it (or its API) does not exist. */
   async read(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
+    const raw = rawResource(obj);
     try {
+      if (raw) return (await this.retrying(() => this.raw.getClusterCustomObject({ ...raw, name: obj.metadata.name }))) as KubeObject;
       return await this.retrying(async () => (await this.api.read({
         apiVersion: obj.apiVersion,
         kind: obj.kind,

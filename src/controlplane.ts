@@ -1,6 +1,5 @@
 // The federation control plane on the host cluster (what `kubefed init` created), as pure
 // functions from the spec to manifests.
-import { parse as parseIni } from 'ini';
 import * as yaml from 'js-yaml';
 import { isIP } from 'node:net';
 import { FILES } from './credentials.js';
@@ -10,8 +9,6 @@ import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, canonicalJson, own
 export const API_SERVER_PORT = 443;
 const API_SERVER_CONTAINER_PORT = 8443;
 const CREDENTIALS_DIR = '/etc/federation/apiserver';
-const CONTROLLER_MANAGER_DIR = '/etc/federation/controller-manager';
-const DNS_PROVIDER_DIR = '/etc/federation/dns-provider';
 
 /** The names of the host objects, all derived from the federation name. */
 export function hostNames(federation: string) {
@@ -22,6 +19,8 @@ export function hostNames(federation: string) {
     dnsProviderConfig: `${federation}-dns-provider-config`,
     controllerManager: `${federation}-controller-manager`,
     controllerManagerKubeconfig: `${federation}-controller-manager-kubeconfig`,
+    webhook: `${federation}-webhook`,
+    webhookServingCert: `${federation}-webhook-serving-cert`,
   };
 }
 
@@ -30,7 +29,7 @@ function labels(spec: Spec, module?: string): Record<string, string> {
   return { app: 'federated-cluster', ...(module ? { module } : {}), ...ownedBy(spec.federationName) };
 }
 
-function meta(spec: Spec, name: string, module?: string) {
+export function meta(spec: Spec, name: string, module?: string) {
   return { name, namespace: spec.namespace, labels: labels(spec, module) };
 }
 
@@ -73,22 +72,7 @@ export interface ControlPlaneInputs {
   address: string;
 }
 
-/** The rest of the control plane, after addressObjects (which it does not repeat). */
-export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
-  const { spec } = input;
-  const objects = [
-    credentialsSecret(input),
-    ...(spec.etcd.persistentStorage ? [etcdClaim(spec)] : []),
-    ...(spec.dns.providerConfig !== undefined ? [dnsProviderConfigSecret(spec)] : []),
-    ...controllerManagerAccess(spec),
-    controllerManagerKubeconfig(input),
-    apiServerDeployment(input),
-    controllerManagerDeployment(input),
-  ];
-  return objects.map(withAppliedHash);
-}
-
-function secret(spec: Spec, name: string, files: Record<string, string>, module?: string): KubeObject {
+export function secret(spec: Spec, name: string, files: Record<string, string>, module?: string): KubeObject {
   const data = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, base64(v)]));
   return { apiVersion: 'v1', kind: 'Secret', metadata: meta(spec, name, module), type: 'Opaque', data };
 }
@@ -114,11 +98,11 @@ export function etcdClaim(spec: Spec): KubeObject {
   };
 }
 
-function dnsProviderConfigSecret(spec: Spec): KubeObject {
+export function dnsProviderConfigSecret(spec: Spec): KubeObject {
   return secret(spec, hostNames(spec.federationName).dnsProviderConfig, { 'provider.conf': spec.dns.providerConfig ?? '' }, 'federation-controller-manager');
 }
 
-function controllerManagerAccess(spec: Spec): KubeObject[] {
+export function controllerManagerAccess(spec: Spec): KubeObject[] {
   const name = hostNames(spec.federationName).controllerManager;
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(spec, name, 'federation-controller-manager') },
@@ -161,18 +145,6 @@ export function federationKubeconfig(opts: {
   });
 }
 
-function controllerManagerKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {
-  const n = hostNames(spec.federationName);
-  const kubeconfig = federationKubeconfig({
-    name: spec.federationName,
-    server: `https://${n.apiServer}.${spec.namespace}.svc:${API_SERVER_PORT}`,
-    caPem: credentials[FILES.caCert],
-    certPem: credentials[FILES.controllerManagerCert],
-    keyPem: credentials[FILES.controllerManagerKey],
-  });
-  return secret(spec, n.controllerManagerKubeconfig, { kubeconfig }, 'federation-controller-manager');
-}
-
 /** Replaces flags by name in place and appends new ones, in the order the overrides give. */
 export function mergeFlags(defaults: string[], overrides: Flag[]): string[] {
   const render = (f: Flag) => (f.value === undefined ? f.name : `${f.name}=${f.value}`);
@@ -207,11 +179,15 @@ export function apiServerArgs(spec: Spec, address: string): string[] {
   return mergeFlags(args, spec.apiServer.argOverrides);
 }
 
-function podLabels(spec: Spec, module: string): Record<string, string> {
+export function podLabels(spec: Spec, module: string): Record<string, string> {
   return { app: 'federated-cluster', module, 'kubefed-action.io/federation': spec.federationName };
 }
 
-function deployment(spec: Spec, name: string, module: string, podSpec: object, podAnnotations: Record<string, string>): KubeObject {
+/**
+ * A Deployment of the control plane. Its pods use kubeconfigs of their own, so no
+ * ServiceAccount token is mounted into them.
+ */
+export function deployment(spec: Spec, name: string, module: string, podSpec: object, podAnnotations: Record<string, string>): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -221,7 +197,7 @@ function deployment(spec: Spec, name: string, module: string, podSpec: object, p
       // The etcd claim is ReadWriteOnce: the old pod must let go before the new one starts.
       strategy: { type: 'Recreate' },
       selector: { matchLabels: podLabels(spec, module) },
-      template: { metadata: { labels: podLabels(spec, module), annotations: podAnnotations }, spec: podSpec },
+      template: { metadata: { labels: podLabels(spec, module), annotations: podAnnotations }, spec: { automountServiceAccountToken: false, ...podSpec } },
     },
   };
 }
@@ -248,7 +224,7 @@ export function settingsOf(annotations: Record<string, string> | undefined): Rec
   return Object.fromEntries(SETTINGS.flatMap((k) => (annotations?.[`${SETTINGS_PREFIX}${k}`] ? [[k, annotations[`${SETTINGS_PREFIX}${k}`]]] : [])));
 }
 
-function apiServerDeployment(input: ControlPlaneInputs): KubeObject {
+export function apiServerDeployment(input: ControlPlaneInputs): KubeObject {
   const object = apiServerPods(input);
   return { ...object, metadata: { ...object.metadata, annotations: settingsAnnotations(input.spec) } };
 }
@@ -267,6 +243,9 @@ function apiServerPods({ spec, credentials, address }: ControlPlaneInputs): Kube
           command: ['kube-apiserver'],
           args: apiServerArgs(spec, address),
           ports: [{ name: 'https', containerPort: API_SERVER_CONTAINER_PORT, protocol: 'TCP' }],
+          // Serving at all (with anonymous auth off, /readyz would answer 401); the action
+          // waits for the federation API's /readyz with its own credentials.
+          readinessProbe: { tcpSocket: { port: API_SERVER_CONTAINER_PORT }, periodSeconds: 2 },
           volumeMounts: [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }],
         },
         {
@@ -289,96 +268,3 @@ function apiServerPods({ spec, credentials, address }: ControlPlaneInputs): Kube
   );
 }
 
-const EXTERNAL_DNS_PROVIDER: Record<Spec['dns']['provider'], string> = {
-  'google-clouddns': 'google',
-  'aws-route53': 'aws',
-  coredns: 'coredns',
-};
-
-/** Reads a key from the INI provider config, in any section, case-insensitively. */
-export function providerConfigValue(config: string | undefined, key: string): string | undefined {
-  if (!config) return undefined;
-  const parsed = parseIni(config) as Record<string, unknown>;
-  const sections = [parsed, ...Object.values(parsed).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null)];
-  for (const section of sections) {
-    for (const [k, v] of Object.entries(section)) if (k.toLowerCase() === key && typeof v === 'string') return v.trim();
-  }
-  return undefined;
-}
-
-/** external-dns, publishing the federation's DNSEndpoint records to the chosen provider. */
-export function externalDnsContainer(spec: Spec): object {
-  const { provider, zone, providerConfig } = spec.dns;
-  const args = [
-    '--source=crd',
-    '--crd-source-apiversion=multiclusterdns.kubefed.io/v1alpha1',
-    '--crd-source-kind=DNSEndpoint',
-    `--provider=${EXTERNAL_DNS_PROVIDER[provider]}`,
-    `--domain-filter=${zone.replace(/\.$/, '')}`,
-    '--registry=txt',
-    `--txt-owner-id=${spec.federationName}`,
-    `--kubeconfig=${CONTROLLER_MANAGER_DIR}/kubeconfig`,
-  ];
-  const env: { name: string; value: string }[] = [];
-  const project = providerConfigValue(providerConfig, 'project-id');
-  if (provider === 'google-clouddns' && project) args.push(`--google-project=${project}`);
-  const etcd = providerConfigValue(providerConfig, 'etcd-endpoints');
-  if (provider === 'coredns' && etcd) env.push({ name: 'ETCD_URLS', value: etcd });
-  return {
-    name: 'external-dns',
-    image: spec.controllerManager.externalDnsImage,
-    args,
-    ...(env.length ? { env } : {}),
-    volumeMounts: controllerManagerMounts(spec),
-  };
-}
-
-function controllerManagerMounts(spec: Spec): object[] {
-  return [
-    { name: 'kubeconfig', mountPath: CONTROLLER_MANAGER_DIR, readOnly: true },
-    ...(spec.dns.providerConfig !== undefined ? [{ name: 'dns-provider-config', mountPath: DNS_PROVIDER_DIR, readOnly: true }] : []),
-  ];
-}
-
-export function controllerManagerArgs(spec: Spec): string[] {
-  const args = [
-    `--kubefed-namespace=${spec.namespace}`,
-    `--kubeconfig=${CONTROLLER_MANAGER_DIR}/kubeconfig`,
-    `--federation-name=${spec.federationName}`,
-    `--dns-provider=${spec.dns.provider}`,
-    `--zone-name=${spec.dns.zone}`,
-    ...(spec.dns.providerConfig !== undefined ? [`--dns-provider-config=${DNS_PROVIDER_DIR}/provider.conf`] : []),
-  ];
-  return mergeFlags(args, spec.controllerManager.argOverrides);
-}
-
-function controllerManagerDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
-  const n = hostNames(spec.federationName);
-  return deployment(
-    spec,
-    n.controllerManager,
-    'federation-controller-manager',
-    {
-      serviceAccountName: n.controllerManager,
-      containers: [
-        {
-          name: 'controller-manager',
-          image: spec.controllerManager.image,
-          command: ['/hyperfed/controller-manager'],
-          args: controllerManagerArgs(spec),
-          volumeMounts: controllerManagerMounts(spec),
-        },
-        externalDnsContainer(spec),
-      ],
-      volumes: [
-        { name: 'kubeconfig', secret: { secretName: n.controllerManagerKubeconfig } },
-        ...(spec.dns.providerConfig !== undefined ? [{ name: 'dns-provider-config', secret: { secretName: n.dnsProviderConfig } }] : []),
-      ],
-    },
-    {
-      'kubefed-action.io/credentials-hash': sha256(
-        canonicalJson([credentials[FILES.controllerManagerCert], credentials[FILES.caCert], spec.dns.providerConfig ?? '']),
-      ).slice(0, 32),
-    },
-  );
-}

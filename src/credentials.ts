@@ -27,16 +27,33 @@ export const FILES = {
   adminKey: 'admin.key',
   controllerManagerCert: 'controller-manager.crt',
   controllerManagerKey: 'controller-manager.key',
+  kubeControllerManagerCert: 'kube-controller-manager.crt',
+  kubeControllerManagerKey: 'kube-controller-manager.key',
+  webhookCert: 'webhook.crt',
+  webhookKey: 'webhook.key',
   serviceAccountKey: 'sa.key',
   serviceAccountPublicKey: 'sa.pub',
   tokens: 'token.csv',
   basicAuth: 'basicauth.csv',
 } as const;
 
+/** The user names the federation API knows each client certificate by. */
+export function identities(federationName: string) {
+  return { admin: 'admin', controllerManager: `kubefed-action:${federationName}:controller-manager`, kubeControllerManager: 'system:kube-controller-manager' };
+}
+
+/** The files that are private keys or secrets (masked in logs). */
+export const SECRET_FILES = [
+  FILES.caKey, FILES.serverKey, FILES.adminKey, FILES.controllerManagerKey, FILES.kubeControllerManagerKey,
+  FILES.webhookKey, FILES.serviceAccountKey, FILES.tokens, FILES.basicAuth,
+] as const;
+
 export interface CredentialOptions {
   federationName: string;
   /** DNS names and IP addresses the serving certificate must cover. */
   sans: string[];
+  /** DNS names the admission webhook's serving certificate must cover. */
+  webhookSans: string[];
   tokenAuth: boolean;
   basicAuth: boolean;
   now: Date;
@@ -65,21 +82,24 @@ export async function ensureCredentials(existing: Record<string, string>, opts: 
     issued.push(existing[FILES.caCert] ? 'CA (missing key, unparsable or expiring)' : 'CA');
   }
 
+  const who = identities(opts.federationName);
+  // The KubeFed controller manager has its own identity, bound in the federation API to the
+  // rights KubeFed's chart gives it; only the admin (the action itself) is system:masters.
   const leaves = [
-    { cert: FILES.serverCert, key: FILES.serverKey, cn: `${opts.federationName}-apiserver`, groups: [], server: true },
-    { cert: FILES.adminCert, key: FILES.adminKey, cn: 'admin', groups: ['system:masters'], server: false },
-    {
-      cert: FILES.controllerManagerCert, key: FILES.controllerManagerKey,
-      cn: `system:${opts.federationName}-controller-manager`, groups: ['system:masters'], server: false,
-    },
+    { cert: FILES.serverCert, key: FILES.serverKey, cn: `${opts.federationName}-apiserver`, groups: [], sans: opts.sans },
+    { cert: FILES.adminCert, key: FILES.adminKey, cn: who.admin, groups: ['system:masters'], sans: [] },
+    { cert: FILES.controllerManagerCert, key: FILES.controllerManagerKey, cn: who.controllerManager, groups: [], sans: [] },
+    { cert: FILES.kubeControllerManagerCert, key: FILES.kubeControllerManagerKey, cn: who.kubeControllerManager, groups: [], sans: [] },
+    { cert: FILES.webhookCert, key: FILES.webhookKey, cn: `${opts.federationName}-webhook`, groups: [], sans: opts.webhookSans },
   ];
   for (const leaf of leaves) {
-    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.server ? opts.sans : [], opts.now, caKept);
+    const subject = subjectOf(leaf.cn, leaf.groups);
+    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.sans, opts.now, caKept, subject);
     if (!reason) {
       keep(leaf.cert, leaf.key);
       continue;
     }
-    const pair = await issueLeaf(ca, leaf.cn, leaf.groups, leaf.server ? opts.sans : [], opts.now);
+    const pair = await issueLeaf(ca, subject, leaf.sans, opts.now);
     files[leaf.cert] = pair.certPem;
     files[leaf.key] = pair.keyPem;
     issued.push(`${leaf.cert} (${reason})`);
@@ -140,6 +160,7 @@ export function leafProblem(
   sans: string[],
   now: Date,
   caKept: boolean,
+  subject?: string,
 ): string | null {
   if (!certPem || !keyPem) return 'missing';
   if (!caKept) return 'new CA';
@@ -150,6 +171,7 @@ export function leafProblem(
     return 'unparsable';
   }
   if (cert.issuer !== ca.cert.subject) return 'not signed by the CA';
+  if (subject !== undefined && cert.subject !== subject) return `subject is not ${subject}`;
   if (cert.notAfter.getTime() - now.getTime() < RENEW_BEFORE_MS) return `expires ${cert.notAfter.toISOString().slice(0, 10)}`;
   const covered = new Set(subjectAltNames(cert));
   const missing = sans.filter((s) => !covered.has(s));
@@ -179,10 +201,14 @@ async function issueCa(federationName: string, now: Date): Promise<KeyPair> {
   return { cert, key: keys.privateKey, certPem: cert.toString('pem'), keyPem: await exportPrivateKey(keys.privateKey) };
 }
 
-async function issueLeaf(ca: KeyPair, cn: string, groups: string[], sans: string[], now: Date): Promise<KeyPair> {
+/** A certificate's subject: the user name as CN, its groups as O. */
+function subjectOf(cn: string, groups: string[]): string {
+  return [`CN=${cn}`, ...groups.map((g) => `O=${g}`)].join(', ');
+}
+
+async function issueLeaf(ca: KeyPair, subject: string, sans: string[], now: Date): Promise<KeyPair> {
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const server = sans.length > 0;
-  const subject = [`CN=${cn}`, ...groups.map((g) => `O=${g}`)].join(', ');
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),

@@ -1,92 +1,92 @@
-// What the action creates inside the federation API once it answers: the namespaces the guide
-// asks for (`default` was missing, a known bug) and KubeFed's cluster registry, so that the
-// real KubeFed controller manager works on it.
+// What the action creates inside the federation API once it answers, so that the real KubeFed
+// controller manager and webhook work on it: the namespaces the guide asks for (`default` was
+// missing, a known bug), KubeFed's CRDs and complete configuration, the federated types, the
+// rights of KubeFed's own identity, and (once the webhook serves) its admission webhooks.
+import { identities } from './credentials.js';
+import { FEDERATED_GROUP, TargetType, federatedCrd, typeConfig } from './federated-types.js';
 import type { Spec } from './inputs.js';
-import { KubeObject, withAppliedHash } from './objects.js';
+import { KUBEFED_API, KUBEFED_GROUP, SCHEDULING_GROUP, kubeFedCrds } from './kubefed-crds.js';
+import { KubeObject, base64, ownedBy, withAppliedHash } from './objects.js';
 
-export const KUBEFED_GROUP = 'core.kubefed.io';
-export const KUBEFED_VERSION = 'v1beta1';
+/** How often KubeFed checks its members (the KubeFedConfig below). */
+export const KUBEFED_HEALTH_CHECK_PERIOD_MS = 10_000;
 
-function crd(kind: string, plural: string, spec: object, status: object): KubeObject {
+/**
+ * KubeFedConfig "kubefed", complete: the controller manager exits on any missing field, and
+ * no webhook defaults it before the webhook serves. Values as KubeFed's chart sets them,
+ * durations written as KubeFed's defaulting webhook would write them back.
+ */
+export function kubeFedConfig(spec: Spec): KubeObject {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${KUBEFED_GROUP}` },
+    apiVersion: KUBEFED_API,
+    kind: 'KubeFedConfig',
+    metadata: { name: 'kubefed', namespace: spec.namespace },
     spec: {
-      group: KUBEFED_GROUP,
-      scope: 'Namespaced',
-      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
-      versions: [
-        {
-          name: KUBEFED_VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec, status } } },
-        },
+      scope: 'Cluster',
+      controllerDuration: { availableDelay: '20s', unavailableDelay: '1m0s', cacheSyncTimeout: '5m0s' },
+      leaderElect: { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '5s', resourceLock: 'configmaps' },
+      featureGates: [
+        { name: 'PushReconciler', configuration: 'Enabled' },
+        { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
+        { name: 'SchedulerPreferences', configuration: 'Enabled' },
       ],
+      clusterHealthCheck: { period: `${KUBEFED_HEALTH_CHECK_PERIOD_MS / 1000}s`, failureThreshold: 3, successThreshold: 1, timeout: '3s' },
+      syncController: { maxConcurrentReconciles: 1, adoptResources: 'Enabled' },
+      statusController: { maxConcurrentReconciles: 1 },
     },
   };
 }
 
-const KUBEFED_CLUSTER_SPEC = {
-  type: 'object',
-  required: ['apiEndpoint', 'secretRef'],
-  properties: {
-    apiEndpoint: { type: 'string' },
-    caBundle: { type: 'string', format: 'byte' },
-    disabledTLSValidations: { type: 'array', items: { type: 'string' } },
-    proxyURL: { type: 'string' },
-    secretRef: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-  },
-};
-
-const KUBEFED_CLUSTER_STATUS = {
-  type: 'object',
-  properties: {
-    conditions: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['type', 'status'],
-        properties: {
-          type: { type: 'string' },
-          status: { type: 'string' },
-          reason: { type: 'string' },
-          message: { type: 'string' },
-          lastProbeTime: { type: 'string', format: 'date-time' },
-          lastTransitionTime: { type: 'string', format: 'date-time' },
-        },
-      },
-    },
-    region: { type: 'string' },
-    zones: { type: 'array', items: { type: 'string' } },
-  },
-};
-
-const str = { type: 'string' };
-const int = { type: 'integer' };
-// An explicit schema: the client serializes objects by its typed models, which drop
-// `x-kubernetes-preserve-unknown-fields`, so every field must be declared to survive pruning.
-const KUBEFED_CONFIG_SPEC = {
-  type: 'object',
-  required: ['scope'],
-  properties: {
-    scope: str,
-    controllerDuration: { type: 'object', properties: { availableDelay: str, unavailableDelay: str, cacheSyncTimeout: str } },
-    leaderElect: { type: 'object', properties: { leaseDuration: str, renewDeadline: str, retryPeriod: str, resourceLock: str } },
-    featureGates: { type: 'array', items: { type: 'object', properties: { name: str, configuration: str } } },
-    clusterHealthCheck: { type: 'object', properties: { period: str, failureThreshold: int, successThreshold: int, timeout: str } },
-    syncController: { type: 'object', properties: { adoptResources: str, maxConcurrentReconciles: int } },
-    statusController: { type: 'object', properties: { maxConcurrentReconciles: int } },
-  },
-};
-
-function kubeFedCrds(): KubeObject[] {
+/**
+ * The rights KubeFed's chart gives its controller manager (scope Cluster), bound to the
+ * controller manager's own certificate: cluster-wide on KubeFed's groups, and its leader
+ * election lock and members' Secrets in its namespace.
+ */
+function controllerManagerRights(spec: Spec): KubeObject[] {
+  const user = identities(spec.federationName).controllerManager;
+  const name = user;
+  const labels = ownedBy(spec.federationName);
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }];
   return [
-    crd('KubeFedCluster', 'kubefedclusters', KUBEFED_CLUSTER_SPEC, KUBEFED_CLUSTER_STATUS),
-    crd('KubeFedConfig', 'kubefedconfigs', KUBEFED_CONFIG_SPEC, { type: 'object' }),
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: { name, labels },
+      rules: [
+        { apiGroups: [SCHEDULING_GROUP], resources: ['*'], verbs: ['get', 'watch', 'list', 'update', 'patch'] },
+        { apiGroups: ['multiclusterdns.kubefed.io'], resources: ['*'], verbs: ['get', 'watch', 'list', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [KUBEFED_GROUP], resources: ['*'], verbs: ['get', 'watch', 'list', 'create', 'update', 'patch'] },
+        { apiGroups: [FEDERATED_GROUP], resources: ['*'], verbs: ['get', 'watch', 'list', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'watch', 'list'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['get', 'create', 'update', 'patch'] },
+      ],
+    },
+    { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects },
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: { name, namespace: spec.namespace, labels },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      ],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: { name, namespace: spec.namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    },
   ];
+}
+
+/** Each enabled type's Federated<Kind> CRD and FederatedTypeConfig, labelled as the action's. */
+export function federatedTypeObjects(spec: Spec, types: TargetType[]): KubeObject[] {
+  const labels = ownedBy(spec.federationName);
+  const mark = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels } });
+  return types.flatMap((t) => [mark(federatedCrd(t)), mark(typeConfig(t, spec.namespace))]);
 }
 
 /** The federation API's own objects, in the order they must be created. */
@@ -95,12 +95,46 @@ export function federationObjects(spec: Spec): KubeObject[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } },
     ...kubeFedCrds(),
+    ...controllerManagerRights(spec),
+    kubeFedConfig(spec),
+    ...federatedTypeObjects(spec, spec.federatedTypes),
+  ].map(withAppliedHash);
+}
+
+/**
+ * KubeFed's admission webhooks as its chart registers them: validation of KubeFedClusters,
+ * KubeFedConfigs and FederatedTypeConfigs, and defaulting of KubeFedConfigs. The webhook's
+ * Service lives on the host cluster, not in the federation API (a `service` reference would
+ * be looked up there), so it is called by URL, at the Service's in-cluster name, which the
+ * federation API server's pod resolves through the host cluster's DNS.
+ */
+export function webhookConfigurations(spec: Spec, service: string, caPem: string): KubeObject[] {
+  const clientConfig = (path: string) => ({ url: `https://${service}.${spec.namespace}.svc:443${path}`, caBundle: base64(caPem) });
+  const webhook = (resources: string[], path: string, operations: string[]) => ({
+    name: `${resources[0]}.${KUBEFED_GROUP}`,
+    admissionReviewVersions: ['v1'],
+    clientConfig: clientConfig(path),
+    rules: [{ operations, apiGroups: [KUBEFED_GROUP], apiVersions: ['v1beta1'], resources }],
+    failurePolicy: 'Fail',
+    sideEffects: 'None',
+  });
+  const labels = ownedBy(spec.federationName);
+  return [
     {
-      // The KubeFed controller manager reads its settings from "kubefed" in its namespace.
-      apiVersion: `${KUBEFED_GROUP}/${KUBEFED_VERSION}`,
-      kind: 'KubeFedConfig',
-      metadata: { name: 'kubefed', namespace: spec.namespace },
-      spec: { scope: 'Cluster' },
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: `validations.${KUBEFED_GROUP}`, labels },
+      webhooks: [
+        webhook(['federatedtypeconfigs', 'federatedtypeconfigs/status'], '/validate-federatedtypeconfigs', ['CREATE', 'UPDATE']),
+        webhook(['kubefedclusters', 'kubefedclusters/status'], '/validate-kubefedcluster', ['CREATE', 'UPDATE']),
+        webhook(['kubefedconfigs'], '/validate-kubefedconfig', ['CREATE', 'UPDATE']),
+      ],
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: `mutation.${KUBEFED_GROUP}`, labels },
+      webhooks: [webhook(['kubefedconfigs'], '/default-kubefedconfig', ['CREATE'])],
     },
   ].map(withAppliedHash);
 }

@@ -3,18 +3,22 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { Cluster } from './cluster.js';
 import { hostNames } from './controlplane.js';
-import { KUBEFED_GROUP, KUBEFED_VERSION } from './federation.js';
+import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from './federation.js';
+import { KUBEFED_API } from './kubefed-crds.js';
 import type { Spec } from './inputs.js';
 import type { Log } from './log.js';
 import { fromBase64 } from './objects.js';
 
 const PROGRESS_EVERY_MS = 10_000;
 
-/** What is not yet healthy in the control plane; empty when all is well. */
-export async function controlPlaneProblems(host: Cluster, federation: Cluster, spec: Spec): Promise<string[]> {
+/**
+ * What is not yet healthy in the control plane (the given deployments, by default all of it,
+ * and the federation API's /readyz); empty when all is well.
+ */
+export async function controlPlaneProblems(host: Cluster, federation: Cluster, spec: Spec, deployments?: string[]): Promise<string[]> {
   const n = hostNames(spec.federationName);
   const problems: string[] = [];
-  for (const name of [n.apiServer, n.controllerManager]) {
+  for (const name of deployments ?? [n.apiServer, n.controllerManager, n.webhook]) {
     const problem = await deploymentProblem(host, spec.namespace, name);
     if (problem) problems.push(problem);
   }
@@ -85,12 +89,35 @@ export async function memberProblems(federation: Cluster, spec: Spec, names: str
 }
 
 interface KubeFedClusterFields {
+  metadata?: { creationTimestamp?: string | Date };
   spec?: { apiEndpoint?: string; caBundle?: string; disabledTLSValidations?: string[]; secretRef?: { name?: string } };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
+/**
+ * KubeFed's own verdict on a member, from the conditions its cluster health check writes:
+ * null when Ready=True. KubeFed writes Offline=True (and no Ready condition) for a member it
+ * cannot reach and ConfigMalformed=True for a bad record; a member with no verdict after one
+ * health-check period means KubeFed is not checking it.
+ */
+export function kubeFedVerdict(kfc: KubeFedClusterFields, now: Date, periodMs = KUBEFED_HEALTH_CHECK_PERIOD_MS): string | null {
+  const conditions = kfc.status?.conditions ?? [];
+  const describe = (c: { status: string; reason?: string; message?: string }) => [c.reason, c.message].filter(Boolean).join(': ') || c.status;
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return null;
+  for (const type of ['Offline', 'ConfigMalformed']) {
+    const c = conditions.find((x) => x.type === type && x.status === 'True');
+    if (c) return `KubeFed reports it ${type} (${describe(c)})`;
+  }
+  if (ready) return `KubeFed reports it not Ready (${describe(ready)})`;
+  const created = kfc.metadata?.creationTimestamp ? new Date(kfc.metadata.creationTimestamp).getTime() : now.getTime();
+  return now.getTime() - created > periodMs
+    ? `KubeFed has reported no Ready condition for it in ${Math.round((now.getTime() - created) / 1000)}s (is the KubeFed controller manager running?)`
+    : 'KubeFed has not checked it yet';
+}
+
 async function memberProblem(federation: Cluster, spec: Spec, name: string): Promise<string | null> {
-  const kfc = (await federation.read({ apiVersion: `${KUBEFED_GROUP}/${KUBEFED_VERSION}`, kind: 'KubeFedCluster', metadata: { name, namespace: spec.namespace } })) as KubeFedClusterFields | undefined;
+  const kfc = (await federation.read({ apiVersion: KUBEFED_API, kind: 'KubeFedCluster', metadata: { name, namespace: spec.namespace } })) as KubeFedClusterFields | undefined;
   if (!kfc) return 'not joined (no KubeFedCluster in the federation)';
   const endpoint = kfc.spec?.apiEndpoint ?? '';
   const secretName = kfc.spec?.secretRef?.name ?? '';
@@ -105,15 +132,18 @@ async function memberProblem(federation: Cluster, spec: Spec, name: string): Pro
     currentContext: name,
   });
   const asFederation = new Cluster({ kind: 'member', cluster: name }, `cluster "${name}" through the federation's token`, config);
-  if (!(await asFederation.ready())) return `${endpoint}/readyz is not ok through the federation's token`;
-  try {
-    await asFederation.ensureReachable();
-  } catch (err) {
-    return (err as Error).message;
+  // Both signals: KubeFed's verdict, and the action's own probe through the same token.
+  const problems = [kubeFedVerdict(kfc, new Date())];
+  if (!(await asFederation.ready())) problems.push(`${endpoint}/readyz is not ok through the federation's token`);
+  else {
+    try {
+      await asFederation.ensureReachable();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
   }
-  const ready = kfc.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready && ready.status !== 'True') return `KubeFedCluster is not Ready (${[ready.reason, ready.message].filter(Boolean).join(': ') || ready.status})`;
-  return null;
+  const found = problems.filter((p): p is string => p !== null);
+  return found.length ? found.join('; ') : null;
 }
 
 /**

@@ -2,6 +2,7 @@
 // input. Nothing here touches a cluster: a bad input must stop the run before any write.
 import { isIP } from 'node:net';
 import * as yaml from 'js-yaml';
+import { DEFAULT_FEDERATED_TYPES, KNOWN_TYPES, TargetType, findType } from './federated-types.js';
 import { rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
 
 export const MODES = ['apply', 'plan', 'check', 'destroy'] as const;
@@ -22,6 +23,7 @@ export const DEFAULTS = {
   'external-dns-image': 'registry.k8s.io/external-dns/external-dns:v0.15.1',
   'apiserver-enable-basic-auth': 'false',
   'apiserver-enable-token-auth': 'false',
+  'federated-types': DEFAULT_FEDERATED_TYPES.join(','),
   prune: 'false',
   mode: 'apply',
   wait: 'true',
@@ -59,6 +61,8 @@ export interface Spec {
   };
   controllerManager: { image: string; externalDnsImage: string; argOverrides: Flag[] };
   etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
+  /** The types KubeFed propagates (`kubefedctl enable`); the others are disabled. */
+  federatedTypes: TargetType[];
   clusters: ClusterSpec[];
   prune: boolean;
   wait: boolean;
@@ -157,7 +161,7 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     controllerManager: {
       image: imageInput('controller-manager-image', get('controller-manager-image'), problems),
       externalDnsImage: imageInput('external-dns-image', get('external-dns-image'), problems),
-      argOverrides: parseFlags('controllermanager-arg-overrides', get('controllermanager-arg-overrides'), problems),
+      argOverrides: kubeFedFlags(parseFlags('controllermanager-arg-overrides', get('controllermanager-arg-overrides'), problems), problems),
     },
     etcd: {
       image: imageInput('etcd-image', get('etcd-image'), problems),
@@ -165,6 +169,7 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
       capacity: etcdCapacity,
       storageClass,
     },
+    federatedTypes: parseFederatedTypes(get('federated-types'), problems),
     clusters: parseClusters(get('clusters'), problems),
     prune: bool('prune'),
     wait: bool('wait'),
@@ -218,6 +223,38 @@ export function parseFlags(input: string, value: string, problems: string[]): Fl
     flags.push({ name: `--${match[1]}`, value: match[2] });
   }
   return flags;
+}
+
+/**
+ * The flags the KubeFed v0.10.0 controller manager really has: its own and klog's (which keep
+ * their underscores there). It exits with "unknown flag" on any other, so those are refused
+ * here, before anything is written.
+ */
+export const KUBEFED_CONTROLLER_MANAGER_FLAGS = [
+  '--kubefed-namespace', '--healthz-addr', '--metrics-addr', '--kubefed-config', '--kubeconfig', '--master',
+  '--rest-config-qps', '--rest-config-burst', '--log-flush-frequency', '--add_dir_header', '--alsologtostderr',
+  '--log_backtrace_at', '--log_dir', '--log_file', '--log_file_max_size', '--logtostderr', '--one_output',
+  '--skip_headers', '--skip_log_headers', '--stderrthreshold', '--v', '--vmodule',
+] as const;
+
+function kubeFedFlags(flags: Flag[], problems: string[]): Flag[] {
+  for (const flag of flags) {
+    if (!(KUBEFED_CONTROLLER_MANAGER_FLAGS as readonly string[]).includes(flag.name)) {
+      problems.push(`controllermanager-arg-overrides: ${flag.name} is not a flag of the KubeFed controller manager (it has ${KUBEFED_CONTROLLER_MANAGER_FLAGS.join(', ')})`);
+    }
+  }
+  return flags;
+}
+
+/** `federated-types`: kubefedctl's type names (or plurals, kinds), comma- or line-separated. */
+export function parseFederatedTypes(value: string, problems: string[]): TargetType[] {
+  const types: TargetType[] = [];
+  for (const name of value.split(/[\s,]+/).filter((n) => n !== '')) {
+    const type = findType(name);
+    if (!type) problems.push(`federated-types: "${name}" is not a type this action can enable (known: ${Object.keys(KNOWN_TYPES).join(', ')})`);
+    else if (!types.includes(type)) types.push(type);
+  }
+  return types;
 }
 
 /** Parses a Go-style duration ("90s", "5m", "1h30m") into milliseconds. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { Cluster, ClusterError } from './cluster.js';
 import { converge, execute, removeAll } from './converge.js';
-import { KUBEFED_GROUP, KUBEFED_VERSION } from './federation.js';
+import { KUBEFED_API } from './kubefed-crds.js';
 import { waitFor } from './health.js';
 import type { ClusterSpec, Spec } from './inputs.js';
 import { forContext } from './kubeconfig.js';
@@ -108,7 +108,7 @@ export async function unjoinAll(ctx: MembershipContext): Promise<MemberOutcome[]
 /** The KubeFedClusters this action created for this federation. */
 async function joinedMembers(ctx: MembershipContext): Promise<MemberRecord[]> {
   if (!ctx.federation || !ctx.federationUp) return [];
-  const items = await ctx.federation.list(`${KUBEFED_GROUP}/${KUBEFED_VERSION}`, 'KubeFedCluster', ownedBySelector(ctx.spec.federationName), ctx.spec.namespace);
+  const items = await ctx.federation.list(KUBEFED_API, 'KubeFedCluster', ownedBySelector(ctx.spec.federationName), ctx.spec.namespace);
   return items.map((kfc) => {
     const spec = (kfc.spec ?? {}) as { apiEndpoint?: string; secretRef?: { name?: string } };
     return { name: kfc.metadata.name, context: kfc.metadata.annotations?.[CONTEXT_ANNOTATION], endpoint: spec.apiEndpoint, secretName: spec.secretRef?.name };

@@ -1,7 +1,7 @@
 // What `kubefed join` made, as pure functions from the spec to manifests: the federation's own
 // identity in each member cluster, and the member's record in the federation API.
 import type { ClusterSpec, Spec } from './inputs.js';
-import { KUBEFED_GROUP, KUBEFED_VERSION } from './federation.js';
+import { KUBEFED_API } from './kubefed-crds.js';
 import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, ownedBy, withAppliedHash } from './objects.js';
 import type { Step } from './plan.js';
 
@@ -84,7 +84,7 @@ export function federationMemberObjects(spec: Spec, cluster: ClusterSpec, access
       data: { token: base64(access.token), ...(access.caPem ? { 'ca.crt': base64(access.caPem) } : {}) },
     },
     {
-      apiVersion: `${KUBEFED_GROUP}/${KUBEFED_VERSION}`,
+      apiVersion: KUBEFED_API,
       kind: 'KubeFedCluster',
       metadata: { name: cluster.name, namespace: spec.namespace, labels, annotations: { [CONTEXT_ANNOTATION]: cluster.context } },
       spec: {

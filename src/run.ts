@@ -3,11 +3,12 @@
 // API can only be bootstrapped once it answers, and members join once it is bootstrapped).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Cluster, hostCluster } from './cluster.js';
-import { addressObjects, hostNames, hostObjects } from './controlplane.js';
+import { bootstrapFederation } from './bootstrap.js';
+import { addressObjects, hostNames } from './controlplane.js';
+import { hostObjects } from './host-objects.js';
 import { converge } from './converge.js';
-import { FILES, ensureCredentials } from './credentials.js';
+import { FILES, SECRET_FILES, ensureCredentials } from './credentials.js';
 import { destroy } from './destroy.js';
-import { federationObjects } from './federation.js';
 import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
 import { controlPlaneProblems, federationHealth, waitFor } from './health.js';
 import { InputError, Spec } from './inputs.js';
@@ -46,15 +47,17 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   const federationUp = federation !== undefined && (writes || (await federation.cluster.ready()));
 
   let endGroup = opts.log.group('Federation API');
+  const warnings: string[] = [];
   if (federation && writes) {
     await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, opts.log, async () => {
-      const problems = await controlPlaneProblems(host, federation.cluster, spec);
+      const problems = await controlPlaneProblems(host, federation.cluster, spec, [hostNames(spec.federationName).apiServer]);
       return problems.length ? problems.join('; ') : null;
     });
   }
   if (federation) {
-    const inFederation = federationObjects(spec).map((object): Desired => ({ target: { kind: 'federation' }, object }));
-    steps.push(...(await converge(inFederation, () => federation.cluster, { writes, log: opts.log }, federationUp)));
+    const bootstrap = await bootstrapFederation({ spec, host, federation: federation.cluster, federationUp, writes, caPem: controlPlane.caPem, log: opts.log });
+    steps.push(...bootstrap.steps);
+    warnings.push(...bootstrap.warnings);
   }
   endGroup();
 
@@ -70,6 +73,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems, ...(spec.mode === 'check' ? notJoined : [])];
   return {
     ...members,
+    warnings: [...warnings, ...members.warnings],
     steps,
     changed: writes && steps.length > 0,
     federationEndpoint: federation?.cluster.server,
@@ -90,6 +94,8 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
 interface ControlPlane {
   steps: Step[];
   issued: string[];
+  /** The federation's CA certificate (PEM). */
+  caPem: string;
   /** The federation API, once its Service has an address. */
   federation?: FederationApi;
 }
@@ -105,26 +111,30 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
   const credentials = await ensureCredentials(await readCredentialFiles(host, spec), {
     federationName: spec.federationName,
     sans: servingNames(spec, address?.host),
+    webhookSans: serviceNames(hostNames(spec.federationName).webhook, spec.namespace),
     tokenAuth: spec.apiServer.enableTokenAuth,
     basicAuth: spec.apiServer.enableBasicAuth,
     now: opts.now ?? new Date(),
   });
-  for (const file of [FILES.caKey, FILES.serverKey, FILES.adminKey, FILES.controllerManagerKey, FILES.serviceAccountKey, FILES.tokens, FILES.basicAuth]) {
-    if (credentials.files[file]) opts.mask(credentials.files[file]);
-  }
+  for (const file of SECRET_FILES) if (credentials.files[file]) opts.mask(credentials.files[file]);
   if (credentials.issued.length) log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
   steps.push(...(await converge(onHost(hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' })), () => host, { writes, log })));
   endGroup();
   return {
     steps,
     issued: credentials.issued,
+    caPem: credentials.files[FILES.caCert],
     federation: address ? connectFederation(spec, endpointUrl(address), credentials.files) : undefined,
   };
 }
 
 /** The DNS names and addresses the serving certificate must cover. */
 export function servingNames(spec: Spec, address: string | undefined): string[] {
-  const service = hostNames(spec.federationName).apiServer;
-  const inCluster = [service, `${service}.${spec.namespace}`, `${service}.${spec.namespace}.svc`, `${service}.${spec.namespace}.svc.cluster.local`];
+  const inCluster = serviceNames(hostNames(spec.federationName).apiServer, spec.namespace);
   return [...new Set([...inCluster, 'localhost', '127.0.0.1', ...(address ? [address] : [])])];
+}
+
+/** A Service's in-cluster DNS names. */
+function serviceNames(service: string, namespace: string): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }

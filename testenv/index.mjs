@@ -9,11 +9,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PROGRAMS = [
-  'k8s.io/kubernetes/cmd/kube-apiserver',
-  'k8s.io/kubernetes/cmd/kube-controller-manager',
-  './cmd/etcd',
-  './cmd/testenv',
+// What testenv builds, one Go module each (KubeFed needs older Kubernetes libraries than the
+// rest): the programs of the test clusters, and those of the images its kubelet runs
+// (cmd/testenv/images.go maps each image to its program).
+const BUILDS = [
+  {
+    dir: '.',
+    programs: [
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+      './cmd/etcd',
+      './cmd/testenv',
+    ],
+  },
+  { dir: 'kubefed', programs: ['sigs.k8s.io/kubefed/cmd/hyperfed'] },
 ];
 
 export const defaultState = join(tmpdir(), 'kubefed-testenv');
@@ -33,20 +43,22 @@ function cacheDir() {
   return join(base, 'kubefed-action', 'testenv', hash.digest('hex').slice(0, 16));
 }
 
-/** Builds (or finds in the cache) kube-apiserver, kube-controller-manager, etcd and testenv. */
+/** Builds (or finds in the cache) every program of BUILDS. */
 export function ensureBinaries() {
   const bin = cacheDir();
   if (existsSync(join(bin, 'testenv'))) return bin;
   const building = `${bin}.building-${process.pid}`;
   mkdirSync(building, { recursive: true });
   process.stderr.write(
-    `testenv: building kube-apiserver, kube-controller-manager and etcd from their Go modules into ${bin}\n` +
-      'testenv: (a first build takes about 5 minutes on 2 cores; later runs reuse it)\n',
+    `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, etcd and KubeFed from their Go modules into ${bin}\n` +
+      'testenv: (a first build takes about 8 minutes on 2 cores; later runs reuse it)\n',
   );
-  const build = spawnSync('go', ['build', '-o', building + '/', ...PROGRAMS], { cwd: here, stdio: 'inherit' });
-  if (build.status !== 0) {
-    rmSync(building, { recursive: true, force: true });
-    throw new Error(`testenv: go build failed (exit ${build.status})`);
+  for (const { dir, programs } of BUILDS) {
+    const build = spawnSync('go', ['build', '-o', building + '/', ...programs], { cwd: join(here, dir), stdio: 'inherit' });
+    if (build.status !== 0) {
+      rmSync(building, { recursive: true, force: true });
+      throw new Error(`testenv: go build in testenv/${dir} failed (exit ${build.status})`);
+    }
   }
   rmSync(bin, { recursive: true, force: true });
   renameSync(building, bin);

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -28,9 +32,15 @@ rules:
 - level: None
 `
 
+// httpClient is for health probes of servers whose certificates testenv did not issue.
+var httpClient = &http.Client{
+	Timeout:   2 * time.Second,
+	Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+}
+
 type environment struct {
-	info     readyInfo
-	standins *standins
+	info  readyInfo
+	nodes *nodeEnv
 }
 
 type cluster struct {
@@ -43,7 +53,7 @@ type cluster struct {
 	config        *rest.Config
 }
 
-func start(o options, procs *processes) (*environment, error) {
+func start(ctx context.Context, o options, procs *processes) (*environment, error) {
 	clusters, err := parseClusters(o.clusters)
 	if err != nil {
 		return nil, err
@@ -75,17 +85,23 @@ func start(o options, procs *processes) (*environment, error) {
 		if err := startControllerManager(o, procs, c); err != nil {
 			return nil, err
 		}
+		if err := startScheduler(o, procs, c); err != nil {
+			return nil, err
+		}
+		if err := addStorageClass(c); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
 		return nil, err
 	}
 	env := &environment{
-		info:     readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, AuditDir: auditDir},
-		standins: newStandins(o.bin, o.state, etcdURL, policy, auditDir),
+		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, AuditDir: auditDir},
+		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(), stopCh: make(chan struct{})},
 	}
 	for _, c := range clusters {
 		env.info.Clusters = append(env.info.Clusters, clusterInfo{Name: c.name, Context: c.context, Server: c.server, AuditLog: c.auditLog})
-		if err := env.standins.run(c); err != nil {
+		if _, err := startKubelet(ctx, env.nodes, c); err != nil {
 			return nil, err
 		}
 	}
@@ -198,27 +214,58 @@ func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy str
 	return err
 }
 
+// startControllerManager runs kube-controller-manager with its usual controllers (deployment,
+// replicaset, endpointslice, garbage collector, namespace, service accounts and tokens, volume
+// binding, node lifecycle, ...) and the in-tree hostPath provisioner, which gives the etcd
+// claims of the federations the tests make a volume, as a cloud's default storage class would.
 func startControllerManager(o options, procs *processes, c *cluster) error {
-	// The controllers the action relies on: token Secrets are filled by serviceaccount-token,
-	// namespaces are emptied and removed by namespace, owned objects go with garbagecollector,
-	// and persistentvolumeclaim-protection lifts a deleted claim's finalizer once no pod uses
-	// it (without it, a namespace holding a claim would never finish terminating).
-	kcm, err := c.ca.issue("system:kube-controller-manager", []string{"system:masters"}, false)
+	kubeconfig, err := componentKubeconfig(c, "system:kube-controller-manager")
 	if err != nil {
-		return err
-	}
-	kubeconfig := filepath.Join(c.dir, "kube-controller-manager.kubeconfig")
-	cfg := kubeconfigFor([]*cluster{c}, func(*cluster) keyPair { return kcm })
-	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
 		return err
 	}
 	pki := filepath.Join(c.dir, "pki")
 	_, err = procs.start(c.name+" kube-controller-manager", filepath.Join(c.dir, "kube-controller-manager.log"),
 		filepath.Join(o.bin, "kube-controller-manager"),
-		"--kubeconfig="+kubeconfig, "--leader-elect=false", "--secure-port=0",
-		"--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller",
+		"--kubeconfig="+kubeconfig, "--leader-elect=false", "--secure-port=0", "--controllers=*",
+		"--enable-hostpath-provisioner=true",
 		"--service-account-private-key-file="+filepath.Join(pki, "sa.key"),
 		"--root-ca-file="+filepath.Join(pki, "ca.crt"), "--use-service-account-credentials=false")
+	return err
+}
+
+// startScheduler runs kube-scheduler, which binds pods to the cluster's one Node.
+func startScheduler(o options, procs *processes, c *cluster) error {
+	kubeconfig, err := componentKubeconfig(c, "system:kube-scheduler")
+	if err != nil {
+		return err
+	}
+	_, err = procs.start(c.name+" kube-scheduler", filepath.Join(c.dir, "kube-scheduler.log"),
+		filepath.Join(o.bin, "kube-scheduler"), "--kubeconfig="+kubeconfig, "--leader-elect=false", "--secure-port=0")
+	return err
+}
+
+// componentKubeconfig writes a kubeconfig for a control-plane component, with its own
+// certificate (so the audit log tells its requests apart).
+func componentKubeconfig(c *cluster, user string) (string, error) {
+	kp, err := c.ca.issue(user, []string{"system:masters"}, false)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.dir, strings.TrimPrefix(user, "system:")+".kubeconfig")
+	return path, clientcmd.WriteToFile(*kubeconfigFor([]*cluster{c}, func(*cluster) keyPair { return kp }), path)
+}
+
+// addStorageClass makes the hostPath provisioner the cluster's default, as a cloud cluster has
+// a default class.
+func addStorageClass(c *cluster) error {
+	client, err := kubernetes.NewForConfig(c.config)
+	if err != nil {
+		return err
+	}
+	_, err = client.StorageV1().StorageClasses().Create(context.Background(), &storagev1.StorageClass{
+		ObjectMeta:  metav1.ObjectMeta{Name: "standard", Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"}},
+		Provisioner: "kubernetes.io/host-path",
+	}, metav1.CreateOptions{})
 	return err
 }
 

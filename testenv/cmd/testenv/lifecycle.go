@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,11 +138,13 @@ func serve(args []string) error {
 		go watchProcess(o.watchPID, stop)
 	}
 
-	env, err := start(o, procs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, err := start(ctx, o, procs)
 	if err != nil {
 		return err
 	}
-	defer env.standins.stop()
+	defer close(env.nodes.stopCh)
 	raw, _ := json.MarshalIndent(env.info, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.state, "ready.json"), raw, 0o600); err != nil {
 		return err

@@ -3,9 +3,10 @@
 // auth, RBAC, an audit log of writes) with a kube-controller-manager beside it for the controllers
 // the action depends on (service-account tokens, namespace deletion, garbage collection).
 //
-// There is no kubelet and no cloud, so testenv plays their part (see standin.go): it marks
-// Deployments available, gives LoadBalancer Services an address, and runs the federation API
-// server that the action deploys as a local kube-apiserver built from the same objects.
+// Each cluster also runs kube-scheduler and has one Node, whose kubelet testenv plays
+// (kubelet.go): it runs every container of the pods bound there as the real program built from
+// its image's source. testenv also plays the cloud's load balancer (loadbalancer.go). It plays
+// no controller: the real ones decide, from what the kubelet reports, what is available.
 //
 //	testenv up --clusters rivendell,gondor=gondor_needs-no_king --kubeconfig FILE [--state DIR]
 //	testenv down [--state DIR]
@@ -30,6 +31,10 @@ func main() {
 		err = down(os.Args[2:])
 	case "serve":
 		err = serve(os.Args[2:])
+	case "pod-exec":
+		err = podExec(os.Args[2:])
+	case "pod-sandbox":
+		err = podSandbox()
 	default:
 		usage()
 	}

@@ -1,0 +1,73 @@
+// Bootstrapping the federation API once it answers: KubeFed's objects (converge), the types
+// no longer listed (disabled as `kubefedctl disable` does), and KubeFed's admission webhooks,
+// registered only once the webhook serves (the federation API refuses KubeFed's objects while
+// a registered webhook is unreachable).
+import type { Cluster } from './cluster.js';
+import { hostNames } from './controlplane.js';
+import { converge, execute } from './converge.js';
+import { FEDERATED_GROUP, typeConfigName } from './federated-types.js';
+import { federationObjects, webhookConfigurations } from './federation.js';
+import { controlPlaneProblems, waitFor } from './health.js';
+import type { Spec } from './inputs.js';
+import { KUBEFED_API } from './kubefed-crds.js';
+import type { Log } from './log.js';
+import { KubeObject, ownedBySelector } from './objects.js';
+import type { Desired, Step } from './plan.js';
+
+export interface BootstrapContext {
+  spec: Spec;
+  host: Cluster;
+  federation: Cluster;
+  /** The federation answers (always assumed when writing: the action waited for it). */
+  federationUp: boolean;
+  writes: boolean;
+  caPem: string;
+  log: Log;
+}
+
+const inFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
+
+export async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step[]; warnings: string[] }> {
+  const { spec, federation, writes, log } = ctx;
+  const opts = { writes, log };
+  const steps = await converge(federationObjects(spec).map(inFederation), () => federation, opts, ctx.federationUp);
+  const disabled = ctx.federationUp ? await disableUnlisted(ctx) : { steps: [], warnings: [] };
+  steps.push(...disabled.steps);
+  if (writes) {
+    const webhook = hostNames(spec.federationName).webhook;
+    await waitFor(`KubeFed's admission webhook (deployment ${spec.namespace}/${webhook})`, spec.timeoutMs, log, async () => {
+      const problems = await controlPlaneProblems(ctx.host, federation, spec, [webhook]);
+      return problems.length ? problems.join('; ') : null;
+    });
+  }
+  const webhooks = webhookConfigurations(spec, hostNames(spec.federationName).webhook, ctx.caPem).map(inFederation);
+  steps.push(...(await converge(webhooks, () => federation, opts, ctx.federationUp)));
+  return { steps, warnings: disabled.warnings };
+}
+
+/**
+ * The types the action enabled that `federated-types` no longer lists: their
+ * FederatedTypeConfig goes (KubeFed stops propagating them), and so does their CRD unless
+ * federated objects of it still exist (deleting it would delete them).
+ */
+async function disableUnlisted(ctx: BootstrapContext): Promise<{ steps: Step[]; warnings: string[] }> {
+  const { spec, federation, writes, log } = ctx;
+  const listed = new Set(spec.federatedTypes.map(typeConfigName));
+  const configs = await federation.list(KUBEFED_API, 'FederatedTypeConfig', ownedBySelector(spec.federationName), spec.namespace);
+  const unwanted: Step[] = [];
+  const warnings: string[] = [];
+  for (const ftc of configs.filter((c) => !listed.has(c.metadata.name))) {
+    const ref = { apiVersion: KUBEFED_API, kind: 'FederatedTypeConfig', metadata: { name: ftc.metadata.name, namespace: spec.namespace } };
+    unwanted.push({ action: 'delete', target: { kind: 'federation' }, object: ref, reason: 'no longer in federated-types' });
+    const federated = (ftc.spec as { federatedType?: { kind?: string; pluralName?: string; version?: string } }).federatedType ?? {};
+    const instances = await federation.list(`${FEDERATED_GROUP}/${federated.version ?? 'v1beta1'}`, federated.kind ?? '', '');
+    if (instances.length) {
+      warnings.push(`type ${ftc.metadata.name} is disabled; its CRD stays while ${instances.length} ${federated.kind} object(s) exist`);
+      continue;
+    }
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${federated.pluralName}.${FEDERATED_GROUP}` } };
+    unwanted.push({ action: 'delete', target: { kind: 'federation' }, object: crd, reason: 'no longer in federated-types' });
+  }
+  warnings.forEach((w) => log.warning(w));
+  return { steps: await execute(unwanted, () => federation, { writes, log }), warnings };
+}

@@ -1,0 +1,30 @@
+// The control plane on the host cluster once the API server's address and credentials are
+// known (after addressObjects, which it does not repeat), in the order it is applied.
+import {
+  ControlPlaneInputs,
+  apiServerDeployment,
+  controllerManagerAccess,
+  credentialsSecret,
+  dnsProviderConfigSecret,
+  etcdClaim,
+} from './controlplane.js';
+import { controllerManagerDeployment, controllerManagerKubeconfig, webhookDeployment, webhookService, webhookServingSecret } from './controllers.js';
+import { KubeObject, withAppliedHash } from './objects.js';
+
+export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
+  const { spec } = input;
+  const objects = [
+    credentialsSecret(input),
+    ...(spec.etcd.persistentStorage ? [etcdClaim(spec)] : []),
+    ...(spec.dns.providerConfig !== undefined ? [dnsProviderConfigSecret(spec)] : []),
+    ...controllerManagerAccess(spec),
+    controllerManagerKubeconfig(input),
+    webhookServingSecret(input),
+    apiServerDeployment(input),
+    controllerManagerDeployment(input),
+    webhookService(spec),
+    webhookDeployment(input),
+  ];
+  return objects.map(withAppliedHash);
+}
+
