@@ -80,17 +80,52 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(mark().total).toBe(0);
   });
 
-  test('argument overrides reach the API server and the controller manager', async () => {
+  test("the guide's controller manager override is a kubefed v1 flag KubeFed does not have: refused before any write", () => {
+    const mark = auditMark();
     const run = sh(`kubefed init fellowship \\
     --host-cluster-context=rivendell \\
     --dns-provider="google-clouddns" \\
     --dns-zone-name="example.com." \\
     --apiserver-arg-overrides="--anonymous-auth=false,--v=4" \\
     --controllermanager-arg-overrides="--controllers=services=false"`);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/controllermanager-arg-overrides: --controllers is not a flag of the KubeFed controller manager.*\nnothing was changed/s);
+    expect(mark().total).toBe(0);
+  });
+
+  test('argument overrides reach the API server and the controller manager', async () => {
+    const run = sh(`kubefed init fellowship \\
+    --host-cluster-context=rivendell \\
+    --dns-provider="google-clouddns" \\
+    --dns-zone-name="example.com." \\
+    --apiserver-arg-overrides="--anonymous-auth=false,--v=4" \\
+    --controllermanager-arg-overrides="--v=4,--rest-config-qps=50"`);
     expect(run.status).toBe(0);
     expect(await apiServerArgs()).toEqual(expect.arrayContaining(['--anonymous-auth=false', '--v=4']));
     const cm = await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-controller-manager', NS);
-    expect(cm?.spec.template.spec.containers[0].args).toContain('--controllers=services=false');
+    expect(cm?.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--v=4', '--rest-config-qps=50']));
+  });
+
+  test('kubefed disable and enable a type, as kubefedctl does', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    kc.setCurrentContext('fellowship');
+    const federation = KubernetesObjectApi.makeApiClient(kc);
+    const disabled = sh('kubefed disable jobs.batch --host-cluster-context=rivendell');
+    expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
+    expect(disabled.status).toBe(0);
+    expect(await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS)).toBeUndefined();
+    expect(await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io')).toBeUndefined();
+
+    const enabled = sh('kubefed enable jobs.batch --host-cluster-context=rivendell');
+    expect(enabled.status).toBe(0);
+    expect(enabled.stderr).toContain('create FederatedTypeConfig federation-system/jobs.batch on federation');
+    const ftc = await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS);
+    expect(ftc?.spec).toMatchObject({ targetType: { group: 'batch', kind: 'Job', pluralName: 'jobs', scope: 'Namespaced' }, propagation: 'Enabled' });
+    expect(sh('kubefed enable jobs.batch --host-cluster-context=rivendell').outputs.changed).toBe('false');
+    const unknown = sh('kubefed enable horcruxes --host-cluster-context=rivendell');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('federated-types: "horcruxes" is not a type this action can enable');
   });
 
   test('a CoreDNS provider with its configuration file', async () => {
@@ -141,7 +176,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     const run = sh('kubefed unjoin gondor --host-cluster-context=rivendell');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters'])).toEqual(['gondor']);
-    expect(await get(clientFor('gondor_needs-no_king'), 'v1', 'ServiceAccount', 'kubefed-fellowship-gondor', 'kube-system')).toBeUndefined();
+    expect(await get(clientFor('gondor_needs-no_king'), 'v1', 'ServiceAccount', 'kubefed.fellowship.gondor', 'kube-system')).toBeUndefined();
     expect(sh('kubefed unjoin gondor --host-cluster-context=rivendell').stderr).toMatch(/cluster "gondor": is not a member of federation fellowship/);
   });
 

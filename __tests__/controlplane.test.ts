@@ -12,7 +12,10 @@ function spec(inputs: Record<string, string> = {}): Spec {
   };
   return parseSpec((n) => all[n] ?? '', { readFile: () => '' });
 }
-const credentials = { 'ca.crt': 'CA', 'controller-manager.crt': 'CM', 'controller-manager.key': 'KEY' };
+const credentials = {
+  'ca.crt': 'CA', 'controller-manager.crt': 'CM', 'controller-manager.key': 'KEY', 'kube-controller-manager.crt': 'KCM', 'kube-controller-manager.key': 'KCMKEY',
+  'webhook.crt': 'WH', 'webhook.key': 'WHKEY',
+};
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
 const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject & Record<string, any>;
 

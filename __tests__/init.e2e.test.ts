@@ -1,10 +1,11 @@
 // `kubefed init` as convergence, end to end: the built action (dist/index.js) against the
-// real API servers testenv runs, with the federation API server started by testenv from the
-// credentials Secret the action wrote.
+// real API servers testenv runs; the federation's API server, etcd, KubeFed controller manager
+// and webhook run as the real programs, started by testenv's kubelet from the Deployments the
+// action wrote.
 import { describe, expect, test } from '@jest/globals';
 import { existsSync, statSync } from 'node:fs';
 import { runAction } from './helpers/action.js';
-import { auditMark, clientFor, exists, kubeconfigText, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, exists, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const base = (namespace: string, name: string) => ({
   kubeconfig: kubeconfigText(),
@@ -57,7 +58,25 @@ describe('init', () => {
     const fed = KubernetesObjectApi.makeApiClient(kc);
     expect(await exists(fed, 'v1', 'Namespace', 'default')).toBe(true);
     expect(await exists(fed, 'v1', 'Namespace', 'fed-init')).toBe(true);
-    expect(await exists(fed, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'kubefedclusters.core.kubefed.io')).toBe(true);
+    // KubeFed's seven core CRDs, its complete configuration, and kubefedctl's ten types.
+    const crds = (await fed.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition')).items.map((c) => c.metadata?.name);
+    expect(crds).toEqual(expect.arrayContaining([
+      'kubefedclusters.core.kubefed.io', 'kubefedconfigs.core.kubefed.io', 'federatedtypeconfigs.core.kubefed.io', 'propagatedversions.core.kubefed.io',
+      'clusterpropagatedversions.core.kubefed.io', 'federatedservicestatuses.core.kubefed.io', 'replicaschedulingpreferences.scheduling.kubefed.io',
+      'federatednamespaces.types.kubefed.io', 'federateddeployments.types.kubefed.io', 'federatedclusterroles.types.kubefed.io',
+    ]));
+    const config = await get(fed, 'core.kubefed.io/v1beta1', 'KubeFedConfig', 'kubefed', 'fed-init');
+    expect(Object.keys(config?.spec ?? {}).sort()).toEqual(['clusterHealthCheck', 'controllerDuration', 'featureGates', 'leaderElect', 'scope', 'statusController', 'syncController']);
+    const types = (await fed.list('core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'fed-init')).items.map((t) => t.metadata?.name);
+    expect(types.sort()).toEqual(['clusterroles.rbac.authorization.k8s.io', 'configmaps', 'deployments.apps', 'ingresses.networking.k8s.io', 'jobs.batch', 'namespaces', 'replicasets.apps', 'secrets', 'serviceaccounts', 'services']);
+    // KubeFed's controller manager acts as itself, bound to the chart's rights, not as system:masters.
+    const binding = await get(fed, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'kubefed-action:fellowship:controller-manager');
+    expect(binding?.subjects).toEqual([{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kubefed-action:fellowship:controller-manager' }]);
+    // The real programs run: KubeFed's controller manager and webhook pods are ready on the host.
+    for (const deployment of ['fellowship-controller-manager', 'fellowship-webhook']) {
+      const d = await get(host(), 'apps/v1', 'Deployment', deployment, 'fed-init');
+      expect(d?.status?.availableReplicas).toBe(1);
+    }
     // No credential of the input kubeconfig reaches the log (the runner consumes the
     // ::add-mask:: commands that register them; they are not log lines).
     for (const secret of secretsOfKubeconfig()) expect(run.shown).not.toContain(secret);
@@ -122,5 +141,22 @@ describe('init variants', () => {
     const run = runAction({ ...base('fed-x', 'mordor'), kubeconfig: kubeconfigText().replace(server, 'https://127.0.0.1:3') });
     expect(run.status).not.toBe(0);
     expect(run.log).toMatch(/host cluster \(context "rivendell"\): cannot list namespaces at https:\/\/127\.0\.0\.1:3: ECONNREFUSED/);
+  });
+
+  test('a namespace that existed before is used, never labelled as the action\'s, and never deleted by destroy', async () => {
+    const host = clientFor('rivendell');
+    await host.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } });
+    await host.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workload', namespace: 'platform' }, data: { keep: 'me' } });
+    const inputs = { ...base('platform', 'gimli'), 'etcd-persistent-storage': 'false' };
+    const run = runAction(inputs);
+    expect(run.status).toBe(0);
+    expect((await get(host, 'v1', 'Namespace', 'platform'))?.metadata?.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
+    expect(runAction(inputs).outputs.changed).toBe('false');
+
+    const destroyed = runAction({ ...inputs, mode: 'destroy' });
+    expect(destroyed.status).toBe(0);
+    expect(await exists(host, 'v1', 'Namespace', 'platform')).toBe(true);
+    expect((await get(host, 'v1', 'ConfigMap', 'workload', 'platform'))?.data).toEqual({ keep: 'me' });
+    expect(await exists(host, 'apps/v1', 'Deployment', 'gimli-apiserver', 'platform')).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ describe('parseSpec', () => {
   test('reads the guide example flags', () => {
     const s = spec({
       'apiserver-arg-overrides': '--anonymous-auth=false,--v=4',
-      'controllermanager-arg-overrides': '--controllers=services=false',
+      'controllermanager-arg-overrides': '--v=4',
       'api-server-service-type': 'NodePort',
       'api-server-advertise-address': '10.0.10.20',
       'etcd-persistent-storage': 'false',
@@ -46,7 +46,8 @@ describe('parseSpec', () => {
       timeout: '1h30m',
     });
     expect(s.apiServer.argOverrides).toEqual([{ name: '--anonymous-auth', value: 'false' }, { name: '--v', value: '4' }]);
-    expect(s.controllerManager.argOverrides).toEqual([{ name: '--controllers', value: 'services=false' }]);
+    // The guide's --controllers=services=false is kubefed v1's; KubeFed refuses it (controlplane.test.ts).
+    expect(s.controllerManager.argOverrides).toEqual([{ name: '--v', value: '4' }]);
     expect(s.apiServer.serviceType).toBe('NodePort');
     expect(s.apiServer.advertiseAddress).toBe('10.0.10.20');
     expect(s.etcd.persistentStorage).toBe(false);
@@ -78,8 +79,14 @@ describe('parseSpec', () => {
     [{ 'etcd-persistent-storage': 'yes' }, 'etcd-persistent-storage: "yes" is not true or false'],
     [{ timeout: '5 minutes' }, 'timeout: "5 minutes" is not a duration'],
     [{ mode: 'sync' }, 'mode: "sync" is not one of apply, plan, check, destroy'],
-    [{ 'etcd-pv-capacity': 'ten' }, 'etcd-pv-capacity: "ten" is not a storage quantity'],
-    [{ 'apiserver-arg-overrides': '--v=4,anonymous-auth=false' }, 'apiserver-arg-overrides: "anonymous-auth=false" is not of the form --flag=value'],
+    [{ 'etcd-pv-capacity': 'ten' }, 'etcd-pv-capacity: "ten" is not a positive storage quantity'],
+    [{ 'etcd-pv-capacity': '0' }, 'etcd-pv-capacity: "0" is not a positive storage quantity'],
+    [{ timeout: '0s' }, 'timeout: "0s" must be between 1s and 6h'],
+    [{ timeout: '99999999999h' }, 'timeout: "99999999999h" must be between 1s and 6h'],
+    [{ image: '!!!' }, 'image: "!!!" is not a container image reference'],
+    [{ 'etcd-image': 'Registry.k8s.io/ETCD:3.6' }, 'etcd-image: "Registry.k8s.io/ETCD:3.6" is not a container image reference'],
+    [{ prune: 'true' }, 'prune: true with no clusters listed would unjoin every member'],
+    [{ 'apiserver-arg-overrides': 'anonymous-auth=false,--v=4' }, 'apiserver-arg-overrides: "anonymous-auth=false" is not of the form --flag=value'],
     [{ 'api-server-advertise-address': 'not an address' }, 'api-server-advertise-address: "not an address" is neither an IP address nor a DNS name'],
     [{ 'dns-provider-config': '/missing/file.conf' }, 'dns-provider-config: "/missing/file.conf" is neither inline INI content nor a readable file'],
     [{ clusters: '- name: gondor_needs-no_king' }, 'clusters: cluster name "gondor_needs-no_king" must be an RFC 1035 label'],
@@ -88,6 +95,20 @@ describe('parseSpec', () => {
     [{ clusters: '- name: gondor\n  ctx: x' }, 'clusters: clusters[0] has unknown field(s) ctx'],
   ])('rejects %j naming the input', (inputs, message) => {
     expect(problems(inputs).join('\n')).toContain(message);
+  });
+
+  test('override values may hold commas: the list splits only where a new --flag starts', () => {
+    expect(spec({ 'apiserver-arg-overrides': '--enable-admission-plugins=NamespaceLifecycle,LimitRanger, --v=4' }).apiServer.argOverrides).toEqual([
+      { name: '--enable-admission-plugins', value: 'NamespaceLifecycle,LimitRanger' },
+      { name: '--v', value: '4' },
+    ]);
+  });
+
+  test('prune with an explicitly empty list, images with registries, ports and digests', () => {
+    expect(spec({ prune: 'true', clusters: '[]' }).clusters).toEqual([]);
+    for (const image of ['registry.k8s.io/kube-apiserver:v1.34.4', 'localhost:5000/k8s/kube-apiserver', `quay.io/kubernetes-multicluster/kubefed@sha256:${'a'.repeat(64)}`, 'nginx']) {
+      expect(spec({ image }).apiServer.image).toBe(image);
+    }
   });
 
   test('reports every problem at once', () => {

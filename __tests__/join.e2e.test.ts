@@ -62,7 +62,7 @@ describe('join, unjoin and destroy', () => {
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
     expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`)).toEqual(
-      expect.arrayContaining(['create gondor ServiceAccount kubefed-fellowship-gondor', 'create federation KubeFedCluster noldor', 'create federation Secret 11kingdom', 'update gondor ConfigMap kube-dns', 'create noldor ConfigMap kube-dns']),
+      expect.arrayContaining(['create gondor ServiceAccount kubefed.fellowship.gondor', 'create federation KubeFedCluster noldor', 'create federation Secret 11kingdom', 'update gondor ConfigMap kube-dns', 'create noldor ConfigMap kube-dns']),
     );
     expect(mark().total).toBe(0);
   });
@@ -78,7 +78,7 @@ describe('join, unjoin and destroy', () => {
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
     federation = KubernetesObjectApi.makeApiClient(kc);
 
-    const token = await get(gondor(), 'v1', 'Secret', 'kubefed-fellowship-gondor-token', 'kube-system');
+    const token = await get(gondor(), 'v1', 'Secret', 'kubefed.fellowship.gondor.token', 'kube-system');
     expect(token?.type).toBe('kubernetes.io/service-account-token');
     const memberToken = secretText(token, 'token');
     expect(memberToken).not.toBe('');
@@ -107,12 +107,13 @@ describe('join, unjoin and destroy', () => {
     expect(first.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/);
   });
 
-  test('the stand-in controller finds both members Ready with the credentials the federation holds', async () => {
+  test('the real KubeFed controller manager finds both members Ready with the credentials the federation holds', async () => {
     const deadline = Date.now() + 30_000;
     let states: string[] = [];
     while (Date.now() < deadline) {
       const list = await federation.list('core.kubefed.io/v1beta1', 'KubeFedCluster', NS);
-      states = list.items.map((k) => `${k.metadata?.name}=${((k as { status?: { conditions?: { status: string }[] } }).status?.conditions ?? [])[0]?.status}`);
+      const ready = (k: { status?: { conditions?: { type: string; status: string }[] } }) => k.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+      states = list.items.map((k) => `${k.metadata?.name}=${ready(k as never)}`);
       if (states.join() === 'gondor=True,noldor=True') break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -130,14 +131,14 @@ describe('join, unjoin and destroy', () => {
 
   test('a removed token is recreated and the federation gets the new one; a changed endpoint updates the KubeFedCluster', async () => {
     const before = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
-    await gondor().delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubefed-fellowship-gondor-token', namespace: 'kube-system' } });
+    await gondor().delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubefed.fellowship.gondor.token', namespace: 'kube-system' } });
     // The same API server under another name its certificate covers.
     const moved = kubeconfigText().replace(`server: ${server('noldor')}`, `server: ${server('noldor')?.replace('127.0.0.1', 'localhost')}`);
     const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: moved });
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
     expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`).sort()).toEqual([
-      'create gondor Secret kubefed-fellowship-gondor-token',
+      'create gondor Secret kubefed.fellowship.gondor.token',
       'update federation KubeFedCluster noldor',
       'update federation Secret gondor',
     ]);
@@ -213,27 +214,25 @@ describe('join, unjoin and destroy', () => {
   });
 
   test('destroy unjoins every member and deletes the namespace; only the etcd volume is left, and reported', async () => {
-    // Play the volume binder: the claim is bound to a retained volume, as on a cluster with storage.
+    // The cluster's provisioner bound the claim to a volume; an admin keeps it (Retain).
     const claim = 'fellowship-federation-apiserver-etcd-claim';
-    await rivendell().create({
-      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'fellowship-etcd-pv' },
-      spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: '/tmp/fellowship-etcd' }, claimRef: { namespace: NS, name: claim } },
-    } as KubernetesObject);
-    const pvc = await get(rivendell(), 'v1', 'PersistentVolumeClaim', claim, NS);
-    await rivendell().replace({ ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: { ...pvc?.spec, volumeName: 'fellowship-etcd-pv' } } as KubernetesObject);
+    const volume = (await get(rivendell(), 'v1', 'PersistentVolumeClaim', claim, NS))?.spec?.volumeName as string;
+    expect(volume).toMatch(/^pvc-/);
+    const pv = await get(rivendell(), 'v1', 'PersistentVolume', volume);
+    await rivendell().replace({ ...pv, apiVersion: 'v1', kind: 'PersistentVolume', spec: { ...pv?.spec, persistentVolumeReclaimPolicy: 'Retain' } } as KubernetesObject);
 
     const run = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
     expect(run.log).not.toMatch(/::error::/);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters']).sort()).toEqual(['gondor', 'noldor', 'rivendell']);
-    expect(run.log).toMatch(/::warning::PersistentVolume fellowship-etcd-pv \(the federation's etcd data, bound to claim fed-join\/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain\) is left behind/);
-    expect(run.summary).toContain('PersistentVolume fellowship-etcd-pv');
+    expect(run.log).toContain(`::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim fed-join/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain) is left behind`);
+    expect(run.summary).toContain(`PersistentVolume ${volume}`);
     expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
     for (const client of [rivendell(), gondor(), noldor()]) expect(await ownedObjects(client)).toEqual([]);
     // Other federations' DNS entries stay; the kube-dns ConfigMap the action made is gone.
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
     expect(await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
-    expect(await get(rivendell(), 'v1', 'PersistentVolume', 'fellowship-etcd-pv')).toBeDefined();
+    expect(await get(rivendell(), 'v1', 'PersistentVolume', volume)).toBeDefined();
 
     const again = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
     expect(again.status).toBe(0);

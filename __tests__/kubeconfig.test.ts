@@ -27,6 +27,43 @@ describe('loadKubeconfig', () => {
     expect(secrets).toEqual(expect.arrayContaining([...blobs, 't1-secret', 't2-secret']));
   });
 
+  test.each([
+    ['base64 (76 columns)', 76],
+    ['openssl base64 (64 columns)', 64],
+  ])('wrapped base64 as %s, several separated by a blank line or ---', (_tool, width) => {
+    const wrap = (k: string) => Buffer.from(k).toString('base64').match(new RegExp(`.{1,${width}}`, 'g'))?.join('\n') ?? '';
+    const one = wrap(kubeconfig('rivendell', 't1-secret'));
+    expect(one.split('\n').length).toBeGreaterThan(3);
+    expect(loadKubeconfig(`${one}\n`).config.getContexts().map((c) => c.name)).toEqual(['rivendell']);
+    for (const separator of ['\n\n', '\n---\n']) {
+      const { config, secrets } = loadKubeconfig(`${one}${separator}${wrap(kubeconfig('gondor', 't2-secret'))}`);
+      expect(config.getContexts().map((c) => c.name).sort()).toEqual(['gondor', 'rivendell']);
+      expect(secrets).toEqual(expect.arrayContaining(['t1-secret', 't2-secret', ...one.split('\n')]));
+    }
+  });
+
+  test.each([
+    ['clusters: 5', 'kubeconfig: document 1: "clusters" must be a list of entries with a name and a "cluster" mapping'],
+    ['apiVersion: v1\nusers: [null]', 'kubeconfig: document 1: "users" must be a list of entries with a name and a "user" mapping'],
+    ['apiVersion: v1\ncontexts:\n- name: x\n  context: [1, 2]', 'kubeconfig: document 1: "contexts" must be a list of entries with a name and a "context" mapping'],
+    ['apiVersion: v1\nclusters:\n- cluster: {server: https://x}', 'kubeconfig: document 1: "clusters" must be a list of entries with a name'],
+    ['apiVersion: v1\n---\n[1]', 'kubeconfig: document 2: is not a mapping'],
+  ])('a malformed structure names the input and the problem: %j', (input, message) => {
+    expect(() => loadKubeconfig(input)).toThrow(KubeconfigError);
+    expect(() => loadKubeconfig(input)).toThrow(message);
+  });
+
+  test('exec plugin args and env, and a password in a server URL, are masked too', () => {
+    const text = yaml.dump({
+      apiVersion: 'v1',
+      clusters: [{ name: 'c', cluster: { server: 'https://admin:s3cr%40t-pass@c.example:6443' } }],
+      users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'get-token', args: ['--token=arg-secret-value', 'plain-arg'], env: [{ name: 'T', value: 'env-secret-value' }] } } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    });
+    const { secrets } = loadKubeconfig(text);
+    expect(secrets).toEqual(expect.arrayContaining(['--token=arg-secret-value', 'arg-secret-value', 'env-secret-value', 's3cr%40t-pass', 's3cr@t-pass']));
+  });
+
   test('several YAML documents merged', () => {
     const { config } = loadKubeconfig(`${kubeconfig('rivendell', 'a-token')}---\n${kubeconfig('noldor', 'b-token')}`);
     expect(config.getContexts().map((c) => c.name).sort()).toEqual(['noldor', 'rivendell']);

@@ -1,7 +1,7 @@
 // Unit tests of what join makes (pure manifests) and of the kube-dns merge.
 import { describe, expect, test } from '@jest/globals';
 import { Spec, parseSpec } from '../src/inputs.js';
-import { federationMemberObjects, memberObjects, planKubeDns, withFederation, withoutFederation } from '../src/membership.js';
+import { federationMemberObjects, memberNames, memberObjects, planKubeDns, withFederation, withoutFederation } from '../src/membership.js';
 import { KubeObject } from '../src/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
@@ -66,14 +66,14 @@ describe('member objects', () => {
   test('an account, cluster-wide rights and an explicit token Secret in kube-system, named per federation and cluster', () => {
     const objects = memberObjects(spec(), 'gondor');
     expect(objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
-      'ServiceAccount kubefed-fellowship-gondor',
+      'ServiceAccount kubefed.fellowship.gondor',
       'ClusterRole kubefed-action:fellowship:gondor',
       'ClusterRoleBinding kubefed-action:fellowship:gondor',
-      'Secret kubefed-fellowship-gondor-token',
+      'Secret kubefed.fellowship.gondor.token',
     ]);
     const token = objects[3];
     expect(token.type).toBe('kubernetes.io/service-account-token');
-    expect(token.metadata.annotations?.['kubernetes.io/service-account.name']).toBe('kubefed-fellowship-gondor');
+    expect(token.metadata.annotations?.['kubernetes.io/service-account.name']).toBe('kubefed.fellowship.gondor');
     for (const o of objects) expect(o.metadata.labels).toEqual(ours);
   });
 
@@ -91,5 +91,15 @@ describe('member objects', () => {
     const [, insecure] = federationMemberObjects(spec(), cluster, { endpoint: 'https://x', insecure: true, token: '' });
     expect(insecure.spec).toEqual(expect.objectContaining({ disabledTLSValidations: ['*'] }));
     expect(insecure.spec).not.toHaveProperty('caBundle');
+  });
+});
+
+describe('member object names', () => {
+  test('cannot collide between federations and clusters (federation a + cluster b-c, federation a-b + cluster c)', () => {
+    const one = memberNames('a', 'b-c');
+    const other = memberNames('a-b', 'c');
+    for (const key of ['serviceAccount', 'tokenSecret', 'clusterRole'] as const) expect(one[key]).not.toBe(other[key]);
+    // A cluster's token Secret never has the name of another cluster's ServiceAccount or Secret.
+    expect(memberNames('a', 'b').tokenSecret).not.toBe(memberNames('a', 'b-token').serviceAccount);
   });
 });

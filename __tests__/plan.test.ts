@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { KubeObject, withAppliedHash } from '../src/objects.js';
-import { differences, planApply, planDelete } from '../src/plan.js';
+import { OwnershipConflict, differences, planApply, planDelete } from '../src/plan.js';
 
 const host = { kind: 'host' } as const;
 const cm = (data: Record<string, string>): KubeObject => withAppliedHash({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
@@ -43,5 +43,15 @@ describe('planApply / planDelete', () => {
     const objects = ['first', 'second', 'gone'].map((name) => ({ target: host, object: { ...cm({}), metadata: { name } } }));
     const steps = planDelete(objects, (_, o) => (o.metadata.name === 'gone' ? undefined : o));
     expect(steps.map((s) => `${s.action} ${s.object.metadata.name}`)).toEqual(['delete second', 'delete first']);
+  });
+
+  test('never takes over an object of another federation, or one the action did not make', () => {
+    const mine = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'a' } } };
+    const theirs = { ...mine, metadata: { ...mine.metadata, labels: { ...mine.metadata.labels, 'kubefed-action.io/federation': 'a-b' } } };
+    const foreign = { ...mine, metadata: { ...mine.metadata, labels: {} } };
+    const target = { kind: 'member' as const, cluster: 'c' };
+    expect(() => planApply([{ target, object: mine }], () => theirs)).toThrow('refusing to take over: ServiceAccount kube-system/sa belongs to federation a-b (on c)');
+    expect(() => planApply([{ target, object: mine }], () => foreign)).toThrow(OwnershipConflict);
+    expect(planApply([{ target, object: mine }], () => mine)).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@
 //   - the write requests of a no-op re-run (must be 0) and the API requests per member, both
 //     from the API servers' audit logs (the action's own identities only);
 //   - start-up: from launching dist/index.js to its first connection to a cluster;
-//   - the bundle's size and the peak memory (max RSS) of a run.
+//   - the bundle's size and the peak memory (max RSS) of a run;
+//   - propagation latency: a FederatedConfigMap created in the federation API → present in
+//     every member, put there by the real KubeFed controller manager (median of 5).
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -32,7 +35,46 @@ function runAction(inputs) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const rssKiB = Number(/MAXRSS (\d+)/.exec(run.stderr)?.[1] ?? 0);
   if (run.status !== 0) throw new Error(`action failed:\n${run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).slice(-20).join('\n')}`);
-  return { ms, rssKiB };
+  const kubeconfigOutput = /^kubeconfig<<(.+)\n(.*)\n\1$/m.exec(readFileSync(files.GITHUB_OUTPUT, 'utf8'))?.[2];
+  return { ms, rssKiB, kubeconfigOutput };
+}
+
+function client(path, context) {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  if (context) kc.setCurrentContext(context);
+  return KubernetesObjectApi.makeApiClient(kc);
+}
+
+const exists = (api, ref) => api.read(ref).then(() => true, () => false);
+
+/** Polls until `ref` exists in every member; milliseconds taken. */
+async function untilEverywhere(apis, ref, start) {
+  for (;;) {
+    const found = await Promise.all(apis.map((api) => exists(api, ref)));
+    if (found.every(Boolean)) return Number(process.hrtime.bigint() - start) / 1e6;
+    if (Number(process.hrtime.bigint() - start) > 120e9) throw new Error(`${ref.kind} ${ref.metadata.name} did not reach every member in 120 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Median milliseconds from creating a FederatedConfigMap to its presence in every member. */
+async function propagationMs(federationKubeconfig, kubeconfigPath, memberNames) {
+  const federation = client(federationKubeconfig);
+  const apis = memberNames.map((m) => client(kubeconfigPath, m));
+  const placement = { clusters: memberNames.map((name) => ({ name })) };
+  const ns = 'bench-propagation';
+  await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await federation.create({ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedNamespace', metadata: { name: ns, namespace: ns }, spec: { placement } });
+  await untilEverywhere(apis, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, process.hrtime.bigint());
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    const metadata = { name: `latency-${i}`, namespace: ns };
+    const start = process.hrtime.bigint();
+    await federation.create({ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata, spec: { template: { data: { i: String(i) } }, placement } });
+    samples.push(await untilEverywhere(apis, { apiVersion: 'v1', kind: 'ConfigMap', metadata }, start));
+  }
+  return samples.sort((a, b) => a - b)[2];
 }
 
 /** Requests in the audit logs since `mark`, by cluster: all of the action's, and its writes. */
@@ -82,6 +124,7 @@ process.stderr.write(`bench: clusters ready in ${((Date.now() - t0) / 1000).toFi
 const kubeconfig = readFileSync(info.kubeconfig, 'utf8');
 let peak = 0;
 const noops = [];
+let latest;
 try {
   for (const n of SIZES) {
     const inputs = {
@@ -107,7 +150,10 @@ try {
     note(`${n} member(s): no-op re-run`, `${(noop.ms / 1000).toFixed(2)} s`, n === 20 ? '< 3 s' : '');
     note(`${n} member(s): no-op writes`, String(writes), '0');
     note(`${n} member(s): no-op requests per member (all servers: ${all})`, (memberRequests / n).toFixed(1));
+    latest = { n, kubeconfigOutput: first.kubeconfigOutput };
   }
+  const latency = await propagationMs(latest.kubeconfigOutput, info.kubeconfig, members.slice(0, latest.n));
+  note(`${latest.n} member(s): propagation, FederatedConfigMap → every member (median of 5)`, `${(latency / 1000).toFixed(2)} s`);
 } finally {
   down({ state });
 }

@@ -1,6 +1,10 @@
 // The main job on this machine: starts a local host cluster and two members with testenv,
-// then runs (init, and join of both members with the guide's naming overrides) the built action on them as a GitHub runner would (INPUT_* variables, output and
-// summary files), twice: the first run converges, the second must change nothing.
+// then runs (init, and join of both members with the guide's naming overrides) the built
+// action on them as a GitHub runner would (INPUT_* variables, output and summary files),
+// twice: the first run converges, the second must change nothing. Then it federates a
+// namespace and a Deployment through the federation API and shows them arriving in both
+// members, propagated by the real KubeFed controller manager the action deployed.
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +24,7 @@ const inputs = {
   prune: 'true',
 };
 
+let kubeconfigOutput;
 for (const attempt of ['first run', 'second run (must change nothing)']) {
   console.log(`\n=== ${attempt}`);
   const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(work, `${k}.${Date.now()}`)]));
@@ -30,6 +35,47 @@ for (const attempt of ['first run', 'second run (must change nothing)']) {
   console.log(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'));
   console.log(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'));
   if (run.status !== 0) process.exit(run.status ?? 1);
+  kubeconfigOutput = /^kubeconfig<<(.+)\n(.*)\n\1$/m.exec(readFileSync(files.GITHUB_OUTPUT, 'utf8'))?.[2];
+}
+
+console.log('\n=== federating a namespace and a Deployment through the federation API');
+const client = (path, context) => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  if (context) kc.setCurrentContext(context);
+  return KubernetesObjectApi.makeApiClient(kc);
+};
+const federation = client(kubeconfigOutput);
+const placement = { clusters: [{ name: 'gondor' }, { name: 'noldor' }] };
+const objects = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shire' } },
+  { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedNamespace', metadata: { name: 'shire', namespace: 'shire' }, spec: { placement } },
+  {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedDeployment',
+    metadata: { name: 'hobbits', namespace: 'shire' },
+    spec: {
+      template: { spec: { replicas: 1, selector: { matchLabels: { app: 'hobbits' } }, template: { metadata: { labels: { app: 'hobbits' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      placement,
+      overrides: [{ clusterName: 'noldor', clusterOverrides: [{ path: '/spec/replicas', value: 2 }] }],
+    },
+  },
+];
+for (const object of objects) {
+  await federation.patch(object, undefined, undefined, 'kubefed-demo', true, 'application/apply-patch+yaml');
+  console.log(`applied ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name} to the federation API`);
+}
+for (const [member, context] of [['gondor', 'gondor_needs-no_king'], ['noldor', 'noldor']]) {
+  const api = client(info.kubeconfig, context);
+  for (let waited = 0; ; waited += 500) {
+    const found = await api.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hobbits', namespace: 'shire' } }).catch(() => undefined);
+    if (found) {
+      console.log(`${member}: Deployment shire/hobbits, replicas ${found.spec.replicas}, managed by KubeFed (${found.metadata.labels?.['kubefed.io/managed'] === 'true'})`);
+      break;
+    }
+    if (waited > 60_000) throw new Error(`${member}: Deployment shire/hobbits did not arrive in 60s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 console.log(`The clusters keep running (kubeconfig: ${info.kubeconfig}).`);
 console.log(`Stop them with: npm run testenv -- down --state ${join(work, 'testenv')}`);

@@ -45,20 +45,29 @@ export async function bootstrapFederation(ctx: BootstrapContext): Promise<{ step
   return { steps, warnings: disabled.warnings };
 }
 
-/**
- * The types the action enabled that `federated-types` no longer lists: their
- * FederatedTypeConfig goes (KubeFed stops propagating them), and so does their CRD unless
- * federated objects of it still exist (deleting it would delete them).
- */
+/** The types the action enabled that `federated-types` no longer lists are disabled. */
 async function disableUnlisted(ctx: BootstrapContext): Promise<{ steps: Step[]; warnings: string[] }> {
+  const listed = new Set(ctx.spec.federatedTypes.map(typeConfigName));
+  return disableTypes(ctx, (name) => !listed.has(name));
+}
+
+/**
+ * Disables the action's enabled types that `which` picks, as `kubefedctl disable` does: the
+ * FederatedTypeConfig goes (KubeFed stops propagating the type), and so does the type's CRD
+ * unless federated objects of it still exist (deleting it would delete them).
+ */
+export async function disableTypes(
+  ctx: Pick<BootstrapContext, 'spec' | 'federation' | 'writes' | 'log'>,
+  which: (typeConfigName: string) => boolean,
+): Promise<{ steps: Step[]; warnings: string[] }> {
   const { spec, federation, writes, log } = ctx;
-  const listed = new Set(spec.federatedTypes.map(typeConfigName));
-  const configs = await federation.list(KUBEFED_API, 'FederatedTypeConfig', ownedBySelector(spec.federationName), spec.namespace);
-  const unwanted: Step[] = [];
+  const configs = (await federation.list(KUBEFED_API, 'FederatedTypeConfig', ownedBySelector(spec.federationName), spec.namespace)).filter((c) => which(c.metadata.name));
+  const configSteps: Step[] = [];
+  const crdSteps: Step[] = [];
   const warnings: string[] = [];
-  for (const ftc of configs.filter((c) => !listed.has(c.metadata.name))) {
+  for (const ftc of configs) {
     const ref = { apiVersion: KUBEFED_API, kind: 'FederatedTypeConfig', metadata: { name: ftc.metadata.name, namespace: spec.namespace } };
-    unwanted.push({ action: 'delete', target: { kind: 'federation' }, object: ref, reason: 'no longer in federated-types' });
+    configSteps.push({ action: 'delete', target: { kind: 'federation' }, object: ref, reason: 'disabled' });
     const federated = (ftc.spec as { federatedType?: { kind?: string; pluralName?: string; version?: string } }).federatedType ?? {};
     const instances = await federation.list(`${FEDERATED_GROUP}/${federated.version ?? 'v1beta1'}`, federated.kind ?? '', '');
     if (instances.length) {
@@ -66,8 +75,19 @@ async function disableUnlisted(ctx: BootstrapContext): Promise<{ steps: Step[]; 
       continue;
     }
     const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${federated.pluralName}.${FEDERATED_GROUP}` } };
-    unwanted.push({ action: 'delete', target: { kind: 'federation' }, object: crd, reason: 'no longer in federated-types' });
+    crdSteps.push({ action: 'delete', target: { kind: 'federation' }, object: crd, reason: 'disabled' });
   }
   warnings.forEach((w) => log.warning(w));
-  return { steps: await execute(unwanted, () => federation, { writes, log }), warnings };
+  const steps = await execute(configSteps, () => federation, { writes, log });
+  // KubeFed holds each FederatedTypeConfig (its finalizer) until it has stopped syncing the
+  // type; its CRD goes only then.
+  if (writes && configSteps.length) {
+    await waitFor(`KubeFed to stop propagating ${configs.map((c) => c.metadata.name).join(', ')}`, spec.timeoutMs, log, async () => {
+      const left = await Promise.all(configSteps.map((s) => federation.read(s.object)));
+      const names = left.filter((o) => o !== undefined).map((o) => o?.metadata.name);
+      return names.length ? `FederatedTypeConfig ${names.join(', ')} still held by KubeFed` : null;
+    });
+  }
+  steps.push(...(await execute(crdSteps, () => federation, { writes, log })));
+  return { steps, warnings };
 }

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { InputError, Spec, parseSpec } from './inputs.js';
 import { KubeconfigError, loadKubeconfig, mergeKubeconfigText } from './kubeconfig.js';
-import type { Log } from './log.js';
+import { Log, safeLog } from './log.js';
 import { discoverFederation, runMember } from './members-run.js';
+import { runTypes } from './types-run.js';
 import { outputs, verdict } from './report.js';
 import { RunResult, run } from './run.js';
 import { VERSION } from './version.js';
@@ -75,27 +76,35 @@ function kubeconfigPaths(flag: string | undefined): string[] {
   return fromEnv.length ? fromEnv : [join(homedir(), '.kube', 'config')];
 }
 
-/** Progress on stderr, with every credential the run registers replaced by ***. */
+/**
+ * Progress on stderr, with every credential the run registers replaced by ***, and no line a
+ * CI runner would take as a command (the CLI may run inside a GitHub workflow step too).
+ */
 function terminalLog(): Log & { mask: (secret: string) => void } {
   const secrets: string[] = [];
   const redact = (m: string) => secrets.reduce((text, s) => text.split(s).join('***'), m);
-  return {
-    mask: (secret) => {
-      if (secret.length >= 4) secrets.push(...secret.split('\n').filter((l) => l.length >= 4), secret);
-    },
+  const log = safeLog({
     info: (m) => process.stderr.write(`${redact(m)}\n`),
     warning: (m) => process.stderr.write(`warning: ${redact(m)}\n`),
     group: (title) => {
       process.stderr.write(`== ${title}\n`);
       return () => undefined;
     },
+  });
+  return {
+    ...log,
+    mask: (secret) => {
+      if (secret.length >= 4) secrets.push(...secret.split('\n').filter((l) => l.length >= 4), secret);
+    },
   };
 }
 
-type Operation = 'init' | 'join' | 'unjoin' | 'plan' | 'check' | 'destroy';
+type Operation = 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | 'plan' | 'check' | 'destroy';
+
+/** One for the process: a fatal error is redacted with every credential the run registered. */
+const log = terminalLog();
 
 async function execute(operation: Operation, command: Command, cluster?: string): Promise<void> {
-  const log = terminalLog();
   const paths = kubeconfigPaths(command.opts<{ kubeconfig?: string }>().kubeconfig);
   const texts = paths.filter((p) => existsSync(p)).map((p) => readFileSync(p, 'utf8'));
   if (texts.length === 0) throw new KubeconfigError(`kubeconfig: none of ${paths.join(', ')} exists`);
@@ -113,6 +122,11 @@ async function execute(operation: Operation, command: Command, cluster?: string)
     const entry = { name: cluster, ...(context ? { context } : {}), ...(secretName ? { 'secret-name': secretName } : {}) };
     spec = parseSpec((n) => ({ ...federation, ...rest, clusters: yaml.dump([entry]) })[n] ?? '', { readFile: (p) => readFileSync(p, 'utf8') });
     result = await runMember(operation, spec, kubeconfig.config, opts);
+  } else if (operation === 'enable' || operation === 'disable') {
+    const { 'federation-name': name, ...rest } = inputs;
+    const federation = await discoverFederation(kubeconfig.config, rest['host-cluster-context'], rest['federation-system-namespace'] || 'federation-system', name);
+    spec = parseSpec((n) => ({ ...federation, ...rest, 'federated-types': cluster ?? '' })[n] ?? '', { readFile: (p) => readFileSync(p, 'utf8') });
+    result = await runTypes(operation, spec, kubeconfig.config, opts);
   } else {
     const mode = operation === 'init' ? inputs.mode : operation === 'plan' ? 'plan' : operation;
     // Beyond init, the federation's own settings (its DNS zone, say) need not be repeated.
@@ -156,6 +170,14 @@ function program(): Command {
     .option('--federation-name <name>', 'which federation, when the namespace holds several')
     .action(act('unjoin'));
   for (const [operation, description] of [
+    ['enable', 'propagate a type through the federation (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
+    ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD when no federated object is left), as kubefedctl disable'],
+  ] as const) {
+    common(cli.command(operation).argument('<type>', 'e.g. configmaps, deployments.apps, ingresses.networking.k8s.io').description(description))
+      .option('--federation-name <name>', 'which federation, when the namespace holds several')
+      .action(act(operation));
+  }
+  for (const [operation, description] of [
     ['plan', 'print what converging to these flags would change, write nothing'],
     ['check', 'write nothing; exit 1 unless the federation and its members are healthy'],
     ['destroy', 'unjoin every member and delete the control plane'],
@@ -182,6 +204,6 @@ program()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     const usage = err instanceof InputError || err instanceof KubeconfigError;
-    process.stderr.write(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}\n`);
+    log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
     process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
   });

@@ -43,8 +43,18 @@ export class Cluster {
     this.raw = config.makeApiClient(CustomObjectsApi);
   }
 
+  /** The server URL, without any user name or password it holds (it appears in messages). */
   get server(): string {
-    return this.config.getCurrentCluster()?.server ?? '';
+    const server = this.config.getCurrentCluster()?.server ?? '';
+    try {
+      const url = new URL(server);
+      if (!url.username && !url.password) return server;
+      url.username = '';
+      url.password = '';
+      return url.toString().replace(/\/$/, '');
+    } catch {
+      return server;
+    }
   }
 
   /**

@@ -36,12 +36,21 @@ export async function destroy(spec: Spec, kubeconfig: KubeConfig, host: Cluster,
   const members = membershipResult(await unjoinAll({ spec, kubeconfig, federation, federationUp, writes: true, log, mask: opts.mask }));
   endGroup();
 
-  endGroup = log.group('Removing the control plane from the host cluster');
-  const volume = await etcdVolume(host, spec);
-  const hostSteps = await execute(await hostRemovals(host, spec), () => host, { writes: true, log });
-  if (spec.wait && hostSteps.some((s) => s.object.kind === 'Namespace')) await namespaceGone(host, spec, log);
-  endGroup();
-  if (volume) log.warning(volume);
+  // A member that failed to unjoin still has the federation's account, rights and token, and
+  // the federation's record of it is what a re-run needs to remove them: keep the control plane.
+  const kept = members.errors.length > 0;
+  let volume: string | undefined;
+  let hostSteps: Step[] = [];
+  if (kept) {
+    log.warning(`the control plane is kept: ${members.errors.length} member(s) could not be unjoined; run destroy again once they can be reached`);
+  } else {
+    endGroup = log.group('Removing the control plane from the host cluster');
+    volume = await etcdVolume(host, spec);
+    hostSteps = await execute(await hostRemovals(host, spec), () => host, { writes: true, log });
+    if (spec.wait && hostSteps.some((s) => s.object.kind === 'Namespace')) await namespaceGone(host, spec, log);
+    endGroup();
+    if (volume) log.warning(volume);
+  }
 
   const steps = [...members.steps, ...hostSteps];
   return {
@@ -54,7 +63,7 @@ export async function destroy(spec: Spec, kubeconfig: KubeConfig, host: Cluster,
     warnings: [...members.warnings, ...(volume ? [volume] : [])],
     issued: [],
     joined: [],
-    clusters: [clusterReport('host', host.server, 'control plane removed', steps), ...members.clusters],
+    clusters: [clusterReport('host', host.server, kept ? 'control plane kept (members left to unjoin)' : 'control plane removed', steps), ...members.clusters],
   };
 }
 

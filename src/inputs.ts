@@ -138,8 +138,8 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
   }
 
   const etcdCapacity = get('etcd-pv-capacity');
-  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(etcdCapacity)) {
-    problems.push(`etcd-pv-capacity: "${etcdCapacity}" is not a storage quantity such as 10Gi`);
+  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(etcdCapacity) || Number.parseFloat(etcdCapacity) <= 0) {
+    problems.push(`etcd-pv-capacity: "${etcdCapacity}" is not a positive storage quantity such as 10Gi`);
   }
   const storageClass = get('etcd-pv-storage-class') || undefined;
   if (storageClass) check('etcd-pv-storage-class', storageClass, rfc1123SubdomainError(storageClass));
@@ -175,12 +175,23 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     wait: bool('wait'),
     timeoutMs: parseDuration('timeout', get('timeout'), problems),
   };
+  // A misspelt `clusters` input reads as empty: with prune that would unjoin every member.
+  if (spec.prune && spec.mode !== 'destroy' && get('clusters') === '') {
+    problems.push('prune: true with no clusters listed would unjoin every member; list the clusters, or set clusters to [] to unjoin them all');
+  }
   if (problems.length > 0) throw new InputError(problems);
   return spec;
 }
 
+/**
+ * A container image reference as the distribution spec writes it: [registry[:port]/]path
+ * [:tag][@digest], path components lower-case.
+ */
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$/;
+
 function imageInput(name: string, value: string, problems: string[]): string {
-  if (value === '' || /\s/.test(value)) problems.push(`${name}: "${value}" is not a container image reference`);
+  if (value.length > 255 || !IMAGE_REFERENCE.test(value)) problems.push(`${name}: "${value}" is not a container image reference such as registry.k8s.io/kube-apiserver:v1.34.4`);
   return value;
 }
 
@@ -210,11 +221,14 @@ function readProviderConfig(value: string, deps: InputDeps, problems: string[]):
   }
 }
 
-/** Parses `--flag=value,--flag2=value` (the guide's override syntax). */
+/**
+ * Parses `--flag=value,--flag2=value` (the guide's override syntax). The list is split only
+ * where a new `--flag` starts, so a value may hold commas (`--enable-admission-plugins=A,B`).
+ */
 export function parseFlags(input: string, value: string, problems: string[]): Flag[] {
   if (value === '') return [];
   const flags: Flag[] = [];
-  for (const raw of value.split(',').map((s) => s.trim())) {
+  for (const raw of value.split(/,(?=\s*-)/).map((s) => s.trim())) {
     const match = /^--([a-zA-Z0-9][-a-zA-Z0-9.]*)(?:=(.*))?$/.exec(raw);
     if (!match) {
       problems.push(`${input}: "${raw}" is not of the form --flag=value`);
@@ -257,7 +271,10 @@ export function parseFederatedTypes(value: string, problems: string[]): TargetTy
   return types;
 }
 
-/** Parses a Go-style duration ("90s", "5m", "1h30m") into milliseconds. */
+/** The bounds of a `timeout`: long enough for a server to answer, within a job's 6 hours. */
+export const TIMEOUT_BOUNDS_MS = { min: 1000, max: 6 * 3_600_000 };
+
+/** Parses a Go-style duration ("90s", "5m", "1h30m") into milliseconds, within bounds. */
 export function parseDuration(input: string, value: string, problems: string[]): number {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value)) {
@@ -266,6 +283,9 @@ export function parseDuration(input: string, value: string, problems: string[]):
   }
   let total = 0;
   for (const [, amount, , unit] of value.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * units[unit];
+  if (total < TIMEOUT_BOUNDS_MS.min || total > TIMEOUT_BOUNDS_MS.max) {
+    problems.push(`${input}: "${value}" must be between 1s and 6h`);
+  }
   return total;
 }
 

@@ -40,6 +40,8 @@ export interface MemberOutcome {
   /** What went wrong; the step fails at the end when any member has one. */
   error?: string;
   warnings: string[];
+  /** Its kubeconfig context skips TLS verification (and so does the federation's record). */
+  tlsUnverified?: boolean;
 }
 
 export interface MembershipContext {
@@ -144,6 +146,10 @@ async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): Promise
     if (token.token) ctx.mask(token.token);
     outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
     const access: MemberAccess = { endpoint: member.server, caPem: caOf(member) ?? token.caPem, insecure: member.config.getCurrentCluster()?.skipTLSVerify === true, token: token.token };
+    if (access.insecure) {
+      outcome.tlsUnverified = true;
+      warn(log, outcome, 'its kubeconfig context skips TLS verification (insecure-skip-tls-verify): the federation will not verify its certificate either (disabledTLSValidations: ["*"])');
+    }
     const record = federationMemberObjects(spec, cluster, access).map(onFederation);
     outcome.steps.push(...(await converge(record, clusterFor, opts, ctx.federationUp)));
   } catch (err) {

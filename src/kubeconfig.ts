@@ -21,7 +21,8 @@ const AUTH_PROVIDER_SECRET_FIELDS = ['access-token', 'refresh-token', 'id-token'
 
 /**
  * Parses the kubeconfig input. It may be YAML (several documents are merged) or base64 of
- * YAML (several blobs separated by white space are merged).
+ * YAML: wrapped at any width (as `base64` and `openssl base64` write it), several separated by
+ * a blank line or `---`, or several one-line blobs separated by white space; all are merged.
  */
 export function loadKubeconfig(input: string): LoadedKubeconfig {
   const text = input.trim();
@@ -31,10 +32,12 @@ export function loadKubeconfig(input: string): LoadedKubeconfig {
   if (/^(apiVersion|kind|clusters|contexts|users|current-context|preferences)\s*:/m.test(text) || text.startsWith('{')) {
     documents = loadYaml(text);
   } else {
-    secrets.push(...text.split(/\s+/));
-    documents = text.split(/\s+/).flatMap((blob, i) => {
+    const blobs = base64Blobs(text);
+    // The runner masks line by line: each line of the input as given, and each whole blob.
+    secrets.push(...text.split(/\s+/), ...blobs);
+    documents = blobs.flatMap((blob, i) => {
       const decoded = Buffer.from(blob, 'base64').toString('utf8');
-      if (!/(clusters|contexts|users)\s*:/.test(decoded)) {
+      if (!looksLikeKubeconfig(decoded)) {
         throw new KubeconfigError(`kubeconfig: part ${i + 1} is neither kubeconfig YAML nor base64 of it`);
       }
       return loadYaml(decoded);
@@ -42,6 +45,8 @@ export function loadKubeconfig(input: string): LoadedKubeconfig {
   }
   const config = new KubeConfig();
   documents.forEach((doc, i) => {
+    const problem = shapeProblem(doc);
+    if (problem) throw new KubeconfigError(`kubeconfig: document ${i + 1}: ${problem}`);
     secrets.push(...credentialsIn(doc));
     const part = new KubeConfig();
     try {
@@ -56,6 +61,54 @@ export function loadKubeconfig(input: string): LoadedKubeconfig {
     }
   });
   return { config, secrets: [...new Set(secrets.filter((s) => s.length >= 4))] };
+}
+
+const SECTIONS = { clusters: 'cluster', users: 'user', contexts: 'context' } as const;
+
+/** What is wrong with a document's shape, said in kubeconfig terms; null when it is fine. */
+function shapeProblem(doc: unknown): string | null {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'is not a mapping (apiVersion, clusters, users, contexts)';
+  for (const [section, field] of Object.entries(SECTIONS)) {
+    const entries = (doc as Record<string, unknown>)[section];
+    if (entries === undefined || entries === null) continue;
+    const entryOk = (e: unknown) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
+      const { name, [field]: body } = e as Record<string, unknown>;
+      return typeof name === 'string' && name !== '' && (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body)));
+    };
+    if (!Array.isArray(entries) || !entries.every(entryOk)) return `"${section}" must be a list of entries with a name and a "${field}" mapping`;
+  }
+  return null;
+}
+
+const looksLikeKubeconfig = (text: string) => /(clusters|contexts|users)\s*:/.test(text);
+
+/**
+ * The base64 blobs of the input: blocks separated by blank lines or `---`; a block is one blob
+ * wrapped over lines when it has that shape (every line but the last of one width, padding
+ * only at the end) and its lines joined decode to a kubeconfig; otherwise each line or word
+ * is a blob of its own (the older form).
+ */
+function base64Blobs(text: string): string[] {
+  return text
+    .split(/\n\s*\n|^---\s*$/m)
+    .map((block) => block.trim())
+    .filter((block) => block !== '')
+    .flatMap((block) => (isWrapped(block) ? [block.replace(/\s+/g, '')] : block.split(/\s+/)));
+}
+
+function isWrapped(block: string): boolean {
+  const lines = block.split(/\s*\n\s*/);
+  if (lines.length < 2) return false;
+  const width = lines[0].length;
+  const shaped = lines.slice(0, -1).every((l) => l.length === width && !l.includes('=')) && lines[lines.length - 1].length <= width;
+  if (!shaped) return false;
+  const decoded = Buffer.from(lines.join(''), 'base64').toString('utf8');
+  try {
+    return looksLikeKubeconfig(decoded) && yaml.loadAll(decoded).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function loadYaml(text: string): unknown[] {
@@ -85,10 +138,23 @@ function credentialsIn(doc: unknown): string[] {
     for (const field of AUTH_PROVIDER_SECRET_FIELDS) {
       if (typeof providerConfig[field] === 'string') found.push(providerConfig[field] as string);
     }
-    const env = (user.exec as { env?: { value?: unknown }[] } | undefined)?.env ?? [];
-    for (const { value } of env) if (typeof value === 'string') found.push(value);
+    // An exec plugin's env and args may carry a token or a password.
+    const exec = (user.exec ?? {}) as { env?: { value?: unknown }[]; args?: unknown[] };
+    for (const { value } of Array.isArray(exec.env) ? exec.env : []) if (typeof value === 'string') found.push(value);
+    for (const arg of Array.isArray(exec.args) ? exec.args : []) if (typeof arg === 'string') found.push(arg, ...arg.split('=').slice(1));
   }
-  for (const { cluster = {} } of d.clusters ?? []) addEncoded(cluster['certificate-authority-data']);
+  for (const { cluster = {} } of d.clusters ?? []) {
+    addEncoded(cluster['certificate-authority-data']);
+    // A password in a server URL (https://user:password@host).
+    if (typeof cluster.server === 'string') {
+      try {
+        const url = new URL(cluster.server);
+        if (url.password) found.push(url.password, decodeURIComponent(url.password));
+      } catch {
+        // not a URL: the client refuses it later, naming the cluster
+      }
+    }
+  }
   return found;
 }
 

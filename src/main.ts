@@ -4,19 +4,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseSpec } from './inputs.js';
 import { loadKubeconfig } from './kubeconfig.js';
-import type { Log } from './log.js';
+import { Log, safeLog } from './log.js';
 import { outputs, summaryMarkdown, verdict } from './report.js';
 import { run } from './run.js';
 import { writePrivateFile } from './tempfiles.js';
 
-const log: Log = {
+const log: Log = safeLog({
   info: (m) => core.info(m),
   warning: (m) => core.warning(m),
   group: (title) => {
     core.startGroup(title);
     return () => core.endGroup();
   },
-};
+});
 
 /** The kubeconfig input may also name a file on the runner. */
 function kubeconfigInput(): string {
@@ -37,8 +37,10 @@ async function main(): Promise<void> {
 
   let kubeconfigPath: string | undefined;
   if (result.federationKubeconfig) {
-    kubeconfigPath = writePrivateFile(process.env.RUNNER_TEMP || tmpdir(), 'kubeconfig', result.federationKubeconfig);
-    core.saveState('kubeconfig', kubeconfigPath);
+    const file = writePrivateFile(process.env.RUNNER_TEMP || tmpdir(), 'kubeconfig', result.federationKubeconfig);
+    kubeconfigPath = file.path;
+    core.saveState('kubeconfig', file.path);
+    core.saveState('kubeconfig-nonce', file.nonce);
   }
   for (const [name, value] of Object.entries(outputs(result, kubeconfigPath))) core.setOutput(name, value);
   await core.summary.addRaw(summaryMarkdown(spec, result)).write();
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   for (const error of result.errors) core.error(error);
   for (const problem of result.problems) (failed ? core.error : core.warning)(problem);
   if (failed) core.setFailed(message);
-  else core.info(message);
+  else log.info(message);
 }
 
 main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));

@@ -16,10 +16,14 @@ export const COREDNS = { name: 'coredns', namespace: 'kube-system' } as const;
 /** The kubeconfig context a member was joined through, so prune can reach it again. */
 export const CONTEXT_ANNOTATION = 'kubefed-action.io/context';
 
-/** Names in the member, unique per federation and cluster name (as kubefed's were). */
+/**
+ * Names in the member, unique per federation and cluster: the parts are joined by a character
+ * no RFC 1035 label holds (`kubefed-a-b-c` could be federation a's cluster b-c or federation
+ * a-b's cluster c; `kubefed.a.b-c` and `kubefed.a-b.c` cannot meet).
+ */
 export function memberNames(federation: string, cluster: string) {
-  const base = `kubefed-${federation}-${cluster}`;
-  return { serviceAccount: base, tokenSecret: `${base}-token`, clusterRole: `kubefed-action:${federation}:${cluster}` };
+  const base = `kubefed.${federation}.${cluster}`;
+  return { serviceAccount: base, tokenSecret: `${base}.token`, clusterRole: `kubefed-action:${federation}:${cluster}` };
 }
 
 /** The federation's identity in the member: an account, cluster-wide rights, and its token. */

@@ -1,6 +1,29 @@
 // Observed + desired → ordered steps. Pure: no I/O, so every decision is unit-testable and
 // `mode: plan` shows exactly what `mode: apply` would do.
-import { KubeObject, Target, objectRef, targetName } from './objects.js';
+import { FEDERATION_LABEL, KubeObject, MANAGED_BY_LABEL, Target, objectRef, targetName } from './objects.js';
+
+/** An object the action would take over from its owner: nothing is written. */
+export class OwnershipConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OwnershipConflict';
+  }
+}
+
+/**
+ * Why the action must not write `desired` over `current`: it is another federation's, or it
+ * was not made by the action at all. Null when it is the action's own (or carries no mark).
+ */
+export function ownershipConflict(desired: KubeObject, current: KubeObject): string | null {
+  const want = desired.metadata.labels ?? {};
+  const have = current.metadata.labels ?? {};
+  if (!want[MANAGED_BY_LABEL]) return null;
+  if (have[MANAGED_BY_LABEL] !== want[MANAGED_BY_LABEL]) return `${objectRef(current)} exists and was not made by this action`;
+  if (want[FEDERATION_LABEL] && have[FEDERATION_LABEL] && have[FEDERATION_LABEL] !== want[FEDERATION_LABEL]) {
+    return `${objectRef(current)} belongs to federation ${have[FEDERATION_LABEL]}`;
+  }
+  return null;
+}
 
 export type Action = 'create' | 'update' | 'delete';
 
@@ -28,19 +51,27 @@ export type Observed = (target: Target, obj: KubeObject) => KubeObject | undefin
 /**
  * Creates what is missing and updates what differs, in the order given (dependencies first).
  * An object whose every declared field already has the declared value is left alone, so a
- * re-run sends no write at all.
+ * re-run sends no write at all. An object that is someone else's is never taken over: the
+ * whole plan is refused (OwnershipConflict) before anything is written.
  */
 export function planApply(desired: Desired[], observed: Observed): Step[] {
   const steps: Step[] = [];
+  const conflicts: string[] = [];
   for (const { target, object } of desired) {
     const current = observed(target, object);
     if (!current) {
       steps.push({ action: 'create', target, object });
       continue;
     }
+    const conflict = ownershipConflict(object, current);
+    if (conflict) {
+      conflicts.push(`${conflict} (on ${targetName(target)})`);
+      continue;
+    }
     const diff = differences(object, current);
     if (diff.length > 0) steps.push({ action: 'update', target, object, reason: `${diff.slice(0, 3).join(', ')}${diff.length > 3 ? ', …' : ''} differ` });
   }
+  if (conflicts.length) throw new OwnershipConflict(`refusing to take over: ${conflicts.join('; ')}`);
   return steps;
 }
 

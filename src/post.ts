@@ -1,9 +1,12 @@
-// The post step: removes the kubeconfig the main step wrote under RUNNER_TEMP.
+// The post step: removes the kubeconfig directory the main step wrote under RUNNER_TEMP, and
+// only that (the state could name any path).
 import * as core from '@actions/core';
+import { tmpdir } from 'node:os';
 import { removePrivateFile } from './tempfiles.js';
 
 const path = core.getState('kubeconfig');
 if (path) {
-  removePrivateFile(path);
-  core.info('removed the federation kubeconfig');
+  const refused = removePrivateFile(path, core.getState('kubeconfig-nonce'), process.env.RUNNER_TEMP || tmpdir());
+  if (refused) core.warning(`not removed: ${refused}`);
+  else core.info('removed the federation kubeconfig');
 }

@@ -39,7 +39,12 @@ export function outputs(result: RunResult, kubeconfigPath: string | undefined): 
   };
 }
 
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text for a Markdown table cell or a Mermaid label: the job summary renders HTML, and text
+ * read from a cluster must show as text, never as a link, an image or markup.
+ */
+export const escapeCell = (text: string) =>
+  text.replace(/[&<>"'|\n]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '|': '\\|', '\n': ' ' })[c] ?? c);
 
 /** Markdown for the job summary: what changed, the clusters, and a diagram of the federation. */
 export function summaryMarkdown(spec: Spec, result: RunResult): string {
@@ -48,7 +53,7 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
     `## Federation \`${spec.federationName}\` (${spec.mode})`,
     '',
     `- Health: ${result.healthy ? '✅ healthy' : '❌ unhealthy'}`,
-    `- Federation API: ${result.federationEndpoint ?? 'no address yet'}`,
+    `- Federation API: ${escapeCell(result.federationEndpoint ?? 'no address yet')}`,
     `- ${result.steps.length === 0 ? `Nothing ${verb}: everything already matched.` : `${result.steps.length} object(s) ${verb}.`}`,
     ...result.errors.map((e) => `  - ❌ ${escapeCell(e)}`),
     ...result.problems.map((p) => `  - ⚠️ ${escapeCell(p)}`),
@@ -57,19 +62,19 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
     '| cluster | endpoint | state | changes |',
     '| --- | --- | --- | --- |',
     ...result.clusters.map(
-      (c) => `| ${escapeCell(c.name)} | ${escapeCell(c.endpoint ?? '')} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`,
+      (c) => `| ${escapeCell(c.name)} | ${escapeCell(c.endpoint ?? '')}${c.tlsUnverified ? ' ⚠️ TLS not verified' : ''} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`,
     ),
     '',
     '```mermaid',
     'flowchart LR',
-    `  host["host cluster<br/>${spec.hostContext}"] --> fed(["federation API<br/>${result.federationEndpoint ?? 'pending'}"])`,
+    `  host["host cluster<br/>${escapeCell(spec.hostContext)}"] --> fed(["federation API<br/>${escapeCell(result.federationEndpoint ?? 'pending')}"])`,
     ...result.clusters
       .filter((c) => c.role === 'member')
-      .map((c, i) => `  fed --> m${i}["${c.name}<br/>${c.state}"]`),
+      .map((c, i) => `  fed --> m${i}["${escapeCell(c.name)}<br/>${escapeCell(c.state)}"]`),
     '```',
   ];
   if (result.steps.length) {
-    lines.push('', '<details><summary>Changes</summary>', '', ...result.steps.map((s) => `- ${s.action} ${objectRef(s.object)} on ${targetName(s.target)}`), '', '</details>');
+    lines.push('', '<details><summary>Changes</summary>', '', ...result.steps.map((s) => `- ${escapeCell(`${s.action} ${objectRef(s.object)} on ${targetName(s.target)}`)}`), '', '</details>');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -34,6 +34,8 @@ export interface ClusterReport {
   state: string;
   /** What changed for it, counted by action ("2 create, 1 update"), or "—". */
   changes: string;
+  /** Its kubeconfig context skips TLS verification. */
+  tlsUnverified?: boolean;
 }
 
 export function describeChanges(steps: Step[]): string {
@@ -58,7 +60,7 @@ export function membershipResult(outcomes: MemberOutcome[]) {
     joined: joined.map((o) => o.name),
     unjoined: outcomes.filter((o) => o.state === 'unjoined').map((o) => o.name),
     clusterEndpoints: Object.fromEntries(joined.filter((o) => o.endpoint).map((o) => [o.name, o.endpoint as string])),
-    clusters: outcomes.map((o): ClusterReport => ({ name: o.name, role: 'member', endpoint: o.endpoint, state: o.state, changes: describeChanges(o.steps) })),
+    clusters: outcomes.map((o): ClusterReport => ({ name: o.name, role: 'member', endpoint: o.endpoint, state: o.state, changes: describeChanges(o.steps), ...(o.tlsUnverified ? { tlsUnverified: true } : {}) })),
     errors: outcomes.flatMap((o) => (o.error ? [o.error.startsWith(`cluster "${o.name}"`) ? o.error : `cluster "${o.name}": ${o.error}`] : [])),
     warnings: outcomes.flatMap((o) => o.warnings),
   };

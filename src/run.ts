@@ -7,7 +7,7 @@ import { bootstrapFederation } from './bootstrap.js';
 import { addressObjects, hostNames } from './controlplane.js';
 import { hostObjects } from './host-objects.js';
 import { converge } from './converge.js';
-import { FILES, SECRET_FILES, ensureCredentials } from './credentials.js';
+import { FILES, SECRET_FILES, adminToken, ensureCredentials } from './credentials.js';
 import { destroy } from './destroy.js';
 import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
 import { controlPlaneProblems, federationHealth, waitFor } from './health.js';
@@ -15,7 +15,7 @@ import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
 import { contextProblems } from './kubeconfig.js';
 import type { Log } from './log.js';
-import type { KubeObject } from './objects.js';
+import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64 } from './objects.js';
 import type { Desired, Step } from './plan.js';
 import { RunResult, clusterReport, membershipResult } from './result.js';
 
@@ -40,6 +40,11 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   const host = hostCluster(kubeconfig, spec.hostContext);
   await host.ensureReachable();
   if (spec.mode === 'destroy') return destroy(spec, kubeconfig, host, opts);
+  const hostWarnings: string[] = [];
+  if (host.config.getCurrentCluster()?.skipTLSVerify) {
+    hostWarnings.push(`host cluster (context "${spec.hostContext}"): its kubeconfig context skips TLS verification (insecure-skip-tls-verify); the action cannot tell it is talking to the real host cluster`);
+    opts.log.warning(hostWarnings[0]);
+  }
 
   const writes = spec.mode === 'apply';
   const controlPlane = await convergeControlPlane(spec, host, writes, opts);
@@ -47,7 +52,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   const federationUp = federation !== undefined && (writes || (await federation.cluster.ready()));
 
   let endGroup = opts.log.group('Federation API');
-  const warnings: string[] = [];
+  const warnings: string[] = [...hostWarnings];
   if (federation && writes) {
     await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, opts.log, async () => {
       const problems = await controlPlaneProblems(host, federation.cluster, spec, [hostNames(spec.federationName).apiServer]);
@@ -84,7 +89,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
     problems,
     issued: controlPlane.issued,
     clusters: [
-      clusterReport('host', host.server, 'reachable', steps),
+      { ...clusterReport('host', host.server, 'reachable', steps), ...(hostWarnings.length ? { tlsUnverified: true } : {}) },
       ...(federation ? [clusterReport('federation', federation.cluster.server, federationUp ? 'ready' : 'not ready', steps)] : []),
       ...members.clusters.map((c) => (health.members.has(c.name) ? { ...c, state: `${c.state}, ${health.members.get(c.name) ? 'not ready' : 'ready'}` } : c)),
     ],
@@ -105,7 +110,7 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
   const { log } = opts;
   const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
   const endGroup = log.group('Federation control plane on the host cluster');
-  const steps = await converge(onHost(addressObjects(spec)), () => host, { writes, log });
+  const steps = await converge(onHost(await ownAddressObjects(host, spec)), () => host, { writes, log });
   const address = await apiServerAddress(host, spec, writes ? spec.timeoutMs : 0, log);
 
   const credentials = await ensureCredentials(await readCredentialFiles(host, spec), {
@@ -116,7 +121,10 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
     basicAuth: spec.apiServer.enableBasicAuth,
     now: opts.now ?? new Date(),
   });
-  for (const file of SECRET_FILES) if (credentials.files[file]) opts.mask(credentials.files[file]);
+  // As files, and as the base64 a kubeconfig holds them in (the kubeconfig output).
+  for (const file of SECRET_FILES) if (credentials.files[file]) [credentials.files[file], base64(credentials.files[file])].forEach(opts.mask);
+  const token = adminToken(credentials.files);
+  if (token) opts.mask(token);
   if (credentials.issued.length) log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
   steps.push(...(await converge(onHost(hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' })), () => host, { writes, log })));
   endGroup();
@@ -126,6 +134,16 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
     caPem: credentials.files[FILES.caCert],
     federation: address ? connectFederation(spec, endpointUrl(address), credentials.files) : undefined,
   };
+}
+
+/**
+ * The namespace and Service; a namespace that existed before the action is used as it is,
+ * never labelled as the action's (so destroy never deletes it, only the action's objects in it).
+ */
+async function ownAddressObjects(host: Cluster, spec: Spec): Promise<KubeObject[]> {
+  const namespace = await host.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } });
+  const ours = !namespace || namespace.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER;
+  return addressObjects(spec).filter((o) => o.kind !== 'Namespace' || ours);
 }
 
 /** The DNS names and addresses the serving certificate must cover. */

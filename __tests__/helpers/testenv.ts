@@ -66,8 +66,8 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as { user: { username: string }; verb: string; stage: string; objectRef?: { subresource?: string } })
-        // The action never writes a status; the stand-in KubeFed controller does, with the
-        // federation's admin certificate.
+        // The action never writes a status (the kubelet, load balancer and controllers do,
+        // as their own users).
         .filter((e) => e.stage === 'ResponseComplete' && WRITES.has(e.verb) && ['kubernetes-admin', 'admin'].includes(e.user.username) && e.objectRef?.subresource !== 'status');
       if (writes.length) byLog[file.slice(auditDir.length + 1)] = writes.length;
       total += writes.length;
@@ -78,4 +78,18 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
 
 function readdirLogs(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => join(dir, f));
+}
+
+/**
+ * Polls `probe` until `done` holds for its value (controllers act in their own time), and
+ * returns that value; fails with the last value after `timeoutMs`.
+ */
+export async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value, null, 1)?.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

@@ -75,7 +75,7 @@ func (a *addresses) serviceIP(ports []int32) string {
 
 // loadBalancer plays the cloud's load balancer and the node's service proxy: each Service with
 // a selector gets a loopback address that forwards each of its ports to a ready pod it selects;
-// a LoadBalancer Service's status names that address, a NodePort is also served on 127.0.0.1,
+// a LoadBalancer Service's status names that address, a NodePort is also served on the node,
 // and pods find the address under the Service's in-cluster names (their hosts file).
 type loadBalancer struct {
 	*kubelet
@@ -160,7 +160,8 @@ func (lb *loadBalancer) ensure(svc *corev1.Service) bool {
 	for _, p := range svc.Spec.Ports {
 		binds := []string{net.JoinHostPort(ip, fmt.Sprint(p.Port))}
 		if p.NodePort != 0 {
-			binds = append(binds, net.JoinHostPort("127.0.0.1", fmt.Sprint(p.NodePort)))
+			// On every address of the node, as kube-proxy serves a NodePort.
+			binds = append(binds, net.JoinHostPort("", fmt.Sprint(p.NodePort)))
 		}
 		for _, addr := range binds {
 			l, err := net.Listen("tcp", addr)
@@ -183,7 +184,7 @@ func (lb *loadBalancer) addresses() []string {
 	var out []string
 	for _, f := range lb.frontends {
 		for _, l := range f.listeners {
-			if addr := l.Addr().String(); !strings.HasPrefix(addr, "127.0.0.1:") {
+			if addr := l.Addr().String(); !strings.HasPrefix(addr, "[::]:") && !strings.HasPrefix(addr, "0.0.0.0:") {
 				out = append(out, addr)
 			}
 		}

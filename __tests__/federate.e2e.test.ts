@@ -1,0 +1,177 @@
+// The federation federates: after the built action runs, the real KubeFed v0.10.0 controller
+// manager and webhook (run by testenv's kubelet from the Deployments the action wrote)
+// propagate what is created in the federation API to the members, and KubeFed's own verdict
+// on each member gates the health check.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { ActionRun, runAction } from './helpers/action.js';
+import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
+
+const NS = 'fed-kubefed';
+const base = {
+  'federation-name': 'rohan',
+  'host-cluster-context': 'rivendell',
+  'federation-system-namespace': NS,
+  'dns-provider': 'coredns',
+  'dns-zone-name': 'example.com.',
+  timeout: '120s',
+};
+const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
+const NOLDOR = '- name: noldor\n';
+const inputs = (clusters: string, extra: Record<string, string> = {}) => ({ kubeconfig: kubeconfigText(), ...base, clusters, ...extra });
+
+const members = { gondor: () => clientFor('gondor_needs-no_king'), noldor: () => clientFor('noldor') };
+type Member = keyof typeof members;
+
+const TYPES = 'types.kubefed.io/v1beta1';
+const placement = (...clusters: Member[]) => ({ clusters: clusters.map((name) => ({ name })) });
+
+describe('KubeFed propagates through the federation the action made', () => {
+  let first: ActionRun;
+  let federation: KubernetesObjectApi;
+  const inMember = (member: Member, apiVersion: string, kind: string, name: string, namespace?: string) => get(members[member](), apiVersion, kind, name, namespace);
+
+  beforeAll(() => {
+    first = runAction(inputs(GONDOR + NOLDOR));
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
+    federation = KubernetesObjectApi.makeApiClient(kc);
+  });
+
+  afterAll(() => {
+    first.post();
+    runAction({ ...inputs(GONDOR), mode: 'destroy' });
+  });
+
+  test('the control plane converges with the real KubeFed, and each member is Ready by its own verdict', async () => {
+    expect(first.log).not.toMatch(/::error::/);
+    expect(first.status).toBe(0);
+    expect(first.outputs.healthy).toBe('true');
+    expect(JSON.parse(first.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
+    for (const name of ['gondor', 'noldor']) {
+      const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', name, NS);
+      expect(kfc?.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady' })]));
+    }
+  });
+
+  test('a FederatedNamespace, FederatedConfigMap and FederatedDeployment (with per-cluster overrides) reach every member', async () => {
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shire' } });
+    await federation.create({ apiVersion: TYPES, kind: 'FederatedNamespace', metadata: { name: 'shire', namespace: 'shire' }, spec: { placement: placement('gondor', 'noldor') } } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'ring', namespace: 'shire' },
+      spec: { template: { data: { bearer: 'frodo' } }, placement: placement('gondor', 'noldor'), overrides: [{ clusterName: 'gondor', clusterOverrides: [{ path: '/data/bearer', value: 'sam' }] }] },
+    } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES, kind: 'FederatedDeployment', metadata: { name: 'hobbits', namespace: 'shire' },
+      spec: {
+        template: { spec: { replicas: 1, selector: { matchLabels: { app: 'hobbits' } }, template: { metadata: { labels: { app: 'hobbits' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+        placement: placement('gondor', 'noldor'),
+        overrides: [{ clusterName: 'noldor', clusterOverrides: [{ path: '/spec/replicas', value: 3 }] }],
+      },
+    } as KubernetesObject);
+
+    const ring = await eventually(async () => ({
+      gondor: (await inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
+      noldor: (await inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
+    }), (r) => r.gondor !== undefined && r.noldor !== undefined);
+    expect(ring).toEqual({ gondor: 'sam', noldor: 'frodo' });
+    const replicas = await eventually(async () => ({
+      gondor: (await inMember('gondor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
+      noldor: (await inMember('noldor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
+    }), (r) => r.gondor !== undefined && r.noldor !== undefined);
+    expect(replicas).toEqual({ gondor: 1, noldor: 3 });
+  });
+
+  test('a placement that leaves a member out removes the object there; deleting it removes it everywhere', async () => {
+    const ring = await get(federation, TYPES, 'FederatedConfigMap', 'ring', 'shire');
+    await federation.replace({ ...ring, spec: { ...ring?.spec, placement: placement('noldor') } } as KubernetesObject);
+    await eventually(() => inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'), (cm) => cm === undefined);
+    expect(await inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire')).toBeDefined();
+
+    await federation.delete({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'ring', namespace: 'shire' } });
+    await eventually(() => inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'), (cm) => cm === undefined);
+    // The federated object itself is gone once KubeFed has removed what it propagated.
+    await eventually(() => get(federation, TYPES, 'FederatedConfigMap', 'ring', 'shire'), (o) => o === undefined);
+  });
+
+  test('a re-run sends no write to any server', () => {
+    const mark = auditMark();
+    const again = runAction(inputs(GONDOR + NOLDOR));
+    expect(again.status).toBe(0);
+    expect(again.outputs.changed).toBe('false');
+    expect(mark()).toEqual({ total: 0, byLog: {} });
+  });
+
+  test("KubeFed's admission webhook refuses an invalid KubeFedCluster", async () => {
+    const invalid = { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name: 'isengard', namespace: NS }, spec: { apiEndpoint: 'ftp://isengard:99999', secretRef: { name: 'isengard' } } };
+    await expect(federation.create(invalid as KubernetesObject)).rejects.toThrow(/denied the request.*(Unsupported value: "ftp"|must be between 1 and 65535)/s);
+  });
+
+  test('a controller manager flag KubeFed does not have is refused before anything is written', () => {
+    const mark = auditMark();
+    const run = runAction(inputs(GONDOR + NOLDOR, { 'controllermanager-arg-overrides': '--federation-name=rohan' }));
+    expect(run.status).toBe(1);
+    expect(run.log).toContain('controllermanager-arg-overrides: --federation-name is not a flag of the KubeFed controller manager');
+    expect(mark().total).toBe(0);
+  });
+
+  test("a stopped member fails mode: check with KubeFed's Offline verdict, and the others keep receiving objects", async () => {
+    const mordor = extraClusters('mordor');
+    try {
+      const kubeconfig = `${kubeconfigText()}\n---\n${mordor.kubeconfig}`;
+      const joined = runAction({ ...inputs(GONDOR + NOLDOR + '- name: mordor\n'), kubeconfig });
+      expect(joined.status).toBe(0);
+      mordor.stop();
+      // What the check says of each member (the lines that name one), until KubeFed has spoken.
+      const check = await eventually(
+        () => {
+          const run = runAction({ ...inputs(GONDOR + NOLDOR + '- name: mordor\n'), kubeconfig, mode: 'check' });
+          return { status: run.status, said: run.shown.split('\n').filter((l) => /cluster "(mordor|gondor|noldor)"/.test(l)).join('\n') };
+        },
+        (run) => /KubeFed reports it Offline/.test(run.said),
+        120_000,
+        2000,
+      );
+      expect(check.status).toBe(1);
+      expect(check.said).toMatch(/cluster "mordor": KubeFed reports it Offline \(ClusterNotReachable: cluster is not reachable/);
+      expect(check.said).not.toMatch(/cluster "(gondor|noldor)": KubeFed/);
+
+      await federation.create({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'palantir', namespace: 'shire' }, spec: { template: { data: { seen: 'yes' } }, placement: placement('gondor', 'noldor') } } as KubernetesObject);
+      const seen = await eventually(async () => [await inMember('gondor', 'v1', 'ConfigMap', 'palantir', 'shire'), await inMember('noldor', 'v1', 'ConfigMap', 'palantir', 'shire')], (both) => both.every(Boolean));
+      expect(seen.map((cm) => cm?.data?.seen)).toEqual(['yes', 'yes']);
+    } finally {
+      mordor.stop();
+    }
+    // mordor cannot be reached to unjoin it: prune drops it from the federation (and says what stays behind).
+    expect(runAction({ ...inputs(GONDOR + NOLDOR), prune: 'true' }).status).toBe(0);
+  });
+
+  test('a pruned member receives nothing more', async () => {
+    const pruned = runAction({ ...inputs(GONDOR), prune: 'true' });
+    expect(pruned.status).toBe(0);
+    expect(JSON.parse(pruned.outputs['unjoined-clusters'])).toEqual(['noldor']);
+    await federation.create({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'lembas', namespace: 'shire' }, spec: { template: { data: { bread: 'elven' } }, placement: placement('gondor', 'noldor') } } as KubernetesObject);
+    await eventually(() => inMember('gondor', 'v1', 'ConfigMap', 'lembas', 'shire'), Boolean);
+    // KubeFed syncs all placed members in one pass: gondor has it, so noldor would have had it by now.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await inMember('noldor', 'v1', 'ConfigMap', 'lembas', 'shire')).toBeUndefined();
+  });
+
+  test('destroy keeps the control plane while a member cannot be unjoined, and a re-run finishes', async () => {
+    const gondorServer = testenv().clusters.find((c) => c.name === 'gondor')?.server as string;
+    const unreachable = kubeconfigText().replace(gondorServer, 'https://127.0.0.1:1');
+    const stuck = runAction({ ...inputs(GONDOR), kubeconfig: unreachable, mode: 'destroy' });
+    expect(stuck.status).toBe(1);
+    expect(stuck.log).toContain('the control plane is kept: 1 member(s) could not be unjoined');
+    expect(await get(clientFor('rivendell'), 'v1', 'Namespace', NS)).toBeDefined();
+    expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeDefined();
+    expect(await get(members.gondor(), 'v1', 'ServiceAccount', 'kubefed.rohan.gondor', 'kube-system')).toBeDefined();
+
+    const finished = runAction({ ...inputs(GONDOR), mode: 'destroy' });
+    expect(finished.status).toBe(0);
+    expect(JSON.parse(finished.outputs['unjoined-clusters'])).toEqual(['gondor']);
+    expect(await get(members.gondor(), 'v1', 'ServiceAccount', 'kubefed.rohan.gondor', 'kube-system')).toBeUndefined();
+    expect(await get(clientFor('rivendell'), 'v1', 'Namespace', NS)).toBeUndefined();
+  });
+});
