@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { runAction } from './helpers/action.js';
-import { auditMark, clientFor, eventually, kubeconfigText } from './helpers/testenv.js';
+import { auditMark, clientFor, kubeconfigText } from './helpers/testenv.js';
 
 const NS = 'fed-health';
 const inputs = (extra: Record<string, string> = {}) => ({
@@ -65,13 +65,14 @@ describe('health', () => {
   test('check fails, writing nothing, when the federation holds a token the member refuses', async () => {
     const secret = (await federation.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'noldor', namespace: NS } })) as KubernetesObject & { data: Record<string, string> };
     await federation.replace({ ...secret, apiVersion: 'v1', kind: 'Secret', data: { ...secret.data, token: Buffer.from('not-a-token').toString('base64') } } as KubernetesObject);
-    // KubeFed's health check gets 401 and reports the member Offline, after its failure threshold.
-    await eventually(() => kubeFedSays('noldor'), (type) => type === 'Offline', 90_000);
+    // KubeFed keeps the client it built from the old token (it rebuilds one only when the
+    // KubeFedCluster changes) and still says Ready: the action's own probe, with the token the
+    // federation holds now, is the signal that catches it.
     const mark = auditMark();
     const run = runAction(inputs({ mode: 'check' }));
     expect(run.status).toBe(1);
     expect(run.outputs.healthy).toBe('false');
-    expect(run.log).toMatch(/::error::cluster "noldor": KubeFed reports it Offline \(ClusterNotReachable: cluster is not reachable: .*\); https:\/\/127\.0\.0\.1:\d+\/readyz is not ok through the federation's token/);
+    expect(run.log).toMatch(/::error::cluster "noldor": https:\/\/127\.0\.0\.1:\d+\/readyz is not ok through the federation's token/);
     expect(run.log).toMatch(/::error::federation lothlorien is not healthy: cluster "noldor"/);
     expect(run.log).not.toMatch(/cluster "gondor": /);
     expect(run.summary).toMatch(/\| noldor \| [^|]+ \| out of date, not ready \| 1 update \|/);
@@ -104,6 +105,11 @@ describe('health', () => {
     expect(run.status).toBe(1);
     expect(run.log).toMatch(/waiting for the federation API at https:\/\/127\.1\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/);
     expect(run.log).toMatch(/::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/);
+    // It stopped on an error, and still says what it had changed.
+    expect(run.outputs.changed).toBe('true');
+    expect(JSON.parse(run.outputs.plan)).toEqual([expect.objectContaining({ action: 'update', cluster: 'host', kind: 'Deployment', name: 'lothlorien-apiserver' })]);
+    expect(run.summary).toContain('1 object(s) changed.');
+    expect(run.summary).toContain('- Health: ❌ unhealthy');
     const repaired = runAction(inputs());
     expect(repaired.status).toBe(0);
     expect(repaired.outputs.healthy).toBe('true');

@@ -3,8 +3,8 @@
 // and webhook run as the real programs, started by testenv's kubelet from the Deployments the
 // action wrote.
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, statSync } from 'node:fs';
-import { runAction } from './helpers/action.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { runAction, runActionAsync } from './helpers/action.js';
 import { auditMark, clientFor, exists, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const base = (namespace: string, name: string) => ({
@@ -158,5 +158,15 @@ describe('init variants', () => {
     expect(await exists(host, 'v1', 'Namespace', 'platform')).toBe(true);
     expect((await get(host, 'v1', 'ConfigMap', 'workload', 'platform'))?.data).toEqual({ keep: 'me' });
     expect(await exists(host, 'apps/v1', 'Deployment', 'gimli-apiserver', 'platform')).toBe(false);
+  });
+
+  test('two first runs at once both succeed, with one CA between them', async () => {
+    const inputs = { ...base('fed-race', 'arwen'), 'etcd-persistent-storage': 'false' };
+    const [a, b] = await Promise.all([runActionAsync(inputs), runActionAsync(inputs)]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    const ca = (run: { outputs: Record<string, string> }) => /certificate-authority-data: (\S+)/.exec(readFileSync(run.outputs.kubeconfig, 'utf8'))?.[1];
+    expect(ca(a)).toBeDefined();
+    expect(ca(a)).toBe(ca(b));
+    expect(runAction({ ...inputs, mode: 'destroy' }).status).toBe(0);
   });
 });

@@ -1,12 +1,29 @@
 // The only module that writes to a cluster: server-side apply with one field manager, deletes,
 // and the one merge patch (a member's kube-dns ConfigMap, whose other entries are not ours).
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cluster, isNotFound, rawResource } from './cluster.js';
 import type { Log } from './log.js';
 import { FIELD_MANAGER, KubeObject, Target, objectRef } from './objects.js';
 import { Step, describeStep } from './plan.js';
 
 export type ClusterFor = (target: Target) => Cluster;
+
+/** The steps applied within the current run (see withJournal). */
+const journal = new AsyncLocalStorage<Step[]>();
+
+/**
+ * Runs `run`, recording every step applied during it, so that a run that fails half way can
+ * still say what it changed (the entry points write it as outputs and summary).
+ */
+export async function withJournal<T>(run: () => Promise<T>): Promise<{ applied: Step[] } & ({ result: T } | { error: unknown })> {
+  const applied: Step[] = [];
+  try {
+    return { applied, result: await journal.run(applied, run) };
+  } catch (error) {
+    return { applied, error };
+  }
+}
 
 export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log): Promise<void> {
   for (const step of steps) {
@@ -15,8 +32,29 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
     if (step.action === 'delete') await remove(cluster, step.object);
     else if (step.dataPatch) await patchConfigMapData(cluster, step.object, step.dataPatch);
     else await serverSideApply(cluster, step.object);
+    journal.getStore()?.push(step);
     if (step.action !== 'delete' && step.object.kind === 'CustomResourceDefinition') await waitEstablished(cluster, step.object);
   }
+}
+
+/**
+ * Creates the object unless it exists (a plain create, which the server refuses with 409 when
+ * another writer was first). True when this call created it.
+ */
+export async function createIfAbsent(cluster: Cluster, obj: KubeObject, log: Log): Promise<boolean> {
+  try {
+    await cluster.retrying(() => cluster.api.create(obj, undefined, undefined, FIELD_MANAGER));
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 409) {
+      log.info(`${objectRef(obj)} was created by another run meanwhile; using it`);
+      return false;
+    }
+    throw cluster.explain(err, `create ${objectRef(obj)}`);
+  }
+  const step: Step = { action: 'create', target: cluster.target, object: obj };
+  log.info(describeStep(step));
+  journal.getStore()?.push(step);
+  return true;
 }
 
 async function serverSideApply(cluster: Cluster, obj: KubeObject): Promise<void> {

@@ -1,6 +1,17 @@
 // Read access to one cluster (host, federation API or member) through the official client.
 // Writes live in apply.ts only.
-import { ApiException, CustomObjectsApi, Health, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  ApiException,
+  Configuration,
+  CustomObjectsApi,
+  Health,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderMiddleware,
+} from '@kubernetes/client-node';
+import { VERSION } from './version.js';
 import { forContext } from './kubeconfig.js';
 import type { KubeObject, Target } from './objects.js';
 
@@ -39,8 +50,9 @@ export class Cluster {
     readonly label: string,
     readonly config: KubeConfig,
   ) {
-    this.api = KubernetesObjectApi.makeApiClient(config);
-    this.raw = config.makeApiClient(CustomObjectsApi);
+    // Every object the action reads or writes names its namespace: no default one is needed.
+    this.api = new KubernetesObjectApi(requestConfiguration(config));
+    this.raw = new CustomObjectsApi(requestConfiguration(config));
   }
 
   /** The server URL, without any user name or password it holds (it appears in messages). */
@@ -128,6 +140,34 @@ export class Cluster {
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
     return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
   }
+}
+
+/**
+ * A server that accepts the connection and never answers must not hold a run: every request
+ * has a deadline (a wait's own bound is `timeout`; one request never takes longer than this).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The client's configuration for a cluster, with a deadline on each request. */
+function requestConfiguration(config: KubeConfig): Configuration {
+  return createConfiguration({
+    baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
+    authMethods: { default: config },
+    middleware: [setHeaderMiddleware('User-Agent', `kubefed-action/${VERSION}`)],
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          // Aborted with an Error of its own (the client rewrites the message of what it gets,
+          // which a DOMException does not allow), saying what happened.
+          const deadline = new AbortController();
+          setTimeout(() => deadline.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)), REQUEST_TIMEOUT_MS).unref();
+          context.setSignal(deadline.signal);
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
 }
 
 /** The host cluster, reached through its kubeconfig context. */

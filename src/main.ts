@@ -6,6 +6,8 @@ import { parseSpec } from './inputs.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { Log, safeLog } from './log.js';
 import { outputs, summaryMarkdown, verdict } from './report.js';
+import { withJournal } from './apply.js';
+import { failedResult } from './result.js';
 import { run } from './run.js';
 import { writePrivateFile } from './tempfiles.js';
 
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
   kubeconfig.secrets.forEach((s) => core.setSecret(s));
 
   const spec = parseSpec((name) => core.getInput(name), { readFile: (p) => readFileSync(p, 'utf8') });
-  const result = await run(spec, kubeconfig.config, { log, mask: (s) => core.setSecret(s) });
+  // A run that stops on an error still reports what it had changed (outputs and summary).
+  const outcome = await withJournal(() => run(spec, kubeconfig.config, { log, mask: (s) => core.setSecret(s) }));
+  const result = 'result' in outcome ? outcome.result : failedResult(spec.federationName, outcome.applied, errorMessage(outcome.error));
 
   let kubeconfigPath: string | undefined;
   if (result.federationKubeconfig) {
@@ -53,4 +57,6 @@ async function main(): Promise<void> {
   else log.info(message);
 }
 
-main().catch((err: unknown) => core.setFailed(err instanceof Error ? err.message : String(err)));
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+main().catch((err: unknown) => core.setFailed(errorMessage(err)));

@@ -92,7 +92,7 @@ export interface Verdict {
  */
 export function verdict(spec: Spec, result: RunResult): Verdict {
   const name = `federation ${spec.federationName}`;
-  if (result.errors.length) return { failed: true, message: `${name}: ${result.errors.length} cluster(s) failed: ${result.errors.join('; ')}` };
+  if (result.errors.length) return { failed: true, message: `${name} failed: ${result.errors.join('; ')}` };
   const gates = spec.mode === 'check' || (spec.mode === 'apply' && spec.wait);
   if (!result.healthy && gates) return { failed: true, message: `${name} is not healthy: ${result.problems.join('; ')}` };
   if (spec.mode === 'plan') return { failed: false, message: `plan: ${result.steps.length} change(s)` };

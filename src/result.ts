@@ -38,6 +38,27 @@ export interface ClusterReport {
   tlsUnverified?: boolean;
 }
 
+/**
+ * What a run that stopped on an error can still report: the steps it had applied, and the
+ * error. Nothing is healthy, since nothing was checked.
+ */
+export function failedResult(federationContext: string, applied: Step[], error: string): RunResult {
+  return {
+    steps: applied,
+    changed: applied.length > 0,
+    federationContext,
+    healthy: false,
+    problems: [],
+    errors: [error],
+    warnings: [],
+    issued: [],
+    joined: [],
+    unjoined: [],
+    clusterEndpoints: {},
+    clusters: [],
+  };
+}
+
 export function describeChanges(steps: Step[]): string {
   if (steps.length === 0) return '—';
   const counts = new Map<string, number>();

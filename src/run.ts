@@ -4,7 +4,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Cluster, hostCluster } from './cluster.js';
 import { bootstrapFederation } from './bootstrap.js';
-import { addressObjects, hostNames } from './controlplane.js';
+import { addressObjects, credentialsSecret, hostNames } from './controlplane.js';
+import { createIfAbsent } from './apply.js';
 import { hostObjects } from './host-objects.js';
 import { converge } from './converge.js';
 import { FILES, SECRET_FILES, adminToken, ensureCredentials } from './credentials.js';
@@ -15,7 +16,7 @@ import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
 import { contextProblems } from './kubeconfig.js';
 import type { Log } from './log.js';
-import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64 } from './objects.js';
+import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, withAppliedHash } from './objects.js';
 import type { Desired, Step } from './plan.js';
 import { RunResult, clusterReport, membershipResult } from './result.js';
 
@@ -73,7 +74,7 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   endGroup();
 
   steps.push(...members.steps);
-  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? members.joined : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY });
+  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? healthChecked(spec, members) : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY });
   const notJoined = members.clusters.filter((c) => c.state === 'not joined').map((c) => `cluster "${c.name}": not joined`);
   const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems, ...(spec.mode === 'check' ? notJoined : [])];
   return {
@@ -113,14 +114,23 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
   const steps = await converge(onHost(await ownAddressObjects(host, spec)), () => host, { writes, log });
   const address = await apiServerAddress(host, spec, writes ? spec.timeoutMs : 0, log);
 
-  const credentials = await ensureCredentials(await readCredentialFiles(host, spec), {
-    federationName: spec.federationName,
-    sans: servingNames(spec, address?.host),
-    webhookSans: serviceNames(hostNames(spec.federationName).webhook, spec.namespace),
-    tokenAuth: spec.apiServer.enableTokenAuth,
-    basicAuth: spec.apiServer.enableBasicAuth,
-    now: opts.now ?? new Date(),
-  });
+  const issue = async () =>
+    ensureCredentials(await readCredentialFiles(host, spec), {
+      federationName: spec.federationName,
+      sans: servingNames(spec, address?.host),
+      webhookSans: serviceNames(hostNames(spec.federationName).webhook, spec.namespace),
+      tokenAuth: spec.apiServer.enableTokenAuth,
+      basicAuth: spec.apiServer.enableBasicAuth,
+      now: opts.now ?? new Date(),
+    });
+  let credentials = await issue();
+  // Two first runs at once each issue a CA: the first to create the Secret wins, and the other
+  // takes what it holds, so no run hands out a kubeconfig signed by a CA the server lacks.
+  if (writes && credentials.issued.includes('CA')) {
+    const secret = credentialsSecret({ spec, credentials: credentials.files, address: address?.host ?? '' });
+    if (await createIfAbsent(host, withAppliedHash(secret), log)) steps.push({ action: 'create', target: { kind: 'host' }, object: secret });
+    else credentials = await issue();
+  }
   // As files, and as the base64 a kubeconfig holds them in (the kubeconfig output).
   for (const file of SECRET_FILES) if (credentials.files[file]) [credentials.files[file], base64(credentials.files[file])].forEach(opts.mask);
   const token = adminToken(credentials.files);
@@ -134,6 +144,16 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
     caPem: credentials.files[FILES.caCert],
     federation: address ? connectFederation(spec, endpointUrl(address), credentials.files) : undefined,
   };
+}
+
+/**
+ * The members whose health is checked: the joined ones, and in check mode those the action
+ * could not reach (KubeFed's own verdict on them, Offline say, is what the gate reports; apply
+ * does not wait for them, it fails on them).
+ */
+function healthChecked(spec: Spec, members: { joined: string[]; clusters: { name: string; state: string }[] }): string[] {
+  const unreachable = spec.mode === 'check' ? members.clusters.filter((c) => c.state === 'unreachable').map((c) => c.name) : [];
+  return [...members.joined, ...unreachable];
 }
 
 /**

@@ -1,6 +1,6 @@
 // Runs the built action (dist/index.js, then dist/post.js) as a runner would: inputs as
 // INPUT_<NAME> variables, outputs, state and summary through the runner's files.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,22 @@ export function parseFileCommands(text: string): Record<string, string> {
     out[m[1]] = value.join('\n');
   }
   return out;
+}
+
+/** Runs the action in a process of its own and resolves when it ends, so runs can overlap. */
+export function runActionAsync(inputs: Record<string, string>): Promise<{ status: number | null; log: string; outputs: Record<string, string> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubefed-runner-'));
+  const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' };
+  for (const name of Object.values(files)) writeFileSync(join(dir, name), '');
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', RUNNER_TEMP: dir, ...Object.fromEntries(Object.entries(files).map(([k, f]) => [k, join(dir, f)])) };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['dist/index.js'], { env });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    child.on('exit', (status) => resolve({ status, log, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')) }));
+  });
 }
 
 export function runAction(inputs: Record<string, string>, entry = 'dist/index.js'): ActionRun {

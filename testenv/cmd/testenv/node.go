@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -34,7 +35,7 @@ func registerNode(ctx context.Context, client kubernetes.Interface) error {
 		corev1.ResourceEphemeralStorage: resource.MustParse("1Ti"),
 	}
 	now := metav1.Now()
-	node.Status = corev1.NodeStatus{
+	status := corev1.NodeStatus{
 		Capacity: capacity, Allocatable: capacity,
 		Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}, {Type: corev1.NodeHostName, Address: nodeName}},
 		Conditions: []corev1.NodeCondition{{
@@ -43,8 +44,16 @@ func registerNode(ctx context.Context, client kubernetes.Interface) error {
 		}},
 		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.34.4", OperatingSystem: "linux", Architecture: "amd64"},
 	}
-	_, err = client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{})
-	return err
+	// The node lifecycle controller may taint the new Node meanwhile: read it again on conflict.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current, err := client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		current.Status = status
+		_, err = client.CoreV1().Nodes().UpdateStatus(ctx, current, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 // renewLease keeps the node's Lease fresh, as a kubelet does every 10 s; without it the node
