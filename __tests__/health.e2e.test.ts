@@ -107,8 +107,12 @@ describe('health', () => {
     expect(run.log).toMatch(/::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/);
     // It stopped on an error, and still says what it had changed.
     expect(run.outputs.changed).toBe('true');
-    expect(JSON.parse(run.outputs.plan)).toEqual([expect.objectContaining({ action: 'update', cluster: 'host', kind: 'Deployment', name: 'lothlorien-apiserver' })]);
-    expect(run.summary).toContain('1 object(s) changed.');
+    // (the controller manager's Deployment too: the test before deleted it)
+    expect(JSON.parse(run.outputs.plan)).toEqual([
+      expect.objectContaining({ action: 'update', cluster: 'host', kind: 'Deployment', name: 'lothlorien-apiserver' }),
+      expect.objectContaining({ action: 'create', cluster: 'host', kind: 'Deployment', name: 'lothlorien-controller-manager' }),
+    ]);
+    expect(run.summary).toContain('2 object(s) changed.');
     expect(run.summary).toContain('- Health: ❌ unhealthy');
     const repaired = runAction(inputs());
     expect(repaired.status).toBe(0);

@@ -2,7 +2,7 @@
 // real API servers testenv runs; the federation's API server, etcd, KubeFed controller manager
 // and webhook run as the real programs, started by testenv's kubelet from the Deployments the
 // action wrote.
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { runAction, runActionAsync } from './helpers/action.js';
 import { auditMark, clientFor, exists, get, kubeconfigText, testenv } from './helpers/testenv.js';
@@ -26,6 +26,8 @@ function secretsOfKubeconfig(): string[] {
 describe('init', () => {
   const inputs = base('fed-init', 'fellowship');
   const host = () => clientFor('rivendell');
+  // The federation goes once the file is done: other files count what fellowship owns.
+  afterAll(() => expect(runAction({ ...inputs, mode: 'destroy', wait: 'false' }).status).toBe(0));
 
   test('plan on an empty host lists every step and writes nothing', () => {
     const mark = auditMark();
@@ -128,6 +130,7 @@ describe('init variants', () => {
     expect(run.outputs.healthy).toBe('true');
     expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.0\.0\.3:3\d{4}$/);
     expect(await exists(clientFor('rivendell'), 'v1', 'PersistentVolumeClaim', 'rohan-federation-apiserver-etcd-claim', 'fed-nodeport')).toBe(false);
+    expect(runAction({ ...base('fed-nodeport', 'rohan'), mode: 'destroy', wait: 'false' }).status).toBe(0);
   });
 
   test('an unknown host context names the contexts that exist', () => {

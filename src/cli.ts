@@ -206,4 +206,6 @@ program()
     const usage = err instanceof InputError || err instanceof KubeconfigError;
     log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
     process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
-  });
+  })
+  // An exec credential plugin that missed its deadline may still be running: exit all the same.
+  .finally(() => process.stderr.write('', () => process.stdout.write('', () => process.exit())));

@@ -115,7 +115,7 @@ export class Cluster {
   /** True when /readyz answers ok. */
   async ready(timeoutMs = 5000): Promise<boolean> {
     try {
-      return await new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) });
+      return await withinDeadline(new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) }), 'readyz');
     } catch {
       return false;
     }
@@ -148,11 +148,29 @@ export class Cluster {
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The client's configuration for a cluster, with a deadline on each request. */
+/**
+ * Rejects when `work` has not settled within the request deadline: credentials come first
+ * (an exec plugin may run), before any request's own deadline starts.
+ */
+export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)), REQUEST_TIMEOUT_MS);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** The client's configuration for a cluster, with a deadline on its credentials and each request. */
 function requestConfiguration(config: KubeConfig): Configuration {
+  const credentials = {
+    getName: () => 'default',
+    applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
+      withinDeadline(config.applySecurityAuthentication(context), 'the kubeconfig user\'s credentials (exec plugin)'),
+  };
   return createConfiguration({
     baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
-    authMethods: { default: config },
+    authMethods: { default: credentials },
     middleware: [setHeaderMiddleware('User-Agent', `kubefed-action/${VERSION}`)],
     promiseMiddleware: [
       {

@@ -59,4 +59,8 @@ async function main(): Promise<void> {
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-main().catch((err: unknown) => core.setFailed(errorMessage(err)));
+main()
+  .catch((err: unknown) => core.setFailed(errorMessage(err)))
+  // An exec credential plugin that missed its deadline may still be running: the step ends
+  // now all the same (once what it printed has been written out).
+  .finally(() => process.stdout.write('', () => process.exit()));

@@ -40,11 +40,14 @@ export function outputs(result: RunResult, kubeconfigPath: string | undefined): 
 }
 
 /**
- * Text for a Markdown table cell or a Mermaid label: the job summary renders HTML, and text
- * read from a cluster must show as text, never as a link, an image or markup.
+ * Text for a Markdown line or table cell: the job summary renders HTML, and text read from a
+ * cluster must show as text, never as a link, an image or markup.
  */
 export const escapeCell = (text: string) =>
-  text.replace(/[&<>"'|\n]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '|': '\\|', '\n': ' ' })[c] ?? c);
+  text.replace(/[&<>|\n]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '|': '\\|', '\n': ' ' })[c] ?? c);
+
+/** Text for a quoted Mermaid label, which a double quote would end. */
+const escapeLabel = (text: string) => escapeCell(text).replaceAll('"', '#quot;');
 
 /** Markdown for the job summary: what changed, the clusters, and a diagram of the federation. */
 export function summaryMarkdown(spec: Spec, result: RunResult): string {
@@ -67,10 +70,10 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
     '',
     '```mermaid',
     'flowchart LR',
-    `  host["host cluster<br/>${escapeCell(spec.hostContext)}"] --> fed(["federation API<br/>${escapeCell(result.federationEndpoint ?? 'pending')}"])`,
+    `  host["host cluster<br/>${escapeLabel(spec.hostContext)}"] --> fed(["federation API<br/>${escapeLabel(result.federationEndpoint ?? 'pending')}"])`,
     ...result.clusters
       .filter((c) => c.role === 'member')
-      .map((c, i) => `  fed --> m${i}["${escapeCell(c.name)}<br/>${escapeCell(c.state)}"]`),
+      .map((c, i) => `  fed --> m${i}["${escapeLabel(c.name)}<br/>${escapeLabel(c.state)}"]`),
     '```',
   ];
   if (result.steps.length) {

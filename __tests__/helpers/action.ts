@@ -1,6 +1,6 @@
 // Runs the built action (dist/index.js, then dist/post.js) as a runner would: inputs as
 // INPUT_<NAME> variables, outputs, state and summary through the runner's files.
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,20 +31,31 @@ export function parseFileCommands(text: string): Record<string, string> {
   return out;
 }
 
-/** Runs the action in a process of its own and resolves when it ends, so runs can overlap. */
-export function runActionAsync(inputs: Record<string, string>): Promise<{ status: number | null; log: string; outputs: Record<string, string> }> {
+export interface StartedAction {
+  child: ChildProcess;
+  done: Promise<{ status: number | null; signal: NodeJS.Signals | null; log: string; outputs: Record<string, string> }>;
+}
+
+/** Starts the action in a process of its own, so runs can overlap and a test can kill one. */
+export function startAction(inputs: Record<string, string>): StartedAction {
   const dir = mkdtempSync(join(tmpdir(), 'kubefed-runner-'));
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' };
   for (const name of Object.values(files)) writeFileSync(join(dir, name), '');
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', RUNNER_TEMP: dir, ...Object.fromEntries(Object.entries(files).map(([k, f]) => [k, join(dir, f)])) };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/index.js'], { env });
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    child.on('exit', (status) => resolve({ status, log, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')) }));
-  });
+  const child = spawn(process.execPath, ['dist/index.js'], { env });
+  let log = '';
+  child.stdout?.on('data', (d) => (log += d));
+  child.stderr?.on('data', (d) => (log += d));
+  const done = new Promise<Awaited<StartedAction['done']>>((resolve) =>
+    child.on('exit', (status, signal) => resolve({ status, signal, log, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')) })),
+  );
+  return { child, done };
+}
+
+/** Runs the action in a process of its own and resolves when it ends, so runs can overlap. */
+export function runActionAsync(inputs: Record<string, string>) {
+  return startAction(inputs).done;
 }
 
 export function runAction(inputs: Record<string, string>, entry = 'dist/index.js'): ActionRun {

@@ -1,0 +1,162 @@
+// Faults none of the anchors survive, end to end and bounded, on 127.0.0.1 only: the action
+// killed with SIGKILL at 20 points of a first apply, a member cut off between its reachability
+// check and its writes, and the federation API server restarted mid-run. Each time, a re-run
+// converges: one CA, nothing orphaned in any member, every member joined and Ready.
+import { describe, expect, test } from '@jest/globals';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { AddressInfo, Server, Socket, createServer, connect } from 'node:net';
+import { runAction, startAction } from './helpers/action.js';
+import { auditMark, clientFor, eventually, get, kubeconfigText, testenv } from './helpers/testenv.js';
+
+const FEDERATION = 'boromir';
+const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
+const NOLDOR = '- name: noldor\n';
+const inputs = (namespace: string, extra: Record<string, string> = {}) => ({
+  kubeconfig: kubeconfigText(),
+  'federation-name': FEDERATION,
+  'host-cluster-context': 'rivendell',
+  'federation-system-namespace': namespace,
+  'dns-provider': 'coredns',
+  'dns-zone-name': 'example.com.',
+  'etcd-persistent-storage': 'false',
+  clusters: GONDOR + NOLDOR,
+  timeout: '120s',
+  ...extra,
+});
+const members = { gondor: () => clientFor('gondor_needs-no_king'), noldor: () => clientFor('noldor') };
+
+/** What the federation owns in a member, by kind and name. */
+async function owned(client: KubernetesObjectApi): Promise<string[]> {
+  const kinds: [string, string][] = [['v1', 'ServiceAccount'], ['v1', 'Secret'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding']];
+  const found: string[] = [];
+  for (const [apiVersion, kind] of kinds) {
+    const list = await client.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, `kubefed-action.io/federation=${FEDERATION}`);
+    found.push(...list.items.map((o) => `${kind} ${o.metadata?.name}`));
+  }
+  return found.sort();
+}
+
+const expected = (cluster: string) => [
+  `ClusterRole kubefed-action:${FEDERATION}:${cluster}`,
+  `ClusterRoleBinding kubefed-action:${FEDERATION}:${cluster}`,
+  `Secret kubefed.${FEDERATION}.${cluster}.token`,
+  `ServiceAccount kubefed.${FEDERATION}.${cluster}`,
+];
+
+/** A converged federation: healthy, both members joined, one CA, nothing orphaned. */
+async function expectConverged(namespace: string, run: ReturnType<typeof runAction>) {
+  expect(run.shown.split('\n').filter((l) => l.startsWith('::error::'))).toEqual([]);
+  expect(run.status).toBe(0);
+  expect(run.outputs.healthy).toBe('true');
+  expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
+  const secret = await get(clientFor('rivendell'), 'v1', 'Secret', `${FEDERATION}-apiserver-credentials`, namespace);
+  const kubeconfigCa = /certificate-authority-data: (\S+)/.exec(readFileSync(run.outputs.kubeconfig, 'utf8'))?.[1];
+  expect(kubeconfigCa).toBe(secret?.data?.['ca.crt']);
+  expect(await owned(members.gondor())).toEqual(expected('gondor'));
+  expect(await owned(members.noldor())).toEqual(expected('noldor'));
+}
+
+describe('faults', () => {
+  test('SIGKILL at 20 points of a first apply: each re-run converges, with one CA and nothing orphaned', async () => {
+    // How many writes a whole first apply sends: the kill points are spread over them.
+    const mark = auditMark();
+    const reference = runAction(inputs('fed-fault-ref'));
+    expect(reference.status).toBe(0);
+    const total = mark().total;
+    expect(total).toBeGreaterThan(40);
+    expect(runAction(inputs('fed-fault-ref', { mode: 'destroy', wait: 'false' })).status).toBe(0);
+
+    for (let i = 0; i < 20; i++) {
+      const namespace = `fed-fault-${i}`;
+      const killAt = Math.round(1 + (i * (total - 2)) / 19);
+      const writes = auditMark();
+      const started = startAction(inputs(namespace));
+      await eventually(() => writes().total, (n) => n >= killAt || started.child.exitCode !== null, 120_000, 50);
+      started.child.kill('SIGKILL');
+      const killed = await started.done;
+      expect({ point: i, writes: killAt, signal: killed.signal ?? `exit ${killed.status}` }).toEqual({ point: i, writes: killAt, signal: 'SIGKILL' });
+
+      await expectConverged(namespace, runAction(inputs(namespace)));
+      expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
+    }
+  });
+
+  test('a member cut off between its reachability check and its writes: the others join, the step fails naming it, a re-run heals it', async () => {
+    const noldor = new URL(testenv().clusters.find((c) => c.name === 'noldor')?.server as string);
+    const proxy = new Proxy(Number(noldor.port));
+    const port = await proxy.listen();
+    try {
+      const kubeconfig = kubeconfigText().replace(noldor.origin, `https://127.0.0.1:${port}`);
+      // The member answers the reachability check; it goes away as the action starts its writes
+      // (the action logs each write before it sends it).
+      const started = startAction({ ...inputs('fed-fault-cut'), kubeconfig });
+      started.child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('[noldor] create ')) proxy.close();
+      });
+      const cut = await started.done;
+      expect(proxy.closed).toBe(true);
+      expect(cut.status).toBe(1);
+      expect(JSON.parse(cut.outputs['joined-clusters'])).toEqual(['gondor']);
+      expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
+
+      await proxy.listen(port);
+      const healed = runAction({ ...inputs('fed-fault-cut'), kubeconfig });
+      expect(healed.status).toBe(0);
+      expect(healed.outputs.healthy).toBe('true');
+      expect(JSON.parse(healed.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
+      expect(await owned(members.noldor())).toEqual(expected('noldor'));
+      expect(runAction({ ...inputs('fed-fault-cut'), kubeconfig, mode: 'destroy', wait: 'false' }).status).toBe(0);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test('the federation API server restarted mid-run: the re-run finishes', async () => {
+    const namespace = 'fed-fault-restart';
+    const host = clientFor('rivendell');
+    const writes = auditMark();
+    const started = startAction(inputs(namespace));
+    // Once the action writes in the federation API, its server is replaced under it.
+    await eventually(() => Object.keys(writes().byLog).some((log) => log.includes(`${namespace}_${FEDERATION}-apiserver`)), Boolean, 120_000, 50);
+    const pods = await host.list('v1', 'Pod', namespace, undefined, undefined, undefined, undefined, 'module=federation-apiserver');
+    for (const pod of pods.items) await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace } });
+    await started.done;
+    await expectConverged(namespace, runAction(inputs(namespace)));
+    expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
+  });
+});
+
+/**
+ * A TCP proxy to a member's API server on 127.0.0.1, which a test can close (every connection
+ * dropped, nothing listening: the member is gone) and open again on the same port.
+ */
+class Proxy {
+  closed = false;
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly upstreamPort: number) {}
+
+  async listen(port = 0): Promise<number> {
+    this.closed = false;
+    this.server = createServer((client) => {
+      const upstream = connect(this.upstreamPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    this.server.listen(port, '127.0.0.1');
+    await new Promise((r) => this.server?.once('listening', r));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.server?.close();
+    for (const s of this.sockets) s.destroy();
+  }
+}
