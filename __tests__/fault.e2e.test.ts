@@ -25,6 +25,10 @@ const inputs = (namespace: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 const members = { gondor: () => clientFor('gondor_needs-no_king'), noldor: () => clientFor('noldor') };
+const POINTS = 20;
+/** Each kill point is a first apply and its re-run (about half a minute on 2 cores). */
+const SIGKILL_TEST_MS = POINTS * 90_000;
+const FAULT_TEST_MS = 300_000;
 
 /** What the federation owns in a member, by kind and name. */
 async function owned(client: KubernetesObjectApi): Promise<string[]> {
@@ -67,9 +71,10 @@ describe('faults', () => {
     expect(total).toBeGreaterThan(40);
     expect(runAction(inputs('fed-fault-ref', { mode: 'destroy', wait: 'false' })).status).toBe(0);
 
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < POINTS; i++) {
       const namespace = `fed-fault-${i}`;
-      const killAt = Math.round(1 + (i * (total - 2)) / 19);
+      // Spread over the first nine tenths: the count of a run's last writes may vary a little.
+      const killAt = Math.round(1 + (i * 0.9 * (total - 1)) / (POINTS - 1));
       const writes = auditMark();
       const started = startAction(inputs(namespace));
       await eventually(() => writes().total, (n) => n >= killAt || started.child.exitCode !== null, 120_000, 50);
@@ -80,7 +85,7 @@ describe('faults', () => {
       await expectConverged(namespace, runAction(inputs(namespace)));
       expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
     }
-  });
+  }, SIGKILL_TEST_MS);
 
   test('a member cut off between its reachability check and its writes: the others join, the step fails naming it, a re-run heals it', async () => {
     const noldor = new URL(testenv().clusters.find((c) => c.name === 'noldor')?.server as string);
@@ -110,7 +115,7 @@ describe('faults', () => {
     } finally {
       proxy.close();
     }
-  });
+  }, FAULT_TEST_MS);
 
   test('the federation API server restarted mid-run: the re-run finishes', async () => {
     const namespace = 'fed-fault-restart';
@@ -124,7 +129,7 @@ describe('faults', () => {
     await started.done;
     await expectConverged(namespace, runAction(inputs(namespace)));
     expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
-  });
+  }, FAULT_TEST_MS);
 });
 
 /**

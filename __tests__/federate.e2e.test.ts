@@ -103,6 +103,23 @@ describe('KubeFed propagates through the federation the action made', () => {
     expect(mark()).toEqual({ total: 0, byLog: {} });
   });
 
+  test('a member whose context skips TLS verification is warned of in the log and its summary row', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfigText());
+    const noldor = kc.clusters.find((c) => c.name === 'noldor');
+    const insecure = { ...kc, clusters: kc.clusters.map((c) => (c === noldor ? { ...c, caData: undefined, skipTLSVerify: true } : c)) };
+    const relaxed = new KubeConfig();
+    relaxed.loadFromOptions(insecure);
+    const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: relaxed.exportConfig() });
+    expect(run.status).toBe(0);
+    expect(run.log).toContain('::warning::[noldor] its kubeconfig context skips TLS verification (insecure-skip-tls-verify)');
+    expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ ⚠️ TLS not verified \|/);
+    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations).toEqual(['*']);
+    // Back to verified TLS.
+    expect(runAction(inputs(GONDOR + NOLDOR)).status).toBe(0);
+    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations).toBeUndefined();
+  });
+
   test("KubeFed's admission webhook refuses an invalid KubeFedCluster", async () => {
     const invalid = { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name: 'isengard', namespace: NS }, spec: { apiEndpoint: 'ftp://isengard:99999', secretRef: { name: 'isengard' } } };
     await expect(federation.create(invalid as KubernetesObject)).rejects.toThrow(/denied the request.*(Unsupported value: "ftp"|must be between 1 and 65535)/s);

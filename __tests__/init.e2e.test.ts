@@ -83,6 +83,9 @@ describe('init', () => {
     // ::add-mask:: commands that register them; they are not log lines).
     for (const secret of secretsOfKubeconfig()) expect(run.shown).not.toContain(secret);
     expect(run.log).toContain('::add-mask::');
+    // The output kubeconfig's key, as the base64 it holds it in, is masked too.
+    const keyData = /client-key-data: (\S+)/.exec(readFileSync(run.outputs.kubeconfig, 'utf8'))?.[1];
+    expect(run.log).toContain(`::add-mask::${keyData}\n`);
     expect(statSync(run.outputs.kubeconfig).mode & 0o777).toBe(0o600);
     expect(run.outputs.kubeconfig.startsWith(run.runnerTemp)).toBe(true);
     expect(run.post()).toContain('removed the federation kubeconfig');
@@ -99,7 +102,7 @@ describe('init', () => {
     expect(run.summary).toContain('Nothing changed');
   });
 
-  test('turning token auth on changes only what depends on it', () => {
+  test('turning token auth on changes only what depends on it', async () => {
     const mark = auditMark();
     const run = runAction({ ...inputs, 'apiserver-enable-token-auth': 'true' });
     expect(run.status).toBe(0);
@@ -107,6 +110,11 @@ describe('init', () => {
     expect(plan).toEqual(['update Secret fellowship-apiserver-credentials', 'update Deployment fellowship-apiserver']);
     expect(mark().total).toBe(2);
     expect(run.outputs.healthy).toBe('true');
+    // The bare admin token is masked, not only the token file that holds it.
+    const tokens = await get(host(), 'v1', 'Secret', 'fellowship-apiserver-credentials', 'fed-init');
+    const token = Buffer.from(tokens?.data?.['token.csv'] ?? '', 'base64').toString().split(',')[0];
+    expect(token.length).toBeGreaterThan(20);
+    expect(run.log).toContain(`::add-mask::${token}\n`);
   });
 
   test('basic auth with a modern image stops before writing anything', () => {
