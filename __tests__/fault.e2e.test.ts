@@ -6,7 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { AddressInfo, Server, Socket, createServer, connect } from 'node:net';
-import { runAction, startAction } from './helpers/action.js';
+import { runAction, runActionAsync, startAction } from './helpers/action.js';
 import { auditMark, clientFor, eventually, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const FEDERATION = 'boromir';
@@ -105,13 +105,14 @@ describe('faults', () => {
       expect(JSON.parse(cut.outputs['joined-clusters'])).toEqual(['gondor']);
       expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
 
+      // (In a process of its own: this one serves the proxy.)
       await proxy.listen(port);
-      const healed = runAction({ ...inputs('fed-fault-cut'), kubeconfig });
+      const healed = await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig });
       expect(healed.status).toBe(0);
       expect(healed.outputs.healthy).toBe('true');
       expect(JSON.parse(healed.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
       expect(await owned(members.noldor())).toEqual(expected('noldor'));
-      expect(runAction({ ...inputs('fed-fault-cut'), kubeconfig, mode: 'destroy', wait: 'false' }).status).toBe(0);
+      expect((await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig, mode: 'destroy', wait: 'false' })).status).toBe(0);
     } finally {
       proxy.close();
     }

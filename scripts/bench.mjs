@@ -9,6 +9,7 @@
 //     every member, put there by the real KubeFed controller manager (median of 5).
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,7 @@ async function untilEverywhere(apis, ref, start) {
     const found = await Promise.all(apis.map((api) => exists(api, ref)));
     if (found.every(Boolean)) return Number(process.hrtime.bigint() - start) / 1e6;
     if (Number(process.hrtime.bigint() - start) > 120e9) throw new Error(`${ref.kind} ${ref.metadata.name} did not reach every member in 120 s`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 

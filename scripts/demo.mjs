@@ -6,6 +6,7 @@
 // members, propagated by the real KubeFed controller manager the action deployed.
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ for (const [member, context] of [['gondor', 'gondor_needs-no_king'], ['noldor', 
       break;
     }
     if (waited > 60_000) throw new Error(`${member}: Deployment shire/hobbits did not arrive in 60s`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 console.log(`The clusters keep running (kubeconfig: ${info.kubeconfig}).`);
