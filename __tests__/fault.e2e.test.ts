@@ -94,7 +94,9 @@ describe('faults', () => {
     try {
       const kubeconfig = kubeconfigText().replace(noldor.origin, `https://127.0.0.1:${port}`);
       // The member answers the reachability check; it goes away as the action starts its writes
-      // (the action logs each write before it sends it).
+      // (the action logs each write before it sends it; the proxy holds each answer 250 ms, so
+      // that no write can be answered before it is cut).
+      proxy.delayMs = 250;
       const started = startAction({ ...inputs('fed-fault-cut'), kubeconfig });
       started.child.stdout?.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('[noldor] create ')) proxy.close();
@@ -106,6 +108,7 @@ describe('faults', () => {
       expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
 
       // (In a process of its own: this one serves the proxy.)
+      proxy.delayMs = 0;
       await proxy.listen(port);
       const healed = await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig });
       expect(healed.status).toBe(0);
@@ -134,11 +137,13 @@ describe('faults', () => {
 });
 
 /**
- * A TCP proxy to a member's API server on 127.0.0.1, which a test can close (every connection
- * dropped, nothing listening: the member is gone) and open again on the same port.
+ * A TCP proxy to a member's API server on 127.0.0.1, which a test can slow down, close (every
+ * connection dropped, nothing listening: the member is gone) and open again on the same port.
  */
 class Proxy {
   closed = false;
+  /** How long each answer is held before it is passed on. */
+  delayMs = 0;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -153,7 +158,9 @@ class Proxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      // Answers keep their order: timers of one delay fire in the order they were set.
+      upstream.on('data', (chunk) => (this.delayMs ? setTimeout(() => client.write(chunk), this.delayMs) : client.write(chunk)));
     });
     this.server.listen(port, '127.0.0.1');
     await new Promise((r) => this.server?.once('listening', r));
