@@ -14,7 +14,7 @@ function spec(inputs: Record<string, string> = {}): Spec {
 }
 const credentials = {
   'ca.crt': 'CA', 'controller-manager.crt': 'CM', 'controller-manager.key': 'KEY', 'kube-controller-manager.crt': 'KCM', 'kube-controller-manager.key': 'KCMKEY',
-  'webhook.crt': 'WH', 'webhook.key': 'WHKEY',
+  'webhook.crt': 'WH', 'webhook.key': 'WHKEY', 'dns.crt': 'DNS', 'dns.key': 'DNSKEY',
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
 const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject & Record<string, any>;

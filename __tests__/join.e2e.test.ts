@@ -52,7 +52,7 @@ describe('join, unjoin and destroy', () => {
   beforeAll(async () => {
     // gondor already serves another federation's DNS; the join must keep that entry.
     await put(gondor(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' } } as KubernetesObject);
-    // rivendell runs CoreDNS: joining it must leave its DNS alone.
+    // rivendell runs CoreDNS: joining it merges the federation's server block into its Corefile.
     await put(rivendell(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {}' } } as KubernetesObject);
   });
 
@@ -159,9 +159,10 @@ describe('join, unjoin and destroy', () => {
     expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeUndefined();
     expect(await get(federation, 'v1', 'Secret', 'gondor', NS)).toBeUndefined();
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
-    // rivendell runs CoreDNS: joined, with a warning, its DNS untouched.
-    expect(run.log).toMatch(/::warning::\[rivendell\] runs CoreDNS/);
-    expect(run.summary).toContain('cluster "rivendell": runs CoreDNS');
+    // rivendell runs CoreDNS: its Corefile gets the federation's server block after the rest.
+    const corefile = (await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
+    expect(corefile).toMatch(/^\.:53 \{\}\n# kubefed-action federation fellowship: begin/);
+    expect(corefile).toContain('fellowship.svc.cluster.local:53 {');
     expect(await get(rivendell(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
     expect(run.summary).toMatch(/\| gondor \| [^|]+ \| unjoined \| 1 update, 6 delete \|/);
   });
@@ -228,6 +229,8 @@ describe('join, unjoin and destroy', () => {
     expect(run.log).toContain(`::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim fed-join/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain) is left behind`);
     expect(run.summary).toContain(`PersistentVolume ${volume}`);
     expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
+    // Unjoined, rivendell's Corefile is as it was, byte for byte.
+    expect((await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe('.:53 {}');
     for (const client of [rivendell(), gondor(), noldor()]) expect(await ownedObjects(client)).toEqual([]);
     // Other federations' DNS entries stay; the kube-dns ConfigMap the action made is gone.
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');

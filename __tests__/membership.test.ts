@@ -36,10 +36,19 @@ describe('planKubeDns', () => {
     expect(step?.object.metadata.labels).toEqual(ours);
   });
 
-  test('a CoreDNS member is left alone with a warning', () => {
-    const plan = planKubeDns(spec(), 'noldor', { coreDns: { ...configMap({}), metadata: { name: 'coredns', namespace: 'kube-system' } } }, true);
-    expect(plan.step).toBeUndefined();
-    expect(plan.warning).toMatch(/^runs CoreDNS.*left as it is.*"fellowship example\.com"/);
+  test('a CoreDNS member gets the federation\'s server block merged into its Corefile, from the version it was read at', () => {
+    const coreDns = (Corefile?: string): KubeObject => ({ ...configMap(Corefile === undefined ? {} : { Corefile }), metadata: { name: 'coredns', namespace: 'kube-system', resourceVersion: '7' } });
+    const plan = planKubeDns(spec(), 'noldor', { coreDns: coreDns('.:53 {\n    forward . /etc/resolv.conf\n}\n') }, true);
+    expect(plan.warning).toBeUndefined();
+    expect(plan.step).toMatchObject({ action: 'update', object: { metadata: { name: 'coredns', resourceVersion: '7' } } });
+    const merged = plan.step?.dataPatch?.Corefile ?? '';
+    expect(merged.startsWith('.:53 {\n    forward . /etc/resolv.conf\n}\n')).toBe(true);
+    expect(merged).toContain('fellowship.svc.cluster.local:53 {');
+    // Joined already: nothing to do; unjoined: the original, byte for byte.
+    expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns(merged) }, true)).toEqual({});
+    expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns(merged) }, false).step?.dataPatch).toEqual({ Corefile: '.:53 {\n    forward . /etc/resolv.conf\n}\n' });
+    // A ConfigMap without a Corefile is left alone, with a warning.
+    expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns() }, true).warning).toMatch(/has no Corefile/);
   });
 
   test('an existing ConfigMap is patched, key by key, from the resourceVersion it was read at', () => {

@@ -1,11 +1,13 @@
 // The kubefed-compatible command line, for pipelines that are not GitHub: the guide's commands
 // and flags over the action's core. The only module (with main and post) that knows about
 // process.argv, the environment and the terminal.
+import { KubeConfig } from '@kubernetes/client-node';
 import { Command, Option } from 'commander';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
+import { runDnsController } from './dns-controller.js';
 import { InputError, Spec, parseSpec } from './inputs.js';
 import { KubeconfigError, loadKubeconfig, mergeKubeconfigText } from './kubeconfig.js';
 import { Log, safeLog } from './log.js';
@@ -36,6 +38,7 @@ const INIT_FLAGS: [string, string][] = [
   ['etcd-image <image>', 'etcd image'],
   ['controller-manager-image <image>', 'KubeFed controller manager image'],
   ['external-dns-image <image>', 'external-dns image'],
+  ['dns-controller-image <image>', "the project's image, run as the DNS controller"],
 ];
 
 /** The flags every command takes. */
@@ -187,6 +190,22 @@ function program(): Command {
       .option('--prune [bool]', 'unjoin clusters the action joined that are not listed')
       .action(async (name: string, _opts: unknown, command: Command) => execute(operation, withName(command, name)));
   }
+  cli
+    .command('dns-controller')
+    .description("keep the federation's DNS records (one DNSEndpoint per federated Service) until stopped; runs in the control plane")
+    .requiredOption('--kubeconfig <path>', 'kubeconfig of the federation API')
+    .requiredOption('--federation-name <name>', 'the federation')
+    .requiredOption('--zone <zone>', "the federation's DNS zone (dns-zone-name)")
+    .option('--kubefed-namespace <namespace>', "KubeFed's namespace in the federation API", 'federation-system')
+    .action(async (opts: { kubeconfig: string; federationName: string; zone: string; kubefedNamespace: string }) => {
+      const config = new KubeConfig();
+      config.loadFromFile(opts.kubeconfig);
+      const stop = new AbortController();
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+      const stamped = (m: string) => `${new Date().toISOString()} ${m}`;
+      const dnsLog = { ...log, info: (m: string) => log.info(stamped(m)), warning: (m: string) => log.warning(stamped(m)) };
+      await runDnsController({ kubeconfig: config, federation: opts.federationName, namespace: opts.kubefedNamespace, zone: opts.zone, log: dnsLog }, stop.signal);
+    });
   cli.command('version').description('print the version').action(() => {
     process.stdout.write(`kubefed ${VERSION}\n`);
   });

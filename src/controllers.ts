@@ -1,8 +1,10 @@
 // The controllers of the federation, on the host cluster, as pure functions from the spec:
 // KubeFed's controller manager (with a kube-controller-manager beside it for the federation
-// API's garbage collection and namespace deletion) and KubeFed's admission webhook.
+// API's garbage collection and namespace deletion, and the project's DNS controller) and
+// KubeFed's admission webhook.
 import { API_SERVER_PORT, ControlPlaneInputs, deployment, federationKubeconfig, hostNames, mergeFlags, meta, podLabels, secret } from './controlplane.js';
 import { FILES } from './credentials.js';
+import { dnsControllerContainer, dnsKubeconfigVolume } from './dns-objects.js';
 import type { Spec } from './inputs.js';
 import { KubeObject, canonicalJson, sha256 } from './objects.js';
 
@@ -16,7 +18,7 @@ const KCM_PORT = 10257;
 const WEBHOOK_PORT = 8443;
 
 /** The federation API at its in-cluster name, as the controllers reach it from their pods. */
-function inClusterServer(spec: Spec): string {
+export function inClusterServer(spec: Spec): string {
   return `https://${hostNames(spec.federationName).apiServer}.${spec.namespace}.svc:${API_SERVER_PORT}`;
 }
 
@@ -97,6 +99,7 @@ export function controllerManagerDeployment({ spec, credentials }: ControlPlaneI
           livenessProbe: { httpGet: { path: '/healthz', port: HEALTHZ_PORT }, initialDelaySeconds: 5, periodSeconds: 3, timeoutSeconds: 3 },
           volumeMounts: mounts,
         },
+        dnsControllerContainer(spec),
         {
           name: 'kube-controller-manager',
           image: kubeControllerManagerImage(spec.apiServer.image),
@@ -107,11 +110,11 @@ export function controllerManagerDeployment({ spec, credentials }: ControlPlaneI
           volumeMounts: mounts,
         },
       ],
-      volumes: [{ name: 'kubeconfig', secret: { secretName: n.controllerManagerKubeconfig } }],
+      volumes: [{ name: 'kubeconfig', secret: { secretName: n.controllerManagerKubeconfig } }, dnsKubeconfigVolume(spec)],
     },
     {
       'kubefed-action.io/credentials-hash': sha256(
-        canonicalJson([credentials[FILES.controllerManagerCert], credentials[FILES.kubeControllerManagerCert], credentials[FILES.caCert]]),
+        canonicalJson([credentials[FILES.controllerManagerCert], credentials[FILES.kubeControllerManagerCert], credentials[FILES.dnsCert], credentials[FILES.caCert]]),
       ).slice(0, 32),
     },
   );

@@ -21,6 +21,8 @@ export function hostNames(federation: string) {
     controllerManagerKubeconfig: `${federation}-controller-manager-kubeconfig`,
     webhook: `${federation}-webhook`,
     webhookServingCert: `${federation}-webhook-serving-cert`,
+    dnsKubeconfig: `${federation}-dns-kubeconfig`,
+    externalDns: `${federation}-external-dns`,
   };
 }
 
@@ -96,10 +98,6 @@ export function etcdClaim(spec: Spec): KubeObject {
       ...(spec.etcd.storageClass ? { storageClassName: spec.etcd.storageClass } : {}),
     },
   };
-}
-
-export function dnsProviderConfigSecret(spec: Spec): KubeObject {
-  return secret(spec, hostNames(spec.federationName).dnsProviderConfig, { 'provider.conf': spec.dns.providerConfig ?? '' }, 'federation-controller-manager');
 }
 
 export function controllerManagerAccess(spec: Spec): KubeObject[] {

@@ -31,6 +31,8 @@ export const FILES = {
   kubeControllerManagerKey: 'kube-controller-manager.key',
   webhookCert: 'webhook.crt',
   webhookKey: 'webhook.key',
+  dnsCert: 'dns.crt',
+  dnsKey: 'dns.key',
   serviceAccountKey: 'sa.key',
   serviceAccountPublicKey: 'sa.pub',
   tokens: 'token.csv',
@@ -39,13 +41,19 @@ export const FILES = {
 
 /** The user names the federation API knows each client certificate by. */
 export function identities(federationName: string) {
-  return { admin: 'admin', controllerManager: `kubefed-action:${federationName}:controller-manager`, kubeControllerManager: 'system:kube-controller-manager' };
+  return {
+    admin: 'admin',
+    controllerManager: `kubefed-action:${federationName}:controller-manager`,
+    kubeControllerManager: 'system:kube-controller-manager',
+    // The DNS controller and external-dns: federated Services and members read, records written.
+    dns: `kubefed-action:${federationName}:dns`,
+  };
 }
 
 /** The files that are private keys or secrets (masked in logs). */
 export const SECRET_FILES = [
   FILES.caKey, FILES.serverKey, FILES.adminKey, FILES.controllerManagerKey, FILES.kubeControllerManagerKey,
-  FILES.webhookKey, FILES.serviceAccountKey, FILES.tokens, FILES.basicAuth,
+  FILES.webhookKey, FILES.dnsKey, FILES.serviceAccountKey, FILES.tokens, FILES.basicAuth,
 ] as const;
 
 export interface CredentialOptions {
@@ -91,6 +99,7 @@ export async function ensureCredentials(existing: Record<string, string>, opts: 
     { cert: FILES.controllerManagerCert, key: FILES.controllerManagerKey, cn: who.controllerManager, groups: [], sans: [] },
     { cert: FILES.kubeControllerManagerCert, key: FILES.kubeControllerManagerKey, cn: who.kubeControllerManager, groups: [], sans: [] },
     { cert: FILES.webhookCert, key: FILES.webhookKey, cn: `${opts.federationName}-webhook`, groups: [], sans: opts.webhookSans },
+    { cert: FILES.dnsCert, key: FILES.dnsKey, cn: who.dns, groups: [], sans: [] },
   ];
   for (const leaf of leaves) {
     const subject = subjectOf(leaf.cn, leaf.groups);

@@ -3,6 +3,7 @@
 // missing, a known bug), KubeFed's CRDs and complete configuration, the federated types, the
 // rights of KubeFed's own identity, and (once the webhook serves) its admission webhooks.
 import { identities } from './credentials.js';
+import { dnsEndpointCrd, dnsRights } from './dns-objects.js';
 import { FEDERATED_GROUP, TargetType, federatedCrd, typeConfig } from './federated-types.js';
 import type { Spec } from './inputs.js';
 import { KUBEFED_API, KUBEFED_GROUP, SCHEDULING_GROUP, kubeFedCrds } from './kubefed-crds.js';
@@ -95,7 +96,9 @@ export function federationObjects(spec: Spec): KubeObject[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } },
     ...kubeFedCrds(),
+    dnsEndpointCrd(),
     ...controllerManagerRights(spec),
+    ...dnsRights(spec),
     kubeFedConfig(spec),
     ...federatedTypeObjects(spec, spec.federatedTypes),
   ].map(withAppliedHash);

@@ -5,10 +5,10 @@ import {
   apiServerDeployment,
   controllerManagerAccess,
   credentialsSecret,
-  dnsProviderConfigSecret,
   etcdClaim,
 } from './controlplane.js';
-import { controllerManagerDeployment, controllerManagerKubeconfig, webhookDeployment, webhookService, webhookServingSecret } from './controllers.js';
+import { controllerManagerDeployment, controllerManagerKubeconfig, inClusterServer, webhookDeployment, webhookService, webhookServingSecret } from './controllers.js';
+import { dnsKubeconfig, dnsProviderConfigSecret, externalDnsDeployment } from './dns-objects.js';
 import { KubeObject, withAppliedHash } from './objects.js';
 
 export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
@@ -19,11 +19,13 @@ export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
     ...(spec.dns.providerConfig !== undefined ? [dnsProviderConfigSecret(spec)] : []),
     ...controllerManagerAccess(spec),
     controllerManagerKubeconfig(input),
+    dnsKubeconfig(input, inClusterServer(spec)),
     webhookServingSecret(input),
     apiServerDeployment(input),
     controllerManagerDeployment(input),
     webhookService(spec),
     webhookDeployment(input),
+    externalDnsDeployment(input),
   ];
   return objects.map(withAppliedHash);
 }

@@ -2,13 +2,14 @@
 // input. Nothing here touches a cluster: a bad input must stop the run before any write.
 import { isIP } from 'node:net';
 import * as yaml from 'js-yaml';
+import { DnsProvider, DnsSettings, EXTERNAL_DNS_PROVIDERS, dnsSettings } from './dns-provider.js';
 import { DEFAULT_FEDERATED_TYPES, KNOWN_TYPES, TargetType, findType } from './federated-types.js';
+import { PROJECT_IMAGE, VERSION } from './version.js';
 import { rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
 
 export const MODES = ['apply', 'plan', 'check', 'destroy'] as const;
 export type Mode = (typeof MODES)[number];
-export const DNS_PROVIDERS = ['google-clouddns', 'aws-route53', 'coredns'] as const;
-export type DnsProvider = (typeof DNS_PROVIDERS)[number];
+export const DNS_PROVIDERS = Object.keys(EXTERNAL_DNS_PROVIDERS) as DnsProvider[];
 export const SERVICE_TYPES = ['LoadBalancer', 'NodePort'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 
@@ -20,7 +21,8 @@ export const DEFAULTS = {
   image: 'registry.k8s.io/kube-apiserver:v1.34.4',
   'etcd-image': 'registry.k8s.io/etcd:3.6.4-0',
   'controller-manager-image': 'quay.io/kubernetes-multicluster/kubefed:v0.10.0',
-  'external-dns-image': 'registry.k8s.io/external-dns/external-dns:v0.15.1',
+  'external-dns-image': 'registry.k8s.io/external-dns/external-dns:v0.19.0',
+  'dns-controller-image': `${PROJECT_IMAGE}:v${VERSION}`,
   'apiserver-enable-basic-auth': 'false',
   'apiserver-enable-token-auth': 'false',
   'federated-types': DEFAULT_FEDERATED_TYPES.join(','),
@@ -50,7 +52,16 @@ export interface Spec {
   federationName: string;
   hostContext: string;
   namespace: string;
-  dns: { provider: DnsProvider; zone: string; providerConfig?: string };
+  dns: {
+    provider: DnsProvider;
+    zone: string;
+    providerConfig?: string;
+    /** What external-dns and the members' CoreDNS need, read from providerConfig. */
+    settings: DnsSettings;
+    /** The project's own image, run as `kubefed dns-controller`. */
+    controllerImage: string;
+    externalDnsImage: string;
+  };
   apiServer: {
     image: string;
     serviceType: ServiceType;
@@ -59,7 +70,7 @@ export interface Spec {
     enableTokenAuth: boolean;
     argOverrides: Flag[];
   };
-  controllerManager: { image: string; externalDnsImage: string; argOverrides: Flag[] };
+  controllerManager: { image: string; argOverrides: Flag[] };
   etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
   /** The types KubeFed propagates (`kubefedctl enable`); the others are disabled. */
   federatedTypes: TargetType[];
@@ -149,7 +160,14 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     federationName,
     hostContext,
     namespace,
-    dns: { provider, zone, providerConfig },
+    dns: {
+      provider,
+      zone,
+      providerConfig,
+      settings: dnsSettings(provider, providerConfig, deps.readFile, problems),
+      controllerImage: imageInput('dns-controller-image', get('dns-controller-image'), problems),
+      externalDnsImage: imageInput('external-dns-image', get('external-dns-image'), problems),
+    },
     apiServer: {
       image: imageInput('image', image, problems),
       serviceType,
@@ -160,7 +178,6 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     },
     controllerManager: {
       image: imageInput('controller-manager-image', get('controller-manager-image'), problems),
-      externalDnsImage: imageInput('external-dns-image', get('external-dns-image'), problems),
       argOverrides: kubeFedFlags(parseFlags('controllermanager-arg-overrides', get('controllermanager-arg-overrides'), problems), problems),
     },
     etcd: {

@@ -3,13 +3,14 @@
 // control plane is left as it is.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { hostCluster } from './cluster.js';
-import { SETTINGS_PREFIX, settingsOf } from './controlplane.js';
+import { SETTINGS_PREFIX, hostNames, settingsOf } from './controlplane.js';
+import { PROVIDER_FILES, withoutFileKeys } from './dns-provider.js';
 import { existingFederation } from './federation-api.js';
 import { federationHealth } from './health.js';
 import { InputError, Spec } from './inputs.js';
 import { MEMBER_CONCURRENCY, MembershipContext, joinListed, unjoinNamed } from './join.js';
 import { contextProblems } from './kubeconfig.js';
-import { FEDERATION_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL } from './objects.js';
+import { FEDERATION_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, fromBase64 } from './objects.js';
 import { RunResult, clusterReport, membershipResult } from './result.js';
 import type { RunOptions } from './run.js';
 
@@ -29,7 +30,11 @@ export async function discoverFederation(kubeconfig: KubeConfig, hostContext: st
     const problem = found.length === 0 ? `no federation made by kubefed init in ${where}` : name ? `no federation "${name}" in ${where}; it has ${names.join(', ')}` : `${where} has several federations (${names.join(', ')}): pick one with --federation-name`;
     throw new InputError([`host-cluster-context: ${problem}`]);
   }
-  return { 'federation-name': match[0].metadata.labels?.[FEDERATION_LABEL] ?? '', ...settingsOf(match[0].metadata.annotations) };
+  const federation = match[0].metadata.labels?.[FEDERATION_LABEL] ?? '';
+  // Where members' CoreDNS forwards the federation's names is in its DNS provider config.
+  const providerConfig = await host.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: hostNames(federation).dnsProviderConfig, namespace } });
+  const config = fromBase64((providerConfig?.data as Record<string, string> | undefined)?.[PROVIDER_FILES.config]);
+  return { 'federation-name': federation, ...settingsOf(match[0].metadata.annotations), ...(config ? { 'dns-provider-config': withoutFileKeys(config) } : {}) };
 }
 
 /** Joins or unjoins the one cluster in `spec.clusters`, and reports it as a run would. */

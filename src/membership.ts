@@ -1,5 +1,6 @@
 // What `kubefed join` made, as pure functions from the spec to manifests: the federation's own
 // identity in each member cluster, and the member's record in the federation API.
+import { describeBlock, withFederationBlock, withoutFederationBlock } from './corefile.js';
 import type { ClusterSpec, Spec } from './inputs.js';
 import { KUBEFED_API } from './kubefed-crds.js';
 import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, ownedBy, withAppliedHash } from './objects.js';
@@ -160,11 +161,9 @@ export function planKubeDns(spec: Spec, cluster: string, observed: { kubeDns?: K
   const { federation, domain } = kubeDnsEntry(spec);
   const { kubeDns, coreDns } = observed;
   const current = (kubeDns?.data as Record<string, string> | undefined)?.federations;
+  if (!kubeDns && coreDns) return planCorefile(spec, cluster, coreDns, present);
   if (!kubeDns) {
     if (!present) return {};
-    if (coreDns) {
-      return { warning: `runs CoreDNS (ConfigMap kube-system/coredns): its DNS is left as it is; for federated service discovery, add "${federation} ${domain}" to the federation plugin of its Corefile` };
-    }
     return { step: { action: 'create', target, object: kubeDnsConfigMap(spec), reason: `federations: ${federation}=${domain}` } };
   }
   const wanted = present ? withFederation(current, federation, domain) : withoutFederation(current, federation);
@@ -180,6 +179,28 @@ export function planKubeDns(spec: Spec, cluster: string, observed: { kubeDns?: K
       object: ref,
       reason: present ? `federations: add ${federation}=${domain}` : `federations: remove ${federation}`,
       dataPatch: { federations: wanted === '' ? null : wanted },
+    },
+  };
+}
+
+/**
+ * A CoreDNS member: the federation's server block merged into its Corefile (or taken out of
+ * it), the rest of the Corefile untouched.
+ */
+function planCorefile(spec: Spec, cluster: string, coreDns: KubeObject, present: boolean): KubeDnsPlan {
+  const corefile = (coreDns.data as Record<string, string> | undefined)?.Corefile;
+  if (corefile === undefined) return present ? { warning: 'runs CoreDNS, but ConfigMap kube-system/coredns has no Corefile: its DNS is left as it is' } : {};
+  const block = { federation: spec.federationName, zone: spec.dns.zone, forwardTo: spec.dns.settings.forwardTo };
+  const plan = present ? withFederationBlock(corefile, block) : withoutFederationBlock(corefile, spec.federationName);
+  if ('refused' in plan) return { warning: plan.refused };
+  if ('unchanged' in plan) return {};
+  return {
+    step: {
+      action: 'update',
+      target: { kind: 'member', cluster },
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...COREDNS, resourceVersion: coreDns.metadata.resourceVersion } },
+      reason: present ? `Corefile: server block ${describeBlock(block)}` : `Corefile: remove the server block of ${spec.federationName}`,
+      dataPatch: { Corefile: plan.corefile },
     },
   };
 }

@@ -2,6 +2,8 @@
 export interface TestenvInfo {
   kubeconfig: string;
   etcd: string;
+  /** The DNS provider's server (CoreDNS answering from etcd's /skydns), "127.0.0.1:PORT", UDP and TCP. */
+  dns: string;
   auditDir: string;
   clusters: { name: string; context: string; server: string; auditLog: string }[];
 }

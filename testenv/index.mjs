@@ -24,7 +24,13 @@ const BUILDS = [
     ],
   },
   { dir: 'kubefed', programs: ['sigs.k8s.io/kubefed/cmd/hyperfed'] },
+  { dir: 'externaldns', programs: ['sigs.k8s.io/external-dns'] },
+  // CoreDNS is both the DNS provider's server testenv runs and the image members run.
+  { dir: 'coredns', programs: ['github.com/coredns/coredns'] },
 ];
+
+// The project's own image runs as this node on the repository's dist/cli.js (images.go).
+const project = dirname(here);
 
 export const defaultState = join(tmpdir(), 'kubefed-testenv');
 
@@ -50,8 +56,8 @@ export function ensureBinaries() {
   const building = `${bin}.building-${process.pid}`;
   mkdirSync(building, { recursive: true });
   process.stderr.write(
-    `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, etcd and KubeFed from their Go modules into ${bin}\n` +
-      'testenv: (a first build takes about 8 minutes on 2 cores; later runs reuse it)\n',
+    `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, etcd, KubeFed, external-dns and CoreDNS from their Go modules into ${bin}\n` +
+      'testenv: (a first build takes about 13 minutes on 2 cores; later runs reuse it)\n',
   );
   for (const { dir, programs } of BUILDS) {
     const build = spawnSync('go', ['build', '-o', building + '/', ...programs], { cwd: join(here, dir), stdio: 'inherit' });
@@ -65,6 +71,11 @@ export function ensureBinaries() {
   return bin;
 }
 
+// Where the project's image comes from: this node, this repository (flags given later win).
+function projectArgs() {
+  return ['--node', process.execPath, '--project', project];
+}
+
 function run(bin, args) {
   const result = spawnSync(join(bin, 'testenv'), args, { stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`testenv ${args[0]} failed (exit ${result.status})`);
@@ -72,11 +83,12 @@ function run(bin, args) {
 
 /**
  * Starts the named clusters ("rivendell,gondor=gondor_needs-no_king") and returns what
- * testenv wrote to ready.json: the kubeconfig path, the audit logs, the etcd endpoint.
+ * testenv wrote to ready.json: the kubeconfig path, the audit logs, the etcd endpoint, the DNS
+ * provider's server.
  */
 export function up({ clusters, kubeconfig, state = defaultState, watchPid } = {}) {
   const bin = ensureBinaries();
-  const args = ['up', '--state', state];
+  const args = ['up', ...projectArgs(), '--state', state];
   if (clusters) args.push('--clusters', clusters);
   if (kubeconfig) args.push('--kubeconfig', kubeconfig);
   if (watchPid) args.push('--watch-pid', String(watchPid));
@@ -98,9 +110,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const bin = ensureBinaries();
     if (command === 'build') console.log(bin);
-    else if (command === 'up' || command === 'down') run(bin, [command, ...rest]);
+    else if (command === 'up') run(bin, [command, ...projectArgs(), ...rest]);
+    else if (command === 'down') run(bin, [command, ...rest]);
     else {
-      console.error('usage: npm run testenv -- build | up [--clusters a,b=ctx] [--kubeconfig FILE] [--state DIR] | down [--state DIR]');
+      console.error('usage: npm run testenv -- build | up [--clusters a,b=ctx] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]');
       process.exit(2);
     }
   } catch (err) {

@@ -19,10 +19,10 @@ export function kubeconfigText(): string {
  * More clusters, in a testenv of their own, so that a test can stop them without stopping the
  * shared ones. Stopped with the returned function (and when Jest exits).
  */
-export function extraClusters(clusters: string): { kubeconfig: string; kubeconfigPath: string; stop: () => void } {
+export function extraClusters(clusters: string): { kubeconfig: string; kubeconfigPath: string; info: TestenvInfo; stop: () => void } {
   const state = mkdtempSync(join(tmpdir(), 'kubefed-extra-'));
   const info = up({ clusters, state, watchPid: process.pid });
-  return { kubeconfig: readFileSync(info.kubeconfig, 'utf8'), kubeconfigPath: info.kubeconfig, stop: () => down({ state }) };
+  return { kubeconfig: readFileSync(info.kubeconfig, 'utf8'), kubeconfigPath: info.kubeconfig, info, stop: () => down({ state }) };
 }
 
 /** A client for one test cluster, by context name (of the shared clusters, or of `kubeconfigPath`). */

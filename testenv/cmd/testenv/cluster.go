@@ -70,6 +70,10 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 	if err != nil {
 		return nil, err
 	}
+	dns, err := startDNS(o, procs, etcdURL)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range clusters {
 		c.dir = filepath.Join(o.state, "clusters", c.name)
 		c.auditLog = filepath.Join(auditDir, c.name+".log")
@@ -96,7 +100,7 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 		return nil, err
 	}
 	env := &environment{
-		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, AuditDir: auditDir},
+		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, DNS: dns, AuditDir: auditDir},
 		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(), stopCh: make(chan struct{})},
 	}
 	for _, c := range clusters {

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -10,7 +14,7 @@ import (
 // source, and the version that source has. A container whose image is not in this table, or
 // whose tag names another version, does not run: its pod waits, saying why.
 type program struct {
-	// binary is the file under the build directory.
+	// binary is the file under the build directory, or an absolute path ("" while unknown).
 	binary string
 	// version is the tag testenv's build matches ("" accepts any tag).
 	version string
@@ -18,7 +22,14 @@ type program struct {
 	entrypoint []string
 	// commands are the command names the image holds (argv[0]'s base name); empty accepts any.
 	commands []string
+	// files maps a directory of the image to where its content is on this machine, for the
+	// paths a container's command and args name.
+	files map[string]string
 }
+
+// projectImage is the project's own image: node running the action's CLI (dist/cli.js), run
+// from the working tree testenv was started for, at the version its package.json says.
+const projectImage = "ghcr.io/kubefed-action/kubefed-action"
 
 // images maps an image repository to the program built from its source (see testenv/index.mjs
 // for the builds).
@@ -32,10 +43,40 @@ var images = map[string]program{
 		binary: "hyperfed", version: "v0.10.0", entrypoint: []string{"./controller-manager"},
 		commands: []string{"controller-manager", "webhook", "kubefedctl", "hyperfed"},
 	},
+	"registry.k8s.io/external-dns/external-dns": {binary: "external-dns", version: "v0.19.0", entrypoint: []string{"/bin/external-dns"}, commands: []string{"external-dns"}},
+	"registry.k8s.io/coredns/coredns":           {binary: "coredns", version: "v1.12.4", entrypoint: []string{"/coredns"}, commands: []string{"coredns"}},
+	// Docker Hub's CoreDNS image tags the same release without the v.
+	"coredns/coredns": {binary: "coredns", version: "1.12.4", entrypoint: []string{"/coredns"}, commands: []string{"coredns"}},
+	// binary, version and files are filled in by useProject when testenv has --node and --project.
+	projectImage: {entrypoint: []string{"node", "/app/dist/cli.js"}, commands: []string{"node"}},
 }
 
-// splitImage parses "registry/repo:tag" (a digest is kept as the tag's stand-in).
+// useProject makes the project's image runnable: node at the given path, /app standing for the
+// project's directory, and the tag v<version> of its package.json.
+func useProject(node, project string) error {
+	if node == "" || project == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(project, "package.json"))
+	if err != nil {
+		return err
+	}
+	var pkg struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil || pkg.Version == "" {
+		return fmt.Errorf("%s/package.json has no version (%v)", project, err)
+	}
+	p := images[projectImage]
+	p.binary, p.version, p.files = node, "v"+pkg.Version, map[string]string{"/app": project}
+	images[projectImage] = p
+	return nil
+}
+
+// splitImage parses "registry/repo:tag" (a digest is kept as the tag's stand-in). Docker Hub's
+// implicit names are spelled short: docker.io/library/x is x.
 func splitImage(image string) (repo, tag string) {
+	image = strings.TrimPrefix(strings.TrimPrefix(image, "docker.io/"), "library/")
 	if at := strings.Index(image, "@"); at >= 0 {
 		return image[:at], image[at+1:]
 	}
@@ -54,6 +95,9 @@ func resolve(image string, command, args []string) (binary string, argv []string
 	if !ok {
 		return "", nil, fmt.Errorf("testenv has no program for image %s (it runs only images it builds from source)", image)
 	}
+	if p.binary == "" {
+		return "", nil, fmt.Errorf("testenv runs image %s only when started with --node and --project", repo)
+	}
 	if p.version != "" && tag != p.version {
 		return "", nil, fmt.Errorf("testenv builds %s %s, not %s", repo, p.version, tag)
 	}
@@ -64,7 +108,24 @@ func resolve(image string, command, args []string) (binary string, argv []string
 	if len(p.commands) > 0 && !contains(p.commands, name) {
 		return "", nil, fmt.Errorf("image %s has no command %s", image, command[0])
 	}
-	return p.binary, append(append([]string{}, command...), args...), nil
+	return p.binary, p.inImage(append(append([]string{}, command...), args...)), nil
+}
+
+// inImage maps the paths of the image's files that argv names to where they are here.
+func (p program) inImage(argv []string) []string {
+	dirs := make([]string, 0, len(p.files))
+	for dir := range p.files {
+		dirs = append(dirs, dir)
+	}
+	// Longest first, so /a/b wins over /a.
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	for i, v := range argv {
+		for _, dir := range dirs {
+			v = replaceAtBoundary(v, dir, p.files[dir], "/")
+		}
+		argv[i] = v
+	}
+	return argv
 }
 
 func contains(list []string, s string) bool {

@@ -253,12 +253,12 @@ func podConditions(pod *corev1.Pod, initialized, ready bool) []corev1.PodConditi
 	return out
 }
 
-// reachable is what pods of this cluster reach on the node: the API servers, and the
-// cluster's Services at their addresses.
-func (k *kubelet) reachable() map[string]bool {
+// reachable is what pods of this cluster reach on the node: the API servers, testenv's etcd and
+// DNS server, and the cluster's Services at their addresses.
+func (k *kubelet) reachable() map[endpoint]bool {
 	out := nodeListeners()
-	for _, addr := range k.lb.addresses() {
-		out[addr] = true
+	for _, ep := range k.lb.addresses() {
+		out[ep] = true
 	}
 	return out
 }

@@ -16,10 +16,12 @@ import (
 )
 
 // readyInfo is written to STATE/ready.json once every cluster answers /readyz; test code
-// reads it to find the kubeconfig, the audit logs and the etcd endpoint.
+// reads it to find the kubeconfig, the audit logs, the etcd endpoint and the DNS provider's
+// server (host:port, UDP and TCP).
 type readyInfo struct {
 	Kubeconfig string        `json:"kubeconfig"`
 	Etcd       string        `json:"etcd"`
+	DNS        string        `json:"dns"`
 	AuditDir   string        `json:"auditDir"`
 	Clusters   []clusterInfo `json:"clusters"`
 }
@@ -124,6 +126,9 @@ func supervisorPID(state string) (int, bool) {
 func serve(args []string) error {
 	o, err := parseOptions("serve", args)
 	if err != nil {
+		return err
+	}
+	if err := useProject(o.node, o.project); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(o.state, "serve.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {

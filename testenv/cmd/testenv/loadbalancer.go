@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -17,66 +17,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// addresses hands out this machine's loopback addresses: one per pod (127.<n>.x.y, n from the
-// supervisor's pid, so two test environments on one machine rarely meet) and one per Service.
-type addresses struct {
-	mu      sync.Mutex
-	podNet  int
-	nextPod int
-	pods    map[string]string
-	nextSvc int
-}
-
-func newAddresses() *addresses {
-	return &addresses{podNet: 10 + os.Getpid()%200, pods: map[string]string{}}
-}
-
-func (a *addresses) podIP(uid string) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if ip, ok := a.pods[uid]; ok {
-		return ip
-	}
-	a.nextPod++
-	ip := fmt.Sprintf("127.%d.%d.%d", a.podNet, a.nextPod/250, a.nextPod%250+1)
-	a.pods[uid] = ip
-	return ip
-}
-
-func (a *addresses) release(uid string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.pods, uid)
-}
-
-// serviceIP picks the next address 127.1.x.y on which every given port is free, so that two
-// test environments on one machine (or a stale server) never collide.
-func (a *addresses) serviceIP(ports []int32) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for tries := 0; tries < 1000; tries++ {
-		a.nextSvc++
-		ip := fmt.Sprintf("127.1.%d.%d", a.nextSvc/250, a.nextSvc%250+1)
-		free := true
-		for _, p := range ports {
-			l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(p)))
-			if err != nil {
-				free = false
-				break
-			}
-			l.Close()
-		}
-		if free {
-			return ip
-		}
-	}
-	return ""
-}
-
 // loadBalancer plays the cloud's load balancer and the node's service proxy: each Service with
-// a selector gets a loopback address that forwards each of its ports to a ready pod it selects;
-// a LoadBalancer Service's status names that address, a NodePort is also served on the node,
-// and pods find the address under the Service's in-cluster names (their hosts file).
+// a selector gets a loopback address that forwards each of its ports (TCP, or UDP: udp.go) to a
+// ready pod it selects; a LoadBalancer Service's status names that address, a (TCP) NodePort is
+// also served on the node, and pods find the address under the Service's in-cluster names (their
+// hosts file).
 type loadBalancer struct {
 	*kubelet
 	mu        sync.Mutex
@@ -85,7 +30,7 @@ type loadBalancer struct {
 
 type frontend struct {
 	ip        string
-	listeners []net.Listener
+	listeners []io.Closer // a net.Listener per TCP port, a net.PacketConn per UDP port
 	ports     string
 }
 
@@ -130,7 +75,7 @@ func (lb *loadBalancer) sync() {
 func portsKey(svc *corev1.Service) string {
 	var parts []string
 	for _, p := range svc.Spec.Ports {
-		parts = append(parts, fmt.Sprintf("%d/%d/%s", p.Port, p.NodePort, p.TargetPort.String()))
+		parts = append(parts, fmt.Sprintf("%d/%s/%d/%s", p.Port, p.Protocol, p.NodePort, p.TargetPort.String()))
 	}
 	return strings.Join(parts, ",")
 }
@@ -144,20 +89,27 @@ func (lb *loadBalancer) ensure(svc *corev1.Service) bool {
 	if f != nil && f.ports == portsKey(svc) {
 		return false
 	}
-	var ports []int32
-	for _, p := range svc.Spec.Ports {
-		ports = append(ports, p.Port)
-	}
 	ip := ""
 	if f != nil {
 		f.close()
 		ip = f.ip
-	} else if ip = lb.env.net.serviceIP(ports); ip == "" {
+	} else if ip = lb.env.net.serviceIP(svc.Spec.Ports); ip == "" {
 		logf("%s: no free loopback address for Service %s", lb.cluster.name, key)
 		return false
 	}
 	f = &frontend{ip: ip, ports: portsKey(svc)}
 	for _, p := range svc.Spec.Ports {
+		if p.Protocol == corev1.ProtocolUDP {
+			// On the Service's address only: no test reaches a UDP NodePort.
+			pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, fmt.Sprint(p.Port)))
+			if err != nil {
+				logf("%s: Service %s: %v", lb.cluster.name, key, err)
+				continue
+			}
+			f.listeners = append(f.listeners, pc)
+			go relayUDP(pc, lb.udpDialer(svc.Namespace, svc.Name, p))
+			continue
+		}
 		binds := []string{net.JoinHostPort(ip, fmt.Sprint(p.Port))}
 		if p.NodePort != 0 {
 			// On every address of the node, as kube-proxy serves a NodePort.
@@ -178,14 +130,21 @@ func (lb *loadBalancer) ensure(svc *corev1.Service) bool {
 }
 
 // addresses are the Services' addresses with their ports (not their NodePorts).
-func (lb *loadBalancer) addresses() []string {
+func (lb *loadBalancer) addresses() []endpoint {
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
-	var out []string
+	var out []endpoint
 	for _, f := range lb.frontends {
 		for _, l := range f.listeners {
-			if addr := l.Addr().String(); !strings.HasPrefix(addr, "[::]:") && !strings.HasPrefix(addr, "0.0.0.0:") {
-				out = append(out, addr)
+			var ep endpoint
+			switch l := l.(type) {
+			case net.Listener:
+				ep = endpoint{"tcp", l.Addr().String()}
+			case net.PacketConn:
+				ep = endpoint{"udp", l.LocalAddr().String()}
+			}
+			if !strings.HasPrefix(ep.address, "[::]:") && !strings.HasPrefix(ep.address, "0.0.0.0:") {
+				out = append(out, ep)
 			}
 		}
 	}
@@ -244,24 +203,45 @@ func (lb *loadBalancer) serve(l net.Listener, namespace, name string, port corev
 	}
 }
 
-// forward connects a client to a ready pod of the Service, at the port its targetPort names.
+// forward connects a client to a ready pod of the Service.
 func (lb *loadBalancer) forward(conn net.Conn, namespace, name string, port corev1.ServicePort) {
 	defer conn.Close()
-	obj, ok, _ := lb.services.GetByKey(namespace + "/" + name)
-	if !ok {
-		return
-	}
-	rt, address := lb.backend(obj.(*corev1.Service), port)
-	if rt == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	upstream, err := rt.sandbox.dial(ctx, address)
+	upstream, _, err := lb.dialBackend(namespace, name, port, "tcp")
 	if err != nil {
 		return
 	}
 	pipe(conn, upstream)
+}
+
+// dialBackend connects to a ready pod of the Service, at the port its targetPort names, in the
+// pod's network; alive tells whether that pod still is one.
+func (lb *loadBalancer) dialBackend(namespace, name string, port corev1.ServicePort, network string) (conn net.Conn, alive func() bool, err error) {
+	obj, ok, _ := lb.services.GetByKey(namespace + "/" + name)
+	if !ok {
+		return nil, nil, fmt.Errorf("service %s/%s is gone", namespace, name)
+	}
+	rt, address := lb.backend(obj.(*corev1.Service), port)
+	if rt == nil {
+		return nil, nil, fmt.Errorf("service %s/%s has no ready pod", namespace, name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err = rt.sandbox.dial(ctx, network, address)
+	return conn, func() bool { return lb.serves(rt) }, err
+}
+
+// serves tells whether a pod is still a ready backend (it runs, and is ready, as this kubelet
+// knows it).
+func (lb *loadBalancer) serves(rt *podRuntime) bool {
+	obj, ok, _ := lb.pods.GetByKey(rt.pod.Namespace + "/" + rt.pod.Name)
+	if !ok {
+		return false
+	}
+	pod := obj.(*corev1.Pod)
+	lb.kubelet.mu.Lock()
+	current := lb.kubelet.running[pod.UID]
+	lb.kubelet.mu.Unlock()
+	return current == rt && pod.DeletionTimestamp == nil && podReady(pod)
 }
 
 // backend picks a ready pod the Service selects, and the address of its target port there.

@@ -5,10 +5,12 @@
 //
 // Each cluster also runs kube-scheduler and has one Node, whose kubelet testenv plays
 // (kubelet.go): it runs every container of the pods bound there as the real program built from
-// its image's source. testenv also plays the cloud's load balancer (loadbalancer.go). It plays
-// no controller: the real ones decide, from what the kubelet reports, what is available.
+// its image's source. testenv also plays the cloud's load balancer (loadbalancer.go) and the DNS
+// provider's server (dns.go: CoreDNS serving the zones external-dns writes to testenv's etcd).
+// It plays no controller: the real ones decide, from what the kubelet reports, what is available.
 //
 //	testenv up --clusters rivendell,gondor=gondor_needs-no_king --kubeconfig FILE [--state DIR]
+//	           [--node NODE --project DIR]
 //	testenv down [--state DIR]
 package main
 
@@ -47,6 +49,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   testenv up --clusters NAME[=CONTEXT],... --kubeconfig FILE [--state DIR] [--watch-pid PID]
+             [--node NODE --project DIR]
   testenv down [--state DIR]`)
 	os.Exit(2)
 }
@@ -58,6 +61,10 @@ type options struct {
 	state      string
 	bin        string
 	watchPID   int
+	// node and project run the project's own image (images.go): the node binary, and the
+	// repository whose dist/cli.js the image's /app/dist/cli.js stands for.
+	node    string
+	project string
 }
 
 func defaultState() string {
@@ -71,8 +78,10 @@ func parseOptions(name string, args []string) (options, error) {
 	fs.StringVar(&o.clusters, "clusters", "rivendell,gondor,noldor", "clusters to start: NAME or NAME=CONTEXT, comma-separated")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "where to write the kubeconfig (default STATE/kubeconfig)")
 	fs.StringVar(&o.state, "state", defaultState(), "directory for data, logs and the supervisor's pid")
-	fs.StringVar(&o.bin, "bin", filepath.Dir(self), "directory holding kube-apiserver, kube-controller-manager and etcd")
+	fs.StringVar(&o.bin, "bin", filepath.Dir(self), "directory holding the built programs (testenv/index.mjs builds them)")
 	fs.IntVar(&o.watchPID, "watch-pid", 0, "stop everything when this process exits (for test runners)")
+	fs.StringVar(&o.node, "node", "", "node binary that runs the project's image (without it, that image's pods wait)")
+	fs.StringVar(&o.project, "project", "", "the project's repository root: its package.json and dist/cli.js make the project's image")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -83,13 +92,18 @@ func parseOptions(name string, args []string) (options, error) {
 	if o.state, err = filepath.Abs(o.state); err != nil {
 		return o, err
 	}
-	o.kubeconfig, err = filepath.Abs(o.kubeconfig)
+	if o.kubeconfig, err = filepath.Abs(o.kubeconfig); err != nil {
+		return o, err
+	}
+	if o.project != "" {
+		o.project, err = filepath.Abs(o.project)
+	}
 	return o, err
 }
 
 func (o options) args() []string {
 	return []string{
 		"--clusters", o.clusters, "--kubeconfig", o.kubeconfig, "--state", o.state,
-		"--bin", o.bin, "--watch-pid", fmt.Sprint(o.watchPID),
+		"--bin", o.bin, "--watch-pid", fmt.Sprint(o.watchPID), "--node", o.node, "--project", o.project,
 	}
 }

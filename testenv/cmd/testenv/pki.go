@@ -111,7 +111,12 @@ func writeFiles(dir string, files map[string][]byte) error {
 		return err
 	}
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+		path := filepath.Join(dir, name)
+		// An item's path may name a subdirectory.
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, content, 0o600); err != nil {
 			return err
 		}
 	}

@@ -138,8 +138,12 @@ func (rt *podRuntime) start(c *container) error {
 	}
 	// In the pod's network and a mount namespace of its own, with the pod's hosts file over
 	// /etc/hosts (podexec.go).
+	binary := c.binary
+	if !filepath.IsAbs(binary) {
+		binary = filepath.Join(rt.kubelet.env.bin, binary)
+	}
 	args := append([]string{"pod-exec", "--netns", rt.sandbox.netns, "--hosts", rt.hosts, "--dir", rt.dir, "--",
-		filepath.Join(rt.kubelet.env.bin, c.binary)}, c.argv...)
+		binary}, c.argv...)
 	cmd := exec.Command(self, args...)
 	cmd.Env = c.env
 	cmd.Dir = rt.dir

@@ -69,7 +69,7 @@ func (rt *podRuntime) check(c *container, p *corev1.Probe, timeout time.Duration
 		client := &http.Client{Timeout: timeout, Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 			DialContext: func(ctx context.Context, _, address string) (net.Conn, error) {
-				return rt.sandbox.dial(ctx, address)
+				return rt.sandbox.dial(ctx, "tcp", address)
 			},
 		}}
 		resp, err := client.Get(fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(host, fmt.Sprint(port)), p.HTTPGet.Path))
@@ -81,7 +81,7 @@ func (rt *podRuntime) check(c *container, p *corev1.Probe, timeout time.Duration
 	case p.TCPSocket != nil:
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		conn, err := rt.sandbox.dial(ctx, net.JoinHostPort(host, fmt.Sprint(targetPort(rt.pod, p.TCPSocket.Port, 0))))
+		conn, err := rt.sandbox.dial(ctx, "tcp", net.JoinHostPort(host, fmt.Sprint(targetPort(rt.pod, p.TCPSocket.Port, 0))))
 		if err != nil {
 			return false
 		}

@@ -78,12 +78,20 @@ func stopProcesses(cmds []*exec.Cmd) {
 	}
 }
 
-// freePort asks the kernel for an unused port on addr.
+// freePort asks the kernel for an unused port on addr, at 30000 or above: pods reach the node's
+// listeners on those ports only (nodeListeners), and they must reach etcd, the API servers and
+// the DNS server. (The kernel's ephemeral range usually starts at 32768.)
 func freePort(addr string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-	if err != nil {
-		return 0, err
+	for tries := 0; tries < 100; tries++ {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if port >= 30000 {
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no free port at 30000 or above on %s", addr)
 }

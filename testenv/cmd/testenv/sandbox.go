@@ -30,8 +30,11 @@ type sandbox struct {
 	netns string
 
 	mu      sync.Mutex
-	mirrors map[string]net.Listener // host address → its listener inside the namespace
+	mirrors map[endpoint]io.Closer // node endpoint → its listener inside the namespace
 }
+
+// endpoint is a listening address and its protocol ("tcp" or "udp").
+type endpoint struct{ network, address string }
 
 func newSandbox(ip string) (*sandbox, error) {
 	self, err := os.Executable()
@@ -54,7 +57,7 @@ func newSandbox(ip string) (*sandbox, error) {
 		return nil, fmt.Errorf("pod sandbox did not start: %q %v", line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out); _ = cmd.Wait() }()
-	return &sandbox{cmd: cmd, ip: ip, netns: fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), mirrors: map[string]net.Listener{}}, nil
+	return &sandbox{cmd: cmd, ip: ip, netns: fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), mirrors: map[endpoint]io.Closer{}}, nil
 }
 
 // podSandbox is the sandbox process: in its new network namespace it brings the loopback up,
@@ -85,7 +88,7 @@ func (s *sandbox) stop() {
 	for _, l := range s.mirrors {
 		l.Close()
 	}
-	s.mirrors = map[string]net.Listener{}
+	s.mirrors = map[endpoint]io.Closer{}
 	s.mu.Unlock()
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 }
@@ -120,43 +123,61 @@ func (s *sandbox) inside(fn func()) error {
 	return nil
 }
 
-// dial connects to an address in the pod's network (the pod's own ports).
-func (s *sandbox) dial(ctx context.Context, address string) (net.Conn, error) {
+// dial connects to an address in the pod's network (the pod's own ports). A socket keeps the
+// namespace it was made in, so the connection stays in the pod's network after inside returns.
+func (s *sandbox) dial(ctx context.Context, network, address string) (net.Conn, error) {
 	var conn net.Conn
 	var dialErr error
-	if err := s.inside(func() { conn, dialErr = (&net.Dialer{}).DialContext(ctx, "tcp", address) }); err != nil {
+	if err := s.inside(func() { conn, dialErr = (&net.Dialer{}).DialContext(ctx, network, address) }); err != nil {
 		return nil, err
 	}
 	return conn, dialErr
 }
 
-// mirror makes each of the given addresses of the node reachable at the same address from
-// inside the pod, forwarding to the node: the test clusters' API servers and the cluster's
-// Services. Addresses that went away are dropped. A port the pod declares is left to the pod
-// (a program listening on all addresses would collide with a mirror on that port).
-func (s *sandbox) mirror(hostListeners map[string]bool, podPorts map[string]bool) {
+// mirror makes each of the given endpoints of the node reachable at the same address from
+// inside the pod, forwarding to the node: the test clusters' API servers, testenv's etcd and DNS
+// server, and the cluster's Services. Endpoints that went away are dropped. A port the pod
+// declares is left to the pod (a program listening on all addresses would collide with a
+// mirror on that port).
+func (s *sandbox) mirror(hostListeners map[endpoint]bool, podPorts map[string]bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for addr, l := range s.mirrors {
-		if !hostListeners[addr] {
+	for ep, l := range s.mirrors {
+		if !hostListeners[ep] {
 			l.Close()
-			delete(s.mirrors, addr)
+			delete(s.mirrors, ep)
 		}
 	}
-	for addr := range hostListeners {
-		if _, port, _ := net.SplitHostPort(addr); podPorts[port] {
+	for ep := range hostListeners {
+		if _, port, _ := net.SplitHostPort(ep.address); podPorts[port] {
 			continue
 		}
-		if _, ok := s.mirrors[addr]; ok {
+		if _, ok := s.mirrors[ep]; ok {
 			continue
 		}
-		var l net.Listener
+		var l io.Closer
 		var listenErr error
-		if err := s.inside(func() { l, listenErr = net.Listen("tcp", addr) }); err != nil || listenErr != nil {
+		err := s.inside(func() {
+			if ep.network == "udp" {
+				l, listenErr = net.ListenPacket("udp", ep.address)
+			} else {
+				l, listenErr = net.Listen("tcp", ep.address)
+			}
+		})
+		if err != nil || listenErr != nil {
 			continue // the pod listens there itself
 		}
-		s.mirrors[addr] = l
-		go forwardAll(l, addr)
+		s.mirrors[ep] = l
+		// The forwarding goroutines dial from the node's namespace (inside has returned).
+		if pc, ok := l.(net.PacketConn); ok {
+			target := ep.address
+			go relayUDP(pc, func() (net.Conn, func() bool, error) {
+				conn, err := net.Dial("udp", target)
+				return conn, func() bool { return true }, err
+			})
+		} else {
+			go forwardAll(l.(net.Listener), ep.address)
+		}
 	}
 }
 
@@ -186,25 +207,33 @@ func pipe(a, b net.Conn) {
 	<-done
 }
 
-// nodeListeners lists the node's listeners on 127.0.0.1 in the ephemeral and NodePort ranges:
-// the test clusters' API servers (and NodePorts), which pods reach as they would reach a
-// cluster's API server. Lower ports on 127.0.0.1 stay each pod's own.
-func nodeListeners() map[string]bool {
-	out := map[string]bool{}
-	raw, err := os.ReadFile("/proc/self/net/tcp")
+// nodeListeners lists the node's listeners on 127.0.0.1 in the ephemeral and NodePort ranges,
+// TCP and UDP: the test clusters' API servers (and NodePorts), testenv's etcd and its DNS
+// server, which pods reach as they would reach a cluster's API server or the cloud's DNS. Lower
+// ports on 127.0.0.1 stay each pod's own.
+func nodeListeners() map[endpoint]bool {
+	out := map[endpoint]bool{}
+	// A listening TCP socket is in state 0A (LISTEN); a bound, unconnected UDP socket in 07
+	// (CLOSE) with no remote address (a connected one is some client's).
+	procListeners(out, "tcp", "/proc/self/net/tcp", "0A")
+	procListeners(out, "udp", "/proc/self/net/udp", "07")
+	return out
+}
+
+func procListeners(out map[endpoint]bool, network, file, state string) {
+	raw, err := os.ReadFile(file)
 	if err != nil {
-		return out
+		return
 	}
 	for _, line := range strings.Split(string(raw), "\n")[1:] {
 		fields := strings.Fields(line)
-		if len(fields) < 4 || fields[3] != "0A" { // 0A: LISTEN
+		if len(fields) < 4 || fields[3] != state || fields[2] != "00000000:0000" {
 			continue
 		}
 		host, port, _ := strings.Cut(fields[1], ":")
 		p, err := strconv.ParseUint(port, 16, 16)
 		if host == "0100007F" && err == nil && p >= 30000 { // 127.0.0.1, little-endian
-			out[net.JoinHostPort("127.0.0.1", fmt.Sprint(p))] = true
+			out[endpoint{network, net.JoinHostPort("127.0.0.1", fmt.Sprint(p))}] = true
 		}
 	}
-	return out
 }

@@ -12,8 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// writeVolumes puts each volume where the containers find it, as the kubelet would: Secret and
-// ConfigMap volumes as files, an emptyDir as a fresh directory, a claim as its volume's path.
+// writeVolumes puts each volume where the containers find it, as the kubelet would: Secret,
+// ConfigMap, projected and downward API volumes as files, an emptyDir as a fresh directory, a
+// claim as its volume's path.
 func (rt *podRuntime) writeVolumes() error {
 	ctx := context.Background()
 	core := rt.kubelet.client.CoreV1()
@@ -49,6 +50,23 @@ func (rt *podRuntime) writeVolumes() error {
 			if err := writeKeys(dir, data, v.ConfigMap.Items); err != nil {
 				return err
 			}
+		case v.Projected != nil || v.DownwardAPI != nil:
+			var sources []corev1.VolumeProjection
+			if v.Projected != nil {
+				sources = v.Projected.Sources
+			} else {
+				sources = []corev1.VolumeProjection{{DownwardAPI: &corev1.DownwardAPIProjection{Items: v.DownwardAPI.Items}}}
+			}
+			files, err := rt.projectedFiles(sources)
+			if err != nil {
+				return fmt.Errorf("volume %s: %w", v.Name, err)
+			}
+			if err := os.RemoveAll(dir); err != nil {
+				return err
+			}
+			if err := writeFiles(dir, files); err != nil {
+				return err
+			}
 		case v.EmptyDir != nil:
 			if err := os.RemoveAll(dir); err != nil {
 				return err
@@ -63,7 +81,7 @@ func (rt *podRuntime) writeVolumes() error {
 			}
 			dir = path
 		default:
-			return fmt.Errorf("volume %s: testenv's kubelet supports secret, configMap, emptyDir and persistentVolumeClaim volumes only", v.Name)
+			return fmt.Errorf("volume %s: testenv's kubelet supports secret, configMap, projected, downwardAPI, emptyDir and persistentVolumeClaim volumes only", v.Name)
 		}
 		rt.mounts[v.Name] = dir
 	}
@@ -71,6 +89,14 @@ func (rt *podRuntime) writeVolumes() error {
 }
 
 func writeKeys(dir string, data map[string][]byte, items []corev1.KeyToPath) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return writeFiles(dir, selectKeys(data, items))
+}
+
+// selectKeys are the files of a Secret's or ConfigMap's data: every key, or the items named.
+func selectKeys(data map[string][]byte, items []corev1.KeyToPath) map[string][]byte {
 	files := map[string][]byte{}
 	if len(items) == 0 {
 		for k, v := range data {
@@ -80,10 +106,7 @@ func writeKeys(dir string, data map[string][]byte, items []corev1.KeyToPath) err
 	for _, item := range items {
 		files[item.Path] = data[item.Key]
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	return writeFiles(dir, files)
+	return files
 }
 
 // claimPath is the directory of the volume a claim is bound to (a hostPath volume, as the

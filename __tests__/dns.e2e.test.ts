@@ -1,0 +1,225 @@
+// Federated service DNS, end to end with the real programs: the project's DNS controller (run
+// by testenv's kubelet as `node dist/cli.js dns-controller` from the container the action
+// wrote), external-dns v0.19.0 publishing to the coredns provider's etcd, CoreDNS v1.12.4
+// answering from it, and a member's own CoreDNS loading the Corefile join merged. Answers are
+// read with a real resolver. The clusters are testenvs of their own: one member is stopped.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { externalDnsArgs } from '../src/dns-objects.js';
+import { parseSpec } from '../src/inputs.js';
+import { ensureBinaries } from '../testenv/index.mjs';
+import { ActionRun, runAction } from './helpers/action.js';
+import { clientFor, eventually, extraClusters, get } from './helpers/testenv.js';
+
+const NS = 'fed-dns';
+const FED = 'arnor';
+const TYPES = 'types.kubefed.io/v1beta1';
+const COREFILE = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    reload
+    loadbalance
+}
+`;
+
+/** The A answers for a name from a DNS server, or the resolver's error code (ENOTFOUND: NXDOMAIN). */
+async function answers(server: string, name: string): Promise<string[] | string> {
+  const resolver = new Resolver({ timeout: 1500, tries: 1 });
+  resolver.setServers([server]);
+  try {
+    return (await resolver.resolve4(name)).sort();
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+describe('federated service DNS with external-dns and CoreDNS', () => {
+  // eriador hosts the federation and runs the coredns provider's CoreDNS; lindon is a member
+  // running CoreDNS as its cluster DNS; fornost, a member in a testenv of its own, is stopped.
+  let home: ReturnType<typeof extraClusters>;
+  let away: ReturnType<typeof extraClusters>;
+  let inputs: (clusters: string, extra?: Record<string, string>) => Record<string, string>;
+  let first: ActionRun;
+  let federation: KubernetesObjectApi;
+  const lindon = () => clientFor('lindon', home.kubeconfigPath);
+  const fornost = () => clientFor('fornost', away.kubeconfigPath);
+  const providerDns = () => home.info.dns;
+  const global = 'web.shop.arnor.svc.example.com';
+  const addressOf = async (member: KubernetesObjectApi) => {
+    const svc = await eventually(() => get(member, 'v1', 'Service', 'web', 'shop'), (s) => Boolean(s?.status?.loadBalancer?.ingress?.[0]?.ip), 90_000);
+    return svc?.status.loadBalancer.ingress[0].ip as string;
+  };
+  const place = (...clusters: string[]) =>
+    federation.patch(
+      { apiVersion: TYPES, kind: 'FederatedService', metadata: { name: 'web', namespace: 'shop' }, spec: { placement: { clusters: clusters.map((name) => ({ name })) } } } as KubernetesObject,
+      undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
+    );
+
+  beforeAll(async () => {
+    home = extraClusters('eriador,lindon');
+    away = extraClusters('fornost');
+    const config = `[Global]\netcd-endpoints = ${home.info.etcd}\nzones = example.com.\ncoredns-endpoints = ${home.info.dns}\n`;
+    inputs = (clusters, extra = {}) => ({
+      kubeconfig: `${home.kubeconfig}\n---\n${away.kubeconfig}`,
+      'federation-name': FED,
+      'host-cluster-context': 'eriador',
+      'federation-system-namespace': NS,
+      'dns-provider': 'coredns',
+      'dns-zone-name': 'example.com.',
+      'dns-provider-config': config,
+      timeout: '150s',
+      clusters,
+      ...extra,
+    });
+    // lindon runs CoreDNS, as kubeadm sets it up (its kubernetes plugin left out: no test needs it).
+    await lindon().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: COREFILE } } as KubernetesObject);
+    first = runAction(inputs('- lindon\n- fornost\n'));
+    if (!first.outputs.kubeconfig) throw new Error(`the action made no federation:\n${first.shown.slice(-3000)}`);
+    const kc = new KubeConfig();
+    kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
+    federation = KubernetesObjectApi.makeApiClient(kc);
+  });
+
+  afterAll(() => {
+    first?.post();
+    home?.stop();
+    away?.stop();
+  });
+
+  test('the action deploys the DNS controller beside KubeFed and external-dns, and merges the Corefile of the CoreDNS member', async () => {
+    expect(first.log).not.toMatch(/::error::/);
+    expect(first.status).toBe(0);
+    expect(first.outputs.healthy).toBe('true');
+    const host = clientFor('eriador', home.kubeconfigPath);
+    const cm = await get(host, 'apps/v1', 'Deployment', `${FED}-controller-manager`, NS);
+    expect(cm?.spec.template.spec.containers.map((c: { name: string }) => c.name)).toContain('dns-controller');
+    expect(await get(host, 'apps/v1', 'Deployment', `${FED}-external-dns`, NS)).toBeDefined();
+    expect(await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'dnsendpoints.externaldns.k8s.io')).toBeDefined();
+    const corefile = (await get(lindon(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
+    expect(corefile.startsWith(COREFILE)).toBe(true);
+    expect(corefile).toContain(`forward . ${home.info.dns}`);
+  });
+
+  test('google-clouddns and aws-route53: the real external-dns takes the rendered flags and stops only for want of cloud credentials', async () => {
+    // The DNS identity's kubeconfig, at the federation's outside address (the pod's is in-cluster).
+    const dir = mkdtempSync(join(tmpdir(), 'kubefed-external-dns-'));
+    const outside = yaml.load(readFileSync(first.outputs.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    const secret = await get(clientFor('eriador', home.kubeconfigPath), 'v1', 'Secret', `${FED}-dns-kubeconfig`, NS);
+    const inside = yaml.load(Buffer.from(secret?.data.kubeconfig, 'base64').toString()) as typeof outside;
+    inside.clusters[0].cluster.server = outside.clusters[0].cluster.server;
+    writeFileSync(join(dir, 'kubeconfig'), yaml.dump(inside), { mode: 0o600 });
+    const bin = ensureBinaries();
+    for (const [provider, config, refusal] of [
+      ['google-clouddns', '[Global]\nproject-id = middle-earth\n', /google: could not find default credentials/],
+      ['aws-route53', '', /(no EC2 IMDS role found|failed to refresh cached credentials|NoCredentialProviders|get credentials)/i],
+    ] as const) {
+      const spec = parseSpec((n) => ({ ...inputs(''), 'dns-provider': provider, 'dns-provider-config': config })[n] ?? '', { readFile: () => '' });
+      const args = externalDnsArgs(spec).map((a) => (a.startsWith('--kubeconfig=') ? `--kubeconfig=${join(dir, 'kubeconfig')}` : a));
+      expect(args).toContain(provider === 'google-clouddns' ? '--provider=google' : '--provider=aws');
+      const run = spawnSync(join(bin, 'external-dns'), [...args, '--once'], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' } });
+      const output = `${run.stdout}${run.stderr}`;
+      expect(output).not.toMatch(/unknown flag|unknown long flag|error parsing|required flag/i);
+      expect(output).toMatch(refusal);
+      expect(run.status).not.toBe(0);
+    }
+  });
+
+  test('a FederatedService on two members resolves to both members\u2019 addresses, and each member\u2019s name to its own', async () => {
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    await federation.create({ apiVersion: TYPES, kind: 'FederatedNamespace', metadata: { name: 'shop', namespace: 'shop' }, spec: { placement: { clusters: [{ name: 'lindon' }, { name: 'fornost' }] } } } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        placement: { clusters: [{ name: 'lindon' }, { name: 'fornost' }] },
+        template: { spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } },
+      },
+    } as KubernetesObject);
+    const [atLindon, atFornost] = [await addressOf(lindon()), await addressOf(fornost())];
+    expect(atLindon).not.toBe(atFornost);
+    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon, atFornost].sort()), 90_000);
+    expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toEqual([atLindon]);
+    expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toEqual([atFornost]);
+  });
+
+  test('inside the CoreDNS member, <svc>.<ns>.<fed>.svc.cluster.local answers the federated addresses through the merged Corefile', async () => {
+    // The member's own CoreDNS, started from the Corefile join merged (the real CoreDNS refuses a bad one).
+    const labels = { 'k8s-app': 'kube-dns' };
+    await lindon().create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: 'coredns',
+                image: 'registry.k8s.io/coredns/coredns:v1.12.4',
+                args: ['-conf', '/etc/coredns/Corefile'],
+                ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
+                volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } }],
+          },
+        },
+      },
+    } as KubernetesObject);
+    await lindon().create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system' },
+      spec: { type: 'LoadBalancer', selector: labels, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
+    } as KubernetesObject);
+    const clusterDns = `${await eventually(async () => (await get(lindon(), 'v1', 'Service', 'kube-dns', 'kube-system'))?.status?.loadBalancer?.ingress?.[0]?.ip, Boolean, 60_000)}:53`;
+    const expected = [await addressOf(lindon()), await addressOf(fornost())].sort();
+    const local = await eventually(() => answers(clusterDns, 'web.shop.arnor.svc.cluster.local'), (a) => Array.isArray(a), 90_000);
+    expect(local).toEqual(expected);
+  });
+
+  test('placement changed to one member: the global name answers that member alone', async () => {
+    const atLindon = await addressOf(lindon());
+    await place('lindon');
+    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon]), 90_000);
+    expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toBe('ENOTFOUND');
+    await place('lindon', 'fornost');
+    await eventually(() => answers(providerDns(), global), (a) => Array.isArray(a) && a.length === 2, 90_000);
+  });
+
+  test('a member stopped: KubeFed marks it offline and its address leaves the global answer', async () => {
+    const atLindon = await addressOf(lindon());
+    away.stop();
+    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon]), 120_000, 1000);
+  });
+
+  test('the FederatedService deleted: its names are gone (NXDOMAIN)', async () => {
+    await federation.delete({ apiVersion: TYPES, kind: 'FederatedService', metadata: { name: 'web', namespace: 'shop' } });
+    await eventually(() => answers(providerDns(), global), (a) => a === 'ENOTFOUND', 90_000);
+    expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
+  });
+
+  test('unjoin restores the member\u2019s Corefile byte for byte', async () => {
+    const run = runAction({ ...inputs('- lindon\n- fornost\n'), mode: 'destroy' });
+    expect(JSON.parse(run.outputs['unjoined-clusters'] ?? '[]')).toContain('lindon');
+    expect((await get(lindon(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe(COREFILE);
+  });
+});
