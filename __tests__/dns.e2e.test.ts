@@ -205,6 +205,18 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     await eventually(() => answers(providerDns(), global), (a) => Array.isArray(a) && a.length === 2, 90_000);
   });
 
+  test('the federation API server restarted: the DNS controller watches again and follows the next change', async () => {
+    const host = clientFor('eriador', home.kubeconfigPath);
+    const pods = await host.list('v1', 'Pod', NS, undefined, undefined, undefined, undefined, 'module=federation-apiserver');
+    for (const pod of pods.items) await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: NS } });
+    await eventually(() => get(federation, 'v1', 'Namespace', 'shop').catch(() => undefined), Boolean, 120_000, 1000);
+    const atFornost = await addressOf(fornost());
+    await place('fornost');
+    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atFornost]), 120_000);
+    await place('lindon', 'fornost');
+    await eventually(() => answers(providerDns(), global), (a) => Array.isArray(a) && a.length === 2, 90_000);
+  });
+
   test('a member stopped: KubeFed marks it offline and its address leaves the global answer', async () => {
     const atLindon = await addressOf(lindon());
     away.stop();

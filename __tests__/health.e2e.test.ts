@@ -47,8 +47,9 @@ describe('health', () => {
     expect(run.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/);
     expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/);
     // The namespaces, KubeFed's 7 CRDs, its rights, config, 10 types (CRD and config each) and
-    // 2 webhook configurations, and the 2 members' Secrets and KubeFedClusters.
-    expect(run.summary).toMatch(/\| federation \| https:\/\/127\.1\.\d+\.\d+:443 \| ready \| 1 update, 39 create \|/);
+    // 2 webhook configurations, the DNSEndpoint CRD and the DNS identity's rights, and the 2
+    // members' Secrets and KubeFedClusters.
+    expect(run.summary).toMatch(/\| federation \| https:\/\/127\.1\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
     expect(run.summary).toContain('```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://127.1.');
     expect(run.summary).toContain('  fed --> m0["gondor<br/>joined, ready"]\n  fed --> m1["noldor<br/>joined, ready"]');
   });

@@ -3,9 +3,12 @@
 // action on them as a GitHub runner would (INPUT_* variables, output and summary files),
 // twice: the first run converges, the second must change nothing. Then it federates a
 // namespace and a Deployment through the federation API and shows them arriving in both
-// members, propagated by the real KubeFed controller manager the action deployed.
+// members, propagated by the real KubeFed controller manager the action deployed, and a
+// federated Service whose name resolves, through external-dns and CoreDNS, to both members'
+// load-balancer addresses.
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,8 @@ const inputs = {
   'host-cluster-context': 'rivendell',
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
-  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  // The coredns provider: testenv's etcd, served by the CoreDNS testenv runs for the zone.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${info.etcd}\nzones = example.com.\ncoredns-endpoints = ${info.dns}\n`,
   clusters: '- name: gondor\n  context: gondor_needs-no_king\n- name: noldor\n  secret-name: 11kingdom\n',
   prune: 'true',
 };
@@ -77,6 +81,28 @@ for (const [member, context] of [['gondor', 'gondor_needs-no_king'], ['noldor', 
     if (waited > 60_000) throw new Error(`${member}: Deployment shire/hobbits did not arrive in 60s`);
     await sleep(500);
   }
+}
+console.log('\n=== a federated Service, resolved through external-dns and CoreDNS');
+await federation.patch(
+  {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedService',
+    metadata: { name: 'hobbits', namespace: 'shire' },
+    spec: { template: { spec: { type: 'LoadBalancer', selector: { app: 'hobbits' }, ports: [{ port: 80, targetPort: 8080 }] } }, placement },
+  },
+  undefined, undefined, 'kubefed-demo', true, 'application/apply-patch+yaml',
+);
+const resolver = new Resolver({ timeout: 1500, tries: 1 });
+resolver.setServers([info.dns]);
+const name = 'hobbits.shire.fellowship.svc.example.com';
+for (let waited = 0; ; waited += 1000) {
+  const answer = await resolver.resolve4(name).catch((err) => err.code);
+  if (Array.isArray(answer) && answer.length === 2) {
+    console.log(`${name} → ${answer.sort().join(', ')} (CoreDNS at ${info.dns})`);
+    break;
+  }
+  if (waited > 90_000) throw new Error(`${name} did not resolve to both members in 90s (last: ${answer})`);
+  await sleep(1000);
 }
 console.log(`The clusters keep running (kubeconfig: ${info.kubeconfig}).`);
 console.log(`Stop them with: npm run testenv -- down --state ${join(work, 'testenv')}`);

@@ -11,6 +11,7 @@ import {
   createConfiguration,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
+import { MappedObjectApi } from './rest-mapping.js';
 import { VERSION } from './version.js';
 import { forContext } from './kubeconfig.js';
 import type { KubeObject, Target } from './objects.js';
@@ -51,7 +52,7 @@ export class Cluster {
     readonly config: KubeConfig,
   ) {
     // Every object the action reads or writes names its namespace: no default one is needed.
-    this.api = new KubernetesObjectApi(requestConfiguration(config));
+    this.api = new MappedObjectApi(requestConfiguration(config));
     this.raw = new CustomObjectsApi(requestConfiguration(config));
   }
 

@@ -28,7 +28,10 @@ export function dnsKubeconfig({ spec, credentials }: ControlPlaneInputs, server:
   return secret(spec, hostNames(spec.federationName).dnsKubeconfig, { kubeconfig }, 'federation-dns');
 }
 
-/** The guide's provider config, and the TLS files it names, for external-dns. */
+/**
+ * The guide's provider config, and the TLS files it names, for external-dns; empty when none
+ * is given, so that it always says what the last run used (`kubefed join` reads it there).
+ */
 export function dnsProviderConfigSecret(spec: Spec): KubeObject {
   return secret(spec, hostNames(spec.federationName).dnsProviderConfig, { [PROVIDER_FILES.config]: spec.dns.providerConfig ?? '', ...spec.dns.settings.files }, 'federation-controller-manager');
 }
@@ -65,7 +68,10 @@ export function externalDnsArgs(spec: Spec): string[] {
     `--domain-filter=${spec.dns.zone.replace(/\.$/, '')}`,
     '--policy=sync',
     // A changed record is published within seconds (--events), the full pass is a safety net.
+    // Cloud DNS APIs limit request rates: external-dns's 5 s between passes stays for them;
+    // the coredns provider writes to etcd, which takes a pass a second.
     '--events',
+    ...(spec.dns.provider === 'coredns' ? ['--min-event-sync-interval=1s'] : []),
     '--interval=1m',
   ];
 }
@@ -75,7 +81,6 @@ export function externalDnsArgs(spec: Spec): string[] {
  * provider that refuses them must not make KubeFed's controller manager unavailable.
  */
 export function externalDnsDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
-  const withConfig = spec.dns.providerConfig !== undefined;
   return deployment(
     spec,
     hostNames(spec.federationName).externalDns,
@@ -86,17 +91,18 @@ export function externalDnsDeployment({ spec, credentials }: ControlPlaneInputs)
           name: 'external-dns',
           image: spec.dns.externalDnsImage,
           args: externalDnsArgs(spec),
-          env: Object.entries(spec.dns.settings.env).map(([name, value]) => ({ name, value })),
+          // No empty list: the server drops it, and the Deployment would differ on every run.
+          ...(Object.keys(spec.dns.settings.env).length ? { env: Object.entries(spec.dns.settings.env).map(([name, value]) => ({ name, value })) } : {}),
           ports: [{ name: 'http', containerPort: EXTERNAL_DNS_PORT, protocol: 'TCP' }],
           volumeMounts: [
             { name: 'dns-kubeconfig', mountPath: DNS_KUBECONFIG_DIR, readOnly: true },
-            ...(withConfig ? [{ name: 'provider-config', mountPath: PROVIDER_DIR, readOnly: true }] : []),
+            { name: 'provider-config', mountPath: PROVIDER_DIR, readOnly: true },
           ],
         },
       ],
       volumes: [
         dnsKubeconfigVolume(spec),
-        ...(withConfig ? [{ name: 'provider-config', secret: { secretName: hostNames(spec.federationName).dnsProviderConfig } }] : []),
+        { name: 'provider-config', secret: { secretName: hostNames(spec.federationName).dnsProviderConfig } },
       ],
     },
     {

@@ -8,6 +8,7 @@ import { KUBEFED_API } from './kubefed-crds.js';
 import type { Spec } from './inputs.js';
 import type { Log } from './log.js';
 import { fromBase64 } from './objects.js';
+import { MEMBER_RECORD_KINDS, SnapshotCluster } from './snapshot.js';
 
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -84,7 +85,9 @@ export async function federationHealth({ spec, host, federation, members, log, w
  */
 export async function memberProblems(federation: Cluster, spec: Spec, names: string[], concurrency: number): Promise<Map<string, string | null>> {
   const limit = pLimit(concurrency);
-  const checked = await Promise.all(names.map((name) => limit(async () => [name, await memberProblem(federation, spec, name)] as const)));
+  // Every member's KubeFedCluster and Secret in two lists, not two reads per member.
+  const records = names.length ? await SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS) : federation;
+  const checked = await Promise.all(names.map((name) => limit(async () => [name, await memberProblem(records, spec, name)] as const)));
   return new Map(checked);
 }
 

@@ -16,7 +16,7 @@ export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
   const objects = [
     credentialsSecret(input),
     ...(spec.etcd.persistentStorage ? [etcdClaim(spec)] : []),
-    ...(spec.dns.providerConfig !== undefined ? [dnsProviderConfigSecret(spec)] : []),
+    dnsProviderConfigSecret(spec),
     ...controllerManagerAccess(spec),
     controllerManagerKubeconfig(input),
     dnsKubeconfig(input, inClusterServer(spec)),

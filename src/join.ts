@@ -5,11 +5,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { Cluster, ClusterError } from './cluster.js';
-import { converge, execute, removeAll } from './converge.js';
+import { converge, execute, observeAll, observedOf, removeAll } from './converge.js';
 import { KUBEFED_API } from './kubefed-crds.js';
 import { waitFor } from './health.js';
 import type { ClusterSpec, Spec } from './inputs.js';
 import { forContext } from './kubeconfig.js';
+import { MEMBER_RECORD_KINDS, SnapshotCluster } from './snapshot.js';
 import { Log, prefixed } from './log.js';
 import {
   CONTEXT_ANNOTATION,
@@ -68,7 +69,8 @@ export interface MemberRecord {
  * are no longer listed. Joins go first so a cluster renamed in the list is never without
  * its DNS entry or credentials in between.
  */
-export async function convergeMembership(ctx: MembershipContext): Promise<MemberOutcome[]> {
+export async function convergeMembership(given: MembershipContext): Promise<MemberOutcome[]> {
+  const ctx = await withMemberRecords(given);
   const limit = pLimit(MEMBER_CONCURRENCY);
   const records = await joinedMembers(ctx);
   const listed = new Set(ctx.spec.clusters.map((c) => c.name));
@@ -107,6 +109,12 @@ export async function unjoinAll(ctx: MembershipContext): Promise<MemberOutcome[]
   return Promise.all(all.map((r) => limit(() => unjoinMember(ctx, r))));
 }
 
+/** The context with the members' records in the federation read once, for all members. */
+async function withMemberRecords(ctx: MembershipContext): Promise<MembershipContext> {
+  if (!ctx.federation || !ctx.federationUp) return ctx;
+  return { ...ctx, federation: await SnapshotCluster.of(ctx.federation, ctx.spec.namespace, MEMBER_RECORD_KINDS) };
+}
+
 /** The KubeFedClusters this action created for this federation. */
 async function joinedMembers(ctx: MembershipContext): Promise<MemberRecord[]> {
   if (!ctx.federation || !ctx.federationUp) return [];
@@ -141,8 +149,12 @@ async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): Promise
   try {
     const clusterFor = clustersFor(ctx, member);
     const opts = { writes, log };
-    outcome.steps.push(...(await converge(memberObjects(spec, cluster.name).map(onMember(cluster.name)), clusterFor, opts)));
-    const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log);
+    const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
+    const observed = await observeAll(desired, clusterFor);
+    outcome.steps.push(...(await converge(desired, clusterFor, opts, true, observed)));
+    // The token Secret as just read: a member already joined needs no second read of it.
+    const tokenSecret = desired.map((d) => observedOf(observed, d)).find((o) => o?.kind === 'Secret');
+    const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
     outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
     const access: MemberAccess = { endpoint: member.server, caPem: caOf(member) ?? token.caPem, insecure: member.config.getCurrentCluster()?.skipTLSVerify === true, token: token.token };
@@ -256,14 +268,15 @@ const configMap = (ref: { name: string; namespace: string }) => ({ apiVersion: '
  * The federation's token in the member, once the token controller has issued it (waited for up
  * to `waitMs`), and the cluster CA the controller put beside it.
  */
-async function federationToken(member: Cluster, spec: Spec, cluster: string, waitMs: number, log: Log): Promise<{ token: string; caPem?: string }> {
+async function federationToken(member: Cluster, spec: Spec, cluster: string, waitMs: number, log: Log, known?: KubeObject): Promise<{ token: string; caPem?: string }> {
   const n = memberNames(spec.federationName, cluster);
   const ref = { apiVersion: 'v1', kind: 'Secret', metadata: { name: n.tokenSecret, namespace: MEMBER_NAMESPACE } };
-  const read = async () => {
-    const data = ((await member.read(ref))?.data ?? {}) as Record<string, string>;
+  const tokenOf = (secret?: KubeObject) => {
+    const data = (secret?.data ?? {}) as Record<string, string>;
     return { token: fromBase64(data.token) ?? '', caPem: fromBase64(data['ca.crt']) };
   };
-  let found = await read();
+  const read = async () => tokenOf(await member.read(ref));
+  let found = known?.metadata.name === n.tokenSecret && tokenOf(known).token ? tokenOf(known) : await read();
   if (found.token || waitMs <= 0) return found;
   await waitFor(`the token of ServiceAccount ${MEMBER_NAMESPACE}/${n.serviceAccount} in ${member.label}`, waitMs, log, async () => {
     found = await read();

@@ -5,6 +5,7 @@ export interface TestenvInfo {
   /** The DNS provider's server (CoreDNS answering from etcd's /skydns), "127.0.0.1:PORT", UDP and TCP. */
   dns: string;
   auditDir: string;
+  /** One per context: a SERVER=CTX1+CTX2 entry lists each CTX, with the shared server and audit log. */
   clusters: { name: string; context: string; server: string; auditLog: string }[];
 }
 export const defaultState: string;

@@ -82,7 +82,8 @@ function run(bin, args) {
 }
 
 /**
- * Starts the named clusters ("rivendell,gondor=gondor_needs-no_king") and returns what
+ * Starts the named clusters ("rivendell,gondor=gondor_needs-no_king"; "s01=m001+m002" is one
+ * API server reached through the contexts m001 and m002, each listed in clusters) and returns what
  * testenv wrote to ready.json: the kubeconfig path, the audit logs, the etcd endpoint, the DNS
  * provider's server.
  */
@@ -113,7 +114,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else if (command === 'up') run(bin, [command, ...projectArgs(), ...rest]);
     else if (command === 'down') run(bin, [command, ...rest]);
     else {
-      console.error('usage: npm run testenv -- build | up [--clusters a,b=ctx] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]');
+      console.error('usage: npm run testenv -- build | up [--clusters a,b=ctx,server=ctx1+ctx2] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]');
       process.exit(2);
     }
   } catch (err) {

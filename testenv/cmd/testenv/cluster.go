@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	storagev1 "k8s.io/api/storage/v1"
@@ -15,7 +17,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // auditPolicy records every write, and every request of the users the action acts as (the
@@ -45,12 +46,16 @@ type environment struct {
 
 type cluster struct {
 	name, context string
-	dir           string
-	server        string
-	ca            *authority
-	admin         keyPair
-	auditLog      string
-	config        *rest.Config
+	// members are the kubeconfig's contexts for this API server (contexts.go): the one context
+	// of NAME[=CONTEXT], or one per context of SERVER=CTX1+CTX2+...
+	members  []member
+	shared   bool // SERVER=CTX1+CTX2+...
+	dir      string
+	server   string
+	ca       *authority
+	admin    keyPair // testenv's own identity on the cluster
+	auditLog string
+	config   *rest.Config
 }
 
 func start(ctx context.Context, o options, procs *processes) (*environment, error) {
@@ -81,61 +86,52 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 			return nil, err
 		}
 	}
-	// The API servers start in parallel; wait for all of them, then add the controllers.
-	for _, c := range clusters {
-		if err := waitReady(c.config, c.name); err != nil {
-			return nil, err
-		}
-		if err := startControllerManager(o, procs, c); err != nil {
-			return nil, err
-		}
-		if err := startScheduler(o, procs, c); err != nil {
-			return nil, err
-		}
-		if err := addStorageClass(c); err != nil {
-			return nil, err
-		}
-	}
-	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
-		return nil, err
-	}
 	env := &environment{
 		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, DNS: dns, AuditDir: auditDir},
 		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(), stopCh: make(chan struct{})},
 	}
+	// The API servers start in parallel; each cluster gets its controllers, storage class and
+	// kubelet as soon as its own server is ready, so that the benchmark's many servers do not
+	// wait on one another (they share 2 cores, and the slowest sets the pace anyway).
+	errs := make([]error, len(clusters))
+	var wg sync.WaitGroup
+	for i, c := range clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = finishCluster(ctx, o, procs, env.nodes, c, len(clusters))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
+		return nil, err
+	}
 	for _, c := range clusters {
-		env.info.Clusters = append(env.info.Clusters, clusterInfo{Name: c.name, Context: c.context, Server: c.server, AuditLog: c.auditLog})
-		if _, err := startKubelet(ctx, env.nodes, c); err != nil {
-			return nil, err
-		}
+		env.info.Clusters = append(env.info.Clusters, c.infos()...)
 	}
 	return env, nil
 }
 
-// parseClusters reads "rivendell,gondor=gondor_needs-no_king": a cluster name, and optionally
-// the context name the kubeconfig gives it.
-func parseClusters(spec string) ([]*cluster, error) {
-	var out []*cluster
-	seen := map[string]bool{}
-	for _, item := range strings.Split(spec, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		name, ctx, found := strings.Cut(item, "=")
-		if !found {
-			ctx = name
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("cluster %q named twice", name)
-		}
-		seen[name] = true
-		out = append(out, &cluster{name: name, context: ctx})
+// finishCluster waits for a started API server and adds the rest of its cluster.
+func finishCluster(ctx context.Context, o options, procs *processes, nodes *nodeEnv, c *cluster, servers int) error {
+	// Many servers starting at once on 2 cores each take longer to become ready.
+	if err := waitReady(c.config, c.name, 2*time.Minute+time.Duration(servers)*10*time.Second); err != nil {
+		return err
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no clusters named")
+	if err := startControllerManager(o, procs, c); err != nil {
+		return err
 	}
-	return out, nil
+	if err := startScheduler(o, procs, c); err != nil {
+		return err
+	}
+	if err := addStorageClass(c); err != nil {
+		return err
+	}
+	_, err := startKubelet(ctx, nodes, c)
+	return err
 }
 
 func startEtcd(o options, procs *processes) (string, error) {
@@ -182,6 +178,9 @@ func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy str
 		return err
 	}
 	if c.admin, err = c.ca.issue("kubernetes-admin", []string{"system:masters"}, false); err != nil {
+		return err
+	}
+	if err := c.issueMembers(); err != nil {
 		return err
 	}
 	saKey, err := newSigningKey()
@@ -256,7 +255,8 @@ func componentKubeconfig(c *cluster, user string) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(c.dir, strings.TrimPrefix(user, "system:")+".kubeconfig")
-	return path, clientcmd.WriteToFile(*kubeconfigFor([]*cluster{c}, func(*cluster) keyPair { return kp }), path)
+	own := []member{{name: c.name, user: c.name + "-admin", context: c.context, admin: kp}}
+	return path, clientcmd.WriteToFile(*kubeconfigFor([]*cluster{{name: c.name, server: c.server, ca: c.ca, members: own}}), path)
 }
 
 // addStorageClass makes the hostPath provisioner the cluster's default, as a cloud cluster has
@@ -273,12 +273,12 @@ func addStorageClass(c *cluster) error {
 	return err
 }
 
-func waitReady(cfg *rest.Config, name string) error {
+func waitReady(cfg *rest.Config, name string, timeout time.Duration) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
@@ -289,25 +289,5 @@ func waitReady(cfg *rest.Config, name string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("%s: /readyz not ok after 2m", name)
-}
-
-// kubeconfigFor builds a kubeconfig with one context per cluster, named as the test asked.
-func kubeconfigFor(clusters []*cluster, user func(*cluster) keyPair) *clientcmdapi.Config {
-	cfg := clientcmdapi.NewConfig()
-	for _, c := range clusters {
-		kp := user(c)
-		cfg.Clusters[c.name] = &clientcmdapi.Cluster{Server: c.server, CertificateAuthorityData: c.ca.pem}
-		cfg.AuthInfos[c.name+"-admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: kp.certPEM, ClientKeyData: kp.keyPEM}
-		cfg.Contexts[c.context] = &clientcmdapi.Context{Cluster: c.name, AuthInfo: c.name + "-admin"}
-	}
-	cfg.CurrentContext = clusters[0].context
-	return cfg
-}
-
-func writeKubeconfig(path string, clusters []*cluster) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	return clientcmd.WriteToFile(*kubeconfigFor(clusters, func(c *cluster) keyPair { return c.admin }), path)
+	return fmt.Errorf("%s: /readyz not ok after %s", name, timeout)
 }

@@ -40,6 +40,10 @@ func up(args []string) error {
 	if err != nil {
 		return err
 	}
+	// A malformed --clusters fails here rather than in the supervisor's log.
+	if _, err := parseClusters(o.clusters); err != nil {
+		return err
+	}
 	if pid, alive := supervisorPID(o.state); alive {
 		return fmt.Errorf("already running (pid %d) with state in %s; run 'testenv down' first", pid, o.state)
 	}

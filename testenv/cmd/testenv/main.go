@@ -9,7 +9,10 @@
 // provider's server (dns.go: CoreDNS serving the zones external-dns writes to testenv's etcd).
 // It plays no controller: the real ones decide, from what the kubelet reports, what is available.
 //
-//	testenv up --clusters rivendell,gondor=gondor_needs-no_king --kubeconfig FILE [--state DIR]
+// One API server may also stand for several clusters (SERVER=CTX1+CTX2+..., contexts.go), so that
+// the benchmark's 100 members fit on 2 cores.
+//
+//	testenv up --clusters rivendell,gondor=gondor_needs-no_king,s01=m001+m002 --kubeconfig FILE [--state DIR]
 //	           [--node NODE --project DIR]
 //	testenv down [--state DIR]
 package main
@@ -48,7 +51,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  testenv up --clusters NAME[=CONTEXT],... --kubeconfig FILE [--state DIR] [--watch-pid PID]
+  testenv up --clusters NAME[=CONTEXT]|SERVER=CTX1+CTX2+...,... --kubeconfig FILE [--state DIR] [--watch-pid PID]
              [--node NODE --project DIR]
   testenv down [--state DIR]`)
 	os.Exit(2)
@@ -75,7 +78,7 @@ func parseOptions(name string, args []string) (options, error) {
 	self, _ := os.Executable()
 	var o options
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&o.clusters, "clusters", "rivendell,gondor,noldor", "clusters to start: NAME or NAME=CONTEXT, comma-separated")
+	fs.StringVar(&o.clusters, "clusters", "rivendell,gondor,noldor", "clusters to start, comma-separated: NAME, NAME=CONTEXT, or SERVER=CTX1+CTX2+... (one API server, a context per CTX)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "where to write the kubeconfig (default STATE/kubeconfig)")
 	fs.StringVar(&o.state, "state", defaultState(), "directory for data, logs and the supervisor's pid")
 	fs.StringVar(&o.bin, "bin", filepath.Dir(self), "directory holding the built programs (testenv/index.mjs builds them)")

@@ -1,0 +1,39 @@
+// The REST names the action knows ahead (so it sends no discovery request) are those a real
+// API server serves: each built-in kind, asked of rivendell's discovery, and a kind outside
+// the table still found through discovery.
+import { describe, expect, test } from '@jest/globals';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { MappedObjectApi } from '../src/rest-mapping.js';
+import { testenv } from './helpers/testenv.js';
+
+/** The client's own discovery, which KubernetesObjectApi keeps to itself. */
+class Discovery extends KubernetesObjectApi {
+  lookup(apiVersion: string, kind: string) {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+describe('the REST mapping known ahead', () => {
+  test('matches what the API server\u2019s discovery says, kind by kind', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(testenv().kubeconfig);
+    kc.setCurrentContext('rivendell');
+    const discovery = kc.makeApiClient(Discovery);
+    const known = kc.makeApiClient(MappedObjectApi);
+    const builtIn = [
+      ['v1', 'Namespace'], ['v1', 'Secret'], ['v1', 'ServiceAccount'], ['v1', 'ConfigMap'], ['v1', 'Service'], ['v1', 'Pod'],
+      ['v1', 'PersistentVolumeClaim'], ['v1', 'PersistentVolume'], ['apps/v1', 'Deployment'],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+      ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+      ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'], ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'],
+      ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'],
+    ];
+    for (const [apiVersion, kind] of builtIn) {
+      const served = await discovery.lookup(apiVersion, kind);
+      const ahead = await known.resource(apiVersion, kind);
+      expect({ kind, name: ahead?.name, namespaced: ahead?.namespaced }).toEqual({ kind, name: served?.name, namespaced: served?.namespaced });
+    }
+    // Not in the table: asked of the server.
+    expect((await known.resource('batch/v1', 'Job'))?.name).toBe('jobs');
+  });
+});
