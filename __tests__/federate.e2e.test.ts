@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { ActionRun, runAction } from './helpers/action.js';
+import { createServer, connect, Server } from 'node:net';
+import { ActionRun, runAction, runActionAsync } from './helpers/action.js';
 import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const NS = 'fed-kubefed';
@@ -120,6 +121,35 @@ describe('KubeFed propagates through the federation the action made', () => {
     expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations).toBeUndefined();
   });
 
+  test('a member the runner reaches at another address: the KubeFedCluster records its endpoint, the action probes the kubeconfig\u2019s', async () => {
+    const noldorServer = testenv().clusters.find((c) => c.name === 'noldor')?.server as string;
+    // The runner's way to noldor, on a port below 30000: KubeFed's pods cannot reach it there.
+    const proxy = await proxyBelow30000(Number(new URL(noldorServer).port));
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(kubeconfigText());
+      const cluster = kc.clusters.find((c) => c.name === 'noldor');
+      const context = kc.contexts.find((c) => c.name === 'noldor');
+      const withBree = new KubeConfig();
+      withBree.loadFromOptions({
+        ...kc,
+        clusters: [...kc.clusters, { ...cluster, name: 'bree', server: `https://127.0.0.1:${proxy.port}` }],
+        contexts: [...kc.contexts, { ...context, name: 'bree', cluster: 'bree' }],
+      });
+      const kubeconfig = withBree.exportConfig();
+      const run = await runActionAsync({ ...inputs(`${GONDOR}${NOLDOR}- name: bree\n  endpoint: ${noldorServer}\n`), kubeconfig });
+      expect(run.status).toBe(0);
+      expect(run.log).toContain(`cluster "bree": probed at https://127.0.0.1:${proxy.port}, the kubeconfig's address`);
+      const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'bree', NS);
+      expect(kfc?.spec.apiEndpoint).toBe(noldorServer);
+      expect(kfc?.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
+      const pruned = await runActionAsync({ ...inputs(GONDOR + NOLDOR), kubeconfig, prune: 'true' });
+      expect(JSON.parse(pruned.outputs['unjoined-clusters'])).toEqual(['bree']);
+    } finally {
+      proxy.server.close();
+    }
+  });
+
   test("KubeFed's admission webhook refuses an invalid KubeFedCluster", async () => {
     const invalid = { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name: 'isengard', namespace: NS }, spec: { apiEndpoint: 'ftp://isengard:99999', secretRef: { name: 'isengard' } } };
     await expect(federation.create(invalid as KubernetesObject)).rejects.toThrow(/denied the request.*(Unsupported value: "ftp"|must be between 1 and 65535)/s);
@@ -192,3 +222,20 @@ describe('KubeFed propagates through the federation the action made', () => {
     expect(await get(clientFor('rivendell'), 'v1', 'Namespace', NS)).toBeUndefined();
   });
 });
+
+/** A TCP proxy to 127.0.0.1:`upstreamPort` on a free port below 30000 (testenv mirrors only higher ones into pods). */
+async function proxyBelow30000(upstreamPort: number): Promise<{ server: Server; port: number }> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const server = createServer((client) => {
+      const upstream = connect(upstreamPort, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      for (const s of [client, upstream]) s.on('error', () => (s === client ? upstream : client).destroy());
+    });
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (listening) return { server, port };
+  }
+}

@@ -97,6 +97,17 @@ describe('parseSpec', () => {
     expect(problems(inputs).join('\n')).toContain(message);
   });
 
+  test('a cluster entry may name the endpoint the federation reaches it at: an https URL without credentials', () => {
+    const s = spec({ clusters: '- name: gondor\n  endpoint: https://gondor-control-plane:6443\n- name: noldor\n' });
+    expect(s.clusters).toEqual([
+      { name: 'gondor', context: 'gondor', secretName: 'gondor', endpoint: 'https://gondor-control-plane:6443' },
+      { name: 'noldor', context: 'noldor', secretName: 'noldor' },
+    ]);
+    for (const endpoint of ['http://gondor:6443', 'https://admin:secret@gondor:6443', 'gondor:6443']) {
+      expect(problems({ clusters: `- name: gondor\n  endpoint: ${endpoint}\n` })).toEqual([`clusters: endpoint "${endpoint}" of cluster "gondor" is not an https:// URL without user name or password`]);
+    }
+  });
+
   test('override values may hold commas: the list splits only where a new --flag starts', () => {
     expect(spec({ 'apiserver-arg-overrides': '--enable-admission-plugins=NamespaceLifecycle,LimitRanger, --v=4' }).apiServer.argOverrides).toEqual([
       { name: '--enable-admission-plugins', value: 'NamespaceLifecycle,LimitRanger' },

@@ -49,6 +49,11 @@ export interface HealthInputs {
   wait: boolean;
   /** How many members are probed at once. */
   concurrency: number;
+  /**
+   * Where the action itself reaches a member, by name, when the federation records another
+   * address for it (a cluster entry's `endpoint`); otherwise the recorded address is probed.
+   */
+  probeAt?: Map<string, string>;
 }
 
 export interface FederationHealth {
@@ -60,10 +65,13 @@ export interface FederationHealth {
 }
 
 /** The control plane's problems and each member's, waited for when asked. */
-export async function federationHealth({ spec, host, federation, members, log, wait, concurrency }: HealthInputs): Promise<FederationHealth> {
+export async function federationHealth({ spec, host, federation, members, log, wait, concurrency, probeAt }: HealthInputs): Promise<FederationHealth> {
+  for (const [name, address] of probeAt ?? []) {
+    if (members.includes(name)) log.info(`cluster "${name}": probed at ${address}, the kubeconfig's address (the federation reaches it at its endpoint)`);
+  }
   const observe = async () => ({
     controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
-    members: federation ? await memberProblems(federation, spec, members, concurrency) : new Map<string, string | null>(),
+    members: federation ? await memberProblems(federation, spec, members, concurrency, probeAt) : new Map<string, string | null>(),
   });
   const list = (h: Awaited<ReturnType<typeof observe>>) => [...h.controlPlane, ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : []))];
   let health = await observe();
@@ -83,11 +91,11 @@ export async function federationHealth({ spec, host, federation, members, log, w
  * namespaces, which the token's rights must allow), and the KubeFedCluster's Ready condition
  * once a controller reports one. Member name → problem, or null when ready.
  */
-export async function memberProblems(federation: Cluster, spec: Spec, names: string[], concurrency: number): Promise<Map<string, string | null>> {
+export async function memberProblems(federation: Cluster, spec: Spec, names: string[], concurrency: number, probeAt?: Map<string, string>): Promise<Map<string, string | null>> {
   const limit = pLimit(concurrency);
   // Every member's KubeFedCluster and Secret in two lists, not two reads per member.
   const records = names.length ? await SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS) : federation;
-  const checked = await Promise.all(names.map((name) => limit(async () => [name, await memberProblem(records, spec, name)] as const)));
+  const checked = await Promise.all(names.map((name) => limit(async () => [name, await memberProblem(records, spec, name, probeAt?.get(name))] as const)));
   return new Map(checked);
 }
 
@@ -119,10 +127,10 @@ export function kubeFedVerdict(kfc: KubeFedClusterFields, now: Date, periodMs = 
     : 'KubeFed has not checked it yet';
 }
 
-async function memberProblem(federation: Cluster, spec: Spec, name: string): Promise<string | null> {
+async function memberProblem(federation: Cluster, spec: Spec, name: string, probeAt?: string): Promise<string | null> {
   const kfc = (await federation.read({ apiVersion: KUBEFED_API, kind: 'KubeFedCluster', metadata: { name, namespace: spec.namespace } })) as KubeFedClusterFields | undefined;
   if (!kfc) return 'not joined (no KubeFedCluster in the federation)';
-  const endpoint = kfc.spec?.apiEndpoint ?? '';
+  const endpoint = probeAt ?? kfc.spec?.apiEndpoint ?? '';
   const secretName = kfc.spec?.secretRef?.name ?? '';
   const secret = await federation.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: spec.namespace } });
   const token = fromBase64((secret?.data as Record<string, string> | undefined)?.token) ?? '';

@@ -45,6 +45,11 @@ export interface ClusterSpec {
   context: string;
   /** The federation Secret holding its credentials (an RFC 1123 subdomain; defaults to name). */
   secretName: string;
+  /**
+   * The API URL the federation reaches it at, when that is not the kubeconfig's (kind's
+   * members are 127.0.0.1:<port> to the runner, another address to the host cluster).
+   */
+  endpoint?: string;
 }
 
 export interface Spec {
@@ -310,6 +315,16 @@ export function parseDuration(input: string, value: string, problems: string[]):
  * The clusters list: YAML items `{name, context, secret-name}` (or bare names), or one name
  * per line. Every name is checked against the guide's rules before anything is written.
  */
+/** An API server URL a federation can record: https, a host, no credentials, nothing after the path. */
+function httpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
 export function parseClusters(value: string, problems: string[]): ClusterSpec[] {
   if (value === '') return [];
   let items: unknown;
@@ -328,15 +343,17 @@ export function parseClusters(value: string, problems: string[]): ClusterSpec[] 
       return;
     }
     const fields = entry as Record<string, unknown>;
-    const unknown = Object.keys(fields).filter((k) => !['name', 'context', 'secret-name'].includes(k));
-    if (unknown.length > 0) problems.push(`clusters: ${where} has unknown field(s) ${unknown.join(', ')} (allowed: name, context, secret-name)`);
+    const unknown = Object.keys(fields).filter((k) => !['name', 'context', 'secret-name', 'endpoint'].includes(k));
+    if (unknown.length > 0) problems.push(`clusters: ${where} has unknown field(s) ${unknown.join(', ')} (allowed: name, context, secret-name, endpoint)`);
     const text = (key: string) => (fields[key] === undefined || fields[key] === null ? '' : String(fields[key]));
     const name = text('name');
     if (name === '') {
       problems.push(`clusters: ${where} has no name`);
       return;
     }
-    const cluster = { name, context: text('context') || name, secretName: text('secret-name') || name };
+    const endpoint = text('endpoint') || undefined;
+    const cluster: ClusterSpec = { name, context: text('context') || name, secretName: text('secret-name') || name, ...(endpoint ? { endpoint } : {}) };
+    if (endpoint && !httpsUrl(endpoint)) problems.push(`clusters: endpoint "${endpoint}" of cluster "${name}" is not an https:// URL without user name or password`);
     const nameError = rfc1035LabelError(cluster.name);
     if (nameError) {
       problems.push(`clusters: cluster name "${name}" ${nameError}; join it under a valid name and give its kubeconfig context as "context"`);

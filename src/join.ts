@@ -157,7 +157,7 @@ async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): Promise
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
     outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
-    const access: MemberAccess = { endpoint: member.server, caPem: caOf(member) ?? token.caPem, insecure: member.config.getCurrentCluster()?.skipTLSVerify === true, token: token.token };
+    const access: MemberAccess = { endpoint: cluster.endpoint ?? member.server, caPem: caOf(member) ?? token.caPem, insecure: member.config.getCurrentCluster()?.skipTLSVerify === true, token: token.token };
     if (access.insecure) {
       outcome.tlsUnverified = true;
       warn(log, outcome, 'its kubeconfig context skips TLS verification (insecure-skip-tls-verify): the federation will not verify its certificate either (disabledTLSValidations: ["*"])');
@@ -221,7 +221,7 @@ function contextOf(ctx: MembershipContext, record: MemberRecord): string | undef
   return contexts.find((c) => ctx.kubeconfig.getCluster(c.cluster)?.server === record.endpoint)?.name;
 }
 
-function serverOf(kubeconfig: KubeConfig, context: string): string | undefined {
+export function serverOf(kubeconfig: KubeConfig, context: string): string | undefined {
   const clusterName = kubeconfig.getContextObject(context)?.cluster;
   return clusterName ? kubeconfig.getCluster(clusterName)?.server : undefined;
 }

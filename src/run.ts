@@ -13,7 +13,7 @@ import { destroy } from './destroy.js';
 import { FederationApi, apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from './federation-api.js';
 import { controlPlaneProblems, federationHealth, waitFor } from './health.js';
 import { InputError, Spec } from './inputs.js';
-import { MEMBER_CONCURRENCY, convergeMembership } from './join.js';
+import { MEMBER_CONCURRENCY, convergeMembership, serverOf } from './join.js';
 import { contextProblems } from './kubeconfig.js';
 import type { Log } from './log.js';
 import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, withAppliedHash } from './objects.js';
@@ -74,7 +74,16 @@ export async function run(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions):
   endGroup();
 
   steps.push(...members.steps);
-  const health = await federationHealth({ spec, host, federation: federation?.cluster, members: federationUp && spec.mode !== 'plan' ? healthChecked(spec, members) : [], log: opts.log, wait: writes && spec.wait, concurrency: MEMBER_CONCURRENCY });
+  const health = await federationHealth({
+    spec,
+    host,
+    federation: federation?.cluster,
+    members: federationUp && spec.mode !== 'plan' ? healthChecked(spec, members) : [],
+    log: opts.log,
+    wait: writes && spec.wait,
+    concurrency: MEMBER_CONCURRENCY,
+    probeAt: probeAddresses(spec, kubeconfig),
+  });
   const notJoined = members.clusters.filter((c) => c.state === 'not joined').map((c) => `cluster "${c.name}": not joined`);
   const problems = [...(federation ? health.controlPlane : ['the federation API server has no address yet (the Service was not created)']), ...health.memberProblems, ...(spec.mode === 'check' ? notJoined : [])];
   return {
@@ -151,6 +160,14 @@ async function convergeControlPlane(spec: Spec, host: Cluster, writes: boolean, 
  * could not reach (KubeFed's own verdict on them, Offline say, is what the gate reports; apply
  * does not wait for them, it fails on them).
  */
+/** The kubeconfig's address of each listed member whose `endpoint` names another. */
+function probeAddresses(spec: Spec, kubeconfig: KubeConfig): Map<string, string> {
+  return new Map(spec.clusters.flatMap((c) => {
+    const server = c.endpoint ? serverOf(kubeconfig, c.context) : undefined;
+    return server && server !== c.endpoint ? [[c.name, server] as const] : [];
+  }));
+}
+
 function healthChecked(spec: Spec, members: { joined: string[]; clusters: { name: string; state: string }[] }): string[] {
   const unreachable = spec.mode === 'check' ? members.clusters.filter((c) => c.state === 'unreachable').map((c) => c.name) : [];
   return [...members.joined, ...unreachable];
