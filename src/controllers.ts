@@ -2,7 +2,7 @@
 // KubeFed's controller manager (with a kube-controller-manager beside it for the federation
 // API's garbage collection and namespace deletion, and the project's DNS controller) and
 // KubeFed's admission webhook.
-import { API_SERVER_PORT, ControlPlaneInputs, deployment, federationKubeconfig, hostNames, mergeFlags, meta, podLabels, secret } from './controlplane.js';
+import { ControlPlaneInputs, deployment, federationKubeconfig, hostNames, inClusterServer, mergeFlags, meta, podLabels, secret } from './controlplane.js';
 import { FILES } from './credentials.js';
 import { dnsControllerContainer, dnsKubeconfigVolume } from './dns-objects.js';
 import type { Spec } from './inputs.js';
@@ -16,11 +16,6 @@ const HEALTHZ_PORT = 8080;
 const METRICS_PORT = 9090;
 const KCM_PORT = 10257;
 const WEBHOOK_PORT = 8443;
-
-/** The federation API at its in-cluster name, as the controllers reach it from their pods. */
-export function inClusterServer(spec: Spec): string {
-  return `https://${hostNames(spec.federationName).apiServer}.${spec.namespace}.svc:${API_SERVER_PORT}`;
-}
 
 /** Kubeconfigs for the federation API: KubeFed's identity, and kube-controller-manager's. */
 export function controllerManagerKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {

@@ -26,6 +26,11 @@ export function hostNames(federation: string) {
   };
 }
 
+/** The federation API at its in-cluster name, as the controllers reach it from their pods. */
+export function inClusterServer(spec: Spec): string {
+  return `https://${hostNames(spec.federationName).apiServer}.${spec.namespace}.svc:${API_SERVER_PORT}`;
+}
+
 /** The labels the guide gives the control plane, plus the action's ownership labels. */
 function labels(spec: Spec, module?: string): Record<string, string> {
   return { app: 'federated-cluster', ...(module ? { module } : {}), ...ownedBy(spec.federationName) };

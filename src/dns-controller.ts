@@ -5,8 +5,8 @@
 // the DNSEndpoints. Every change is written, and logged, here; the records are computed in
 // dns-records.ts.
 import { CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject, makeInformer } from '@kubernetes/client-node';
-import { FEDERATED_GROUP } from './federated-types.js';
-import { KUBEFED_GROUP } from './kubefed-crds.js';
+import { FEDERATED_GROUP, FEDERATED_VERSION } from './federated-types.js';
+import { KUBEFED_ALPHA, KUBEFED_GROUP, KUBEFED_VERSION } from './kubefed-crds.js';
 import type { Log } from './log.js';
 import { DNS_ENDPOINT_GROUP, DNS_ENDPOINT_VERSION, DnsView, EndpointChange, describeRecords, desiredEndpoints, endpointChanges } from './dns-records.js';
 import { FIELD_MANAGER, KubeObject, ownedBySelector } from './objects.js';
@@ -38,9 +38,9 @@ export async function runDnsController(opts: DnsControllerOptions, signal: Abort
   const api = kubeconfig.makeApiClient(CustomObjectsApi);
   const selector = ownedBySelector(opts.federation);
   const watched = {
-    services: watch(opts, api, { group: FEDERATED_GROUP, version: 'v1beta1', plural: 'federatedservices' }),
-    statuses: watch(opts, api, { group: KUBEFED_GROUP, version: 'v1alpha1', plural: 'federatedservicestatuses' }),
-    clusters: watch(opts, api, { group: KUBEFED_GROUP, version: 'v1beta1', plural: 'kubefedclusters', namespace: opts.namespace }),
+    services: watch(opts, api, { group: FEDERATED_GROUP, version: FEDERATED_VERSION, plural: 'federatedservices' }),
+    statuses: watch(opts, api, { group: KUBEFED_GROUP, version: KUBEFED_ALPHA, plural: 'federatedservicestatuses' }),
+    clusters: watch(opts, api, { group: KUBEFED_GROUP, version: KUBEFED_VERSION, plural: 'kubefedclusters', namespace: opts.namespace }),
     endpoints: watch(opts, api, { group: DNS_ENDPOINT_GROUP, version: DNS_ENDPOINT_VERSION, plural: 'dnsendpoints', labelSelector: selector }),
   };
   const all = Object.values(watched);
@@ -137,6 +137,8 @@ function watch(opts: DnsControllerOptions, api: CustomObjectsApi, r: Resource) {
   return state;
 }
 
+const DONE = { create: 'created', update: 'updated', delete: 'deleted' } as const;
+
 async function write(api: CustomObjectsApi, change: EndpointChange, log: Log): Promise<void> {
   const { name, namespace = 'default' } = change.object.metadata;
   const request = { group: DNS_ENDPOINT_GROUP, version: DNS_ENDPOINT_VERSION, plural: 'dnsendpoints', namespace };
@@ -144,5 +146,5 @@ async function write(api: CustomObjectsApi, change: EndpointChange, log: Log): P
   if (change.action === 'update') await api.replaceNamespacedCustomObject({ ...request, name, body: change.object, fieldManager: FIELD_MANAGER });
   if (change.action === 'delete') await api.deleteNamespacedCustomObject({ ...request, name });
   const records = change.action === 'delete' ? '' : `: ${describeRecords(change.object)}`;
-  log.info(`${change.action === 'create' ? 'created' : change.action === 'update' ? 'updated' : 'deleted'} DNSEndpoint ${namespace}/${name}${records}`);
+  log.info(`${DONE[change.action]} DNSEndpoint ${namespace}/${name}${records}`);
 }

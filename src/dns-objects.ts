@@ -2,7 +2,7 @@
 // controller's container (in the controller manager's pod), external-dns's Deployment and their
 // kubeconfig; in the federation API, external-dns's DNSEndpoint CRD and the rights of the DNS
 // identity the two share.
-import { ControlPlaneInputs, deployment, federationKubeconfig, hostNames, secret } from './controlplane.js';
+import { ControlPlaneInputs, deployment, federationKubeconfig, hostNames, inClusterServer, secret } from './controlplane.js';
 import { FILES, identities } from './credentials.js';
 import { PROVIDER_DIR, PROVIDER_FILES } from './dns-provider.js';
 import { DNS_ENDPOINT_GROUP, DNS_ENDPOINT_VERSION } from './dns-records.js';
@@ -17,10 +17,10 @@ const DNS_KUBECONFIG = `${DNS_KUBECONFIG_DIR}/kubeconfig`;
 const EXTERNAL_DNS_PORT = 7979;
 
 /** The kubeconfig of the DNS identity, for the DNS controller and external-dns. */
-export function dnsKubeconfig({ spec, credentials }: ControlPlaneInputs, server: string): KubeObject {
+export function dnsKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {
   const kubeconfig = federationKubeconfig({
     name: spec.federationName,
-    server,
+    server: inClusterServer(spec),
     caPem: credentials[FILES.caCert],
     certPem: credentials[FILES.dnsCert],
     keyPem: credentials[FILES.dnsKey],

@@ -5,7 +5,7 @@ import { KUBEFED_API, OPEN, crd } from './kubefed-crds.js';
 import type { KubeObject } from './objects.js';
 
 export const FEDERATED_GROUP = 'types.kubefed.io';
-const FEDERATED_VERSION = 'v1beta1';
+export const FEDERATED_VERSION = 'v1beta1';
 
 export interface TargetType {
   group: string;

@@ -7,7 +7,7 @@ import {
   credentialsSecret,
   etcdClaim,
 } from './controlplane.js';
-import { controllerManagerDeployment, controllerManagerKubeconfig, inClusterServer, webhookDeployment, webhookService, webhookServingSecret } from './controllers.js';
+import { controllerManagerDeployment, controllerManagerKubeconfig, webhookDeployment, webhookService, webhookServingSecret } from './controllers.js';
 import { dnsKubeconfig, dnsProviderConfigSecret, externalDnsDeployment } from './dns-objects.js';
 import { KubeObject, withAppliedHash } from './objects.js';
 
@@ -19,7 +19,7 @@ export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
     dnsProviderConfigSecret(spec),
     ...controllerManagerAccess(spec),
     controllerManagerKubeconfig(input),
-    dnsKubeconfig(input, inClusterServer(spec)),
+    dnsKubeconfig(input),
     webhookServingSecret(input),
     apiServerDeployment(input),
     controllerManagerDeployment(input),

@@ -311,10 +311,6 @@ export function parseDuration(input: string, value: string, problems: string[]):
   return total;
 }
 
-/**
- * The clusters list: YAML items `{name, context, secret-name}` (or bare names), or one name
- * per line. Every name is checked against the guide's rules before anything is written.
- */
 /** An API server URL a federation can record: https, a host, no credentials, nothing after the path. */
 function httpsUrl(value: string): boolean {
   try {
@@ -325,6 +321,10 @@ function httpsUrl(value: string): boolean {
   }
 }
 
+/**
+ * The clusters list: YAML items `{name, context, secret-name, endpoint}` (or bare names), or one name
+ * per line. Every name is checked against the guide's rules before anything is written.
+ */
 export function parseClusters(value: string, problems: string[]): ClusterSpec[] {
   if (value === '') return [];
   let items: unknown;

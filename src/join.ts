@@ -276,7 +276,8 @@ async function federationToken(member: Cluster, spec: Spec, cluster: string, wai
     return { token: fromBase64(data.token) ?? '', caPem: fromBase64(data['ca.crt']) };
   };
   const read = async () => tokenOf(await member.read(ref));
-  let found = known?.metadata.name === n.tokenSecret && tokenOf(known).token ? tokenOf(known) : await read();
+  const already = known?.metadata.name === n.tokenSecret ? tokenOf(known) : undefined;
+  let found = already?.token ? already : await read();
   if (found.token || waitMs <= 0) return found;
   await waitFor(`the token of ServiceAccount ${MEMBER_NAMESPACE}/${n.serviceAccount} in ${member.label}`, waitMs, log, async () => {
     found = await read();

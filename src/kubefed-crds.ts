@@ -7,7 +7,8 @@ import type { KubeObject } from './objects.js';
 export const KUBEFED_GROUP = 'core.kubefed.io';
 export const KUBEFED_VERSION = 'v1beta1';
 export const KUBEFED_API = `${KUBEFED_GROUP}/${KUBEFED_VERSION}`;
-const ALPHA = 'v1alpha1';
+/** The version of KubeFed's older kinds (FederatedServiceStatus among them). */
+export const KUBEFED_ALPHA = 'v1alpha1';
 export const SCHEDULING_GROUP = 'scheduling.kubefed.io';
 
 /** Keeps every field of an object as sent (the schema declares no more than this). */
@@ -139,7 +140,7 @@ const FEDERATED_TYPE_CONFIG = crd({
 });
 
 const propagatedVersion = (kind: string, plural: string, scope: 'Namespaced' | 'Cluster') =>
-  crd({ group: KUBEFED_GROUP, version: ALPHA, kind, plural, scope, properties: { status: OPEN } });
+  crd({ group: KUBEFED_GROUP, version: KUBEFED_ALPHA, kind, plural, scope, properties: { status: OPEN } });
 
 export function kubeFedCrds(): KubeObject[] {
   return [
@@ -150,7 +151,7 @@ export function kubeFedCrds(): KubeObject[] {
     propagatedVersion('ClusterPropagatedVersion', 'clusterpropagatedversions', 'Cluster'),
     crd({
       group: KUBEFED_GROUP,
-      version: ALPHA,
+      version: KUBEFED_ALPHA,
       kind: 'FederatedServiceStatus',
       plural: 'federatedservicestatuses',
       status: false,
@@ -158,7 +159,7 @@ export function kubeFedCrds(): KubeObject[] {
     }),
     crd({
       group: SCHEDULING_GROUP,
-      version: ALPHA,
+      version: KUBEFED_ALPHA,
       kind: 'ReplicaSchedulingPreference',
       plural: 'replicaschedulingpreferences',
       shortNames: ['rsp'],

@@ -10,7 +10,8 @@ import type { KubeObject } from './objects.js';
 
 type Mapping = Record<string, Record<string, { plural: string; namespaced: boolean }>>;
 
-const BUILT_IN: [apiVersion: string, kind: string, plural: string, namespaced: boolean][] = [
+/** The built-in kinds the action touches (an e2e test holds them to a real server's discovery). */
+export const BUILT_IN: [apiVersion: string, kind: string, plural: string, namespaced: boolean][] = [
   ['v1', 'Namespace', 'namespaces', false],
   ['v1', 'Secret', 'secrets', true],
   ['v1', 'ServiceAccount', 'serviceaccounts', true],

@@ -4,6 +4,7 @@
 // write, go to the server; the lists are not updated by writes, so a snapshot serves one
 // observation pass (a run's membership, or one health check), and is then dropped.
 import { Cluster } from './cluster.js';
+import { KUBEFED_API } from './kubefed-crds.js';
 import type { KubeObject } from './objects.js';
 
 type Kind = readonly [apiVersion: string, kind: string];
@@ -47,6 +48,6 @@ export class SnapshotCluster extends Cluster {
 
 /** The members' records in the federation: KubeFedClusters and Secrets of its namespace. */
 export const MEMBER_RECORD_KINDS: Kind[] = [
-  ['core.kubefed.io/v1beta1', 'KubeFedCluster'],
+  [KUBEFED_API, 'KubeFedCluster'],
   ['v1', 'Secret'],
 ];
