@@ -3,14 +3,20 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
-import { DEFAULTS } from '../src/inputs.js';
-import { VERSION } from '../src/version.js';
+import { DEFAULTS } from '../src/inputs/spec.js';
+import { VERSION } from '../src/inputs/version.js';
 
-const action = yaml.load(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { default?: string; required?: boolean }> };
+const action = yaml.load(readFileSync('action.yml', 'utf8')) as {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+};
 
 describe('action.yml and the code', () => {
   test('state the same default for every input', () => {
-    const declared = Object.fromEntries(Object.entries(action.inputs).flatMap(([name, input]) => (input.default !== undefined && input.default !== '' ? [[name, String(input.default)]] : [])));
+    const declared = Object.fromEntries(
+      Object.entries(action.inputs).flatMap(([name, input]) =>
+        input.default !== undefined && input.default !== '' ? [[name, String(input.default)]] : [],
+      ),
+    );
     expect(declared).toEqual({ ...DEFAULTS });
   });
 

@@ -10,7 +10,9 @@ describe('the README tables', () => {
   });
 
   test('name every input with its default, or required, and every output', () => {
-    const { inputs, outputs } = tables('inputs:\n  a:\n    description: "x | y"\n    required: true\n  b:\n    description: z\n    default: "1"\noutputs:\n  c:\n    description: w\n');
+    const { inputs, outputs } = tables(
+      'inputs:\n  a:\n    description: "x | y"\n    required: true\n  b:\n    description: z\n    default: "1"\noutputs:\n  c:\n    description: w\n',
+    );
     expect(inputs.split('\n').slice(2)).toEqual(['| `a` | required | x \\| y |', '| `b` | `1` | z |']);
     expect(outputs.split('\n').slice(2)).toEqual(['| `c` | w |']);
   });

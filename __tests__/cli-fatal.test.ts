@@ -12,15 +12,31 @@ describe('kubefed fatal errors', () => {
   test('do not print a rejected token', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubefed-fatal-'));
     const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, yaml.dump({
-      apiVersion: 'v1',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'secret-token-value\nsecond-line-secret' } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-    }));
-    const run = spawnSync(process.execPath, [resolve('dist/cli.js'), 'check', 'fed', '--host-cluster-context=c', '--dns-provider=coredns', '--dns-zone-name=example.com.'], {
-      encoding: 'utf8', env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig }, timeout: 60_000,
-    });
+    writeFileSync(
+      kubeconfig,
+      yaml.dump({
+        apiVersion: 'v1',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 'secret-token-value\nsecond-line-secret' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      }),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [
+        resolve('dist/cli.js'),
+        'check',
+        'fed',
+        '--host-cluster-context=c',
+        '--dns-provider=coredns',
+        '--dns-zone-name=example.com.',
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig },
+        timeout: 60_000,
+      },
+    );
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^kubefed: host cluster \(context "c"\): /m);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/secret-token-value|second-line-secret/);

@@ -2,39 +2,59 @@
 // writes it (with `kubefed` on PATH as the built dist/cli.js, KUBECONFIG naming a copy of the
 // test clusters' kubeconfig, and $HOME holding the guide's coredns-provider.conf).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import * as yaml from 'js-yaml';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { auditMark, clientFor, get, testenv } from './helpers/testenv.js';
-import { VERSION } from '../src/version.js';
+import { VERSION } from '../src/inputs/version.js';
 
 const home = mkdtempSync(join(tmpdir(), 'kubefed-cli-'));
 const kubeconfig = join(home, '.kube', 'config');
 const NS = 'federation-system';
 
+/** A user's shell: kubefed on PATH, the test clusters' kubeconfig as theirs. */
+const shellEnv = (env: Record<string, string> = {}) => ({
+  PATH: `${join(home, 'bin')}:${process.env.PATH}`,
+  HOME: home,
+  KUBECONFIG: kubeconfig,
+  KUBEFED_TIMEOUT: '90s',
+  ...env,
+});
+
 /** Runs one shell command line as a user would type it. */
 function sh(line: string, env: Record<string, string> = {}) {
-  const result = spawnSync('sh', ['-c', line], {
-    encoding: 'utf8',
-    timeout: 170_000,
-    env: { PATH: `${join(home, 'bin')}:${process.env.PATH}`, HOME: home, KUBECONFIG: kubeconfig, KUBEFED_TIMEOUT: '90s', ...env },
-  });
-  const outputs = Object.fromEntries(result.stdout.split('\n').filter((l) => /^[a-z-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const result = spawnSync('sh', ['-c', line], { encoding: 'utf8', timeout: 170_000, env: shellEnv(env) });
+  const outputs = Object.fromEntries(
+    result.stdout
+      .split('\n')
+      .filter((l) => /^[a-z-]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
 }
 
 const rivendell = () => clientFor('rivendell');
-const apiServerArgs = async () => ((await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec.containers[0].args ?? []) as string[];
+const apiServerArgs = async () =>
+  ((await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec.containers[0]
+    .args ?? []) as string[];
 
 describe('the kubefed CLI runs the guide as written', () => {
   beforeAll(() => {
     mkdirSync(join(home, 'bin'));
-    writeFileSync(join(home, 'bin', 'kubefed'), `#!/bin/sh\nexec '${process.execPath}' '${resolve('dist/cli.js')}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(home, 'bin', 'kubefed'),
+      `#!/bin/sh\nexec '${process.execPath}' '${resolve('dist/cli.js')}' "$@"\n`,
+      { mode: 0o755 },
+    );
     mkdirSync(join(home, '.kube'));
     copyFileSync(testenv().kubeconfig, kubeconfig);
-    writeFileSync(join(home, 'coredns-provider.conf'), '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.\n');
+    writeFileSync(
+      join(home, 'coredns-provider.conf'),
+      '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.\n',
+    );
   });
 
   afterAll(() => {
@@ -64,7 +84,8 @@ describe('the kubefed CLI runs the guide as written', () => {
     kc.setCurrentContext('fellowship');
     const namespaces = await KubernetesObjectApi.makeApiClient(kc).list('v1', 'Namespace');
     expect(namespaces.items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['default', NS]));
-    for (const secret of [...readFileSync(kubeconfig, 'utf8').matchAll(/client-key-data: (\S+)/g)].map((m) => m[1])) expect(run.stderr + run.stdout).not.toContain(secret);
+    for (const secret of [...readFileSync(kubeconfig, 'utf8').matchAll(/client-key-data: (\S+)/g)].map((m) => m[1]))
+      expect(run.stderr + run.stdout).not.toContain(secret);
   });
 
   test('basic auth with the default (1.19+) image is refused before any write', () => {
@@ -76,7 +97,9 @@ describe('the kubefed CLI runs the guide as written', () => {
     --apiserver-enable-basic-auth=true \\
     --apiserver-enable-token-auth=true`);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/apiserver-enable-basic-auth: image "registry\.k8s\.io\/kube-apiserver:v1\.34\.4" is Kubernetes 1\.34, which removed basic auth.*\nnothing was changed/s);
+    expect(run.stderr).toMatch(
+      /apiserver-enable-basic-auth: image "registry\.k8s\.io\/kube-apiserver:v1\.34\.4" is Kubernetes 1\.34, which removed basic auth.*\nnothing was changed/s,
+    );
     expect(mark().total).toBe(0);
   });
 
@@ -89,7 +112,9 @@ describe('the kubefed CLI runs the guide as written', () => {
     --apiserver-arg-overrides="--anonymous-auth=false,--v=4" \\
     --controllermanager-arg-overrides="--controllers=services=false"`);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/controllermanager-arg-overrides: --controllers is not a flag of the KubeFed controller manager.*\nnothing was changed/s);
+    expect(run.stderr).toMatch(
+      /controllermanager-arg-overrides: --controllers is not a flag of the KubeFed controller manager.*\nnothing was changed/s,
+    );
     expect(mark().total).toBe(0);
   });
 
@@ -103,7 +128,9 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(run.status).toBe(0);
     expect(await apiServerArgs()).toEqual(expect.arrayContaining(['--anonymous-auth=false', '--v=4']));
     const cm = await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-controller-manager', NS);
-    expect(cm?.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--v=4', '--rest-config-qps=50']));
+    expect(cm?.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--v=4', '--rest-config-qps=50']),
+    );
   });
 
   test('kubefed disable and enable a type, as kubefedctl does', async () => {
@@ -115,13 +142,18 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
     expect(disabled.status).toBe(0);
     expect(await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS)).toBeUndefined();
-    expect(await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io')).toBeUndefined();
+    expect(
+      await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io'),
+    ).toBeUndefined();
 
     const enabled = sh('kubefed enable jobs.batch --host-cluster-context=rivendell');
     expect(enabled.status).toBe(0);
     expect(enabled.stderr).toContain('create FederatedTypeConfig federation-system/jobs.batch on federation');
     const ftc = await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS);
-    expect(ftc?.spec).toMatchObject({ targetType: { group: 'batch', kind: 'Job', pluralName: 'jobs', scope: 'Namespaced' }, propagation: 'Enabled' });
+    expect(ftc?.spec).toMatchObject({
+      targetType: { group: 'batch', kind: 'Job', pluralName: 'jobs', scope: 'Namespaced' },
+      propagation: 'Enabled',
+    });
     expect(sh('kubefed enable jobs.batch --host-cluster-context=rivendell').outputs.changed).toBe('false');
     const unknown = sh('kubefed enable horcruxes --host-cluster-context=rivendell');
     expect(unknown.status).toBe(2);
@@ -136,7 +168,9 @@ describe('the kubefed CLI runs the guide as written', () => {
     --dns-provider-config="$HOME/coredns-provider.conf"`);
     expect(run.status).toBe(0);
     const secret = await get(rivendell(), 'v1', 'Secret', 'fellowship-dns-provider-config', NS);
-    expect(Object.values((secret?.data ?? {}) as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString())).toContain(readFileSync(join(home, 'coredns-provider.conf'), 'utf8'));
+    expect(
+      Object.values((secret?.data ?? {}) as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString()),
+    ).toContain(readFileSync(join(home, 'coredns-provider.conf'), 'utf8'));
   });
 
   test('without persistent storage for etcd', async () => {
@@ -146,20 +180,25 @@ describe('the kubefed CLI runs the guide as written', () => {
     --dns-zone-name="example.com." \\
     --etcd-persistent-storage=false`);
     expect(run.status).toBe(0);
-    const volumes = (await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec.volumes as { name: string; emptyDir?: object }[];
+    const volumes = (await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec
+      .volumes as { name: string; emptyDir?: object }[];
     expect(volumes.find((v) => v.name === 'etcd-data')?.emptyDir).toEqual({});
   });
 
   test('kubefed join with a context that is not a valid name fails clearly; --cluster-context joins it', async () => {
     const plain = sh('kubefed join gondor --host-cluster-context=rivendell');
     expect(plain.status).toBe(2);
-    expect(plain.stderr).toContain('cluster-context: context "gondor" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell", "fellowship"');
+    expect(plain.stderr).toContain(
+      'cluster-context: context "gondor" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell", "fellowship"',
+    );
 
     const run = sh('kubefed join gondor --host-cluster-context=rivendell --cluster-context=gondor_needs-no_king');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor']);
     expect(run.outputs.healthy).toBe('true');
-    expect((await get(clientFor('gondor_needs-no_king'), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toContain('fellowship=example.com');
+    expect(
+      (await get(clientFor('gondor_needs-no_king'), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations,
+    ).toContain('fellowship=example.com');
   });
 
   test('kubefed join with --secret-name', async () => {
@@ -168,23 +207,179 @@ describe('the kubefed CLI runs the guide as written', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext('fellowship');
-    const kfc = await get(KubernetesObjectApi.makeApiClient(kc), 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS);
+    const kfc = await get(
+      KubernetesObjectApi.makeApiClient(kc),
+      'core.kubefed.io/v1beta1',
+      'KubeFedCluster',
+      'noldor',
+      NS,
+    );
     expect(kfc?.spec.secretRef).toEqual({ name: '11kingdom' });
+  });
+
+  test("kubefedctl's --kubefed-namespace, and the result as JSON (-o json)", () => {
+    const run = sh(
+      'kubefed join gondor --host-cluster-context=rivendell --cluster-context=gondor_needs-no_king ' +
+        `--kubefed-namespace=${NS} -o json`,
+    );
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({
+      federation: 'fellowship',
+      changed: false,
+      healthy: true,
+      failed: false,
+      'joined-clusters': ['gondor'],
+      'cluster-endpoints': { gondor: expect.stringMatching(/^https:/) },
+      plan: [],
+    });
+    expect(report.clusters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'gondor', state: 'joined, ready' })]),
+    );
+    const twoNamespaces = sh(
+      'kubefed join gondor --host-cluster-context=rivendell --kubefed-namespace=a --federation-system-namespace=b',
+    );
+    expect(twoNamespaces.status).toBe(2);
+    expect(twoNamespaces.stderr).toContain('--kubefed-namespace "a" and --federation-system-namespace "b"');
+    expect(JSON.parse(sh('kubefed version -o json').stdout)).toEqual({ version: VERSION });
+  });
+
+  test('kubefed federate: an object of the federation API becomes its Federated<Kind> and reaches the members', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    kc.setCurrentContext('fellowship');
+    const federation = KubernetesObjectApi.makeApiClient(kc);
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mordor' } });
+    await federation.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ring', namespace: 'mordor', labels: { forged: 'mount-doom' }, annotations: { a: 'b' } },
+      data: { inscription: 'one ring to rule them all' },
+    } as KubernetesObject);
+
+    // -o yaml prints what would be created, as kubefedctl does, and writes nothing.
+    const mark = auditMark();
+    const printed = sh('kubefed federate namespace mordor --host-cluster-context=rivendell -o yaml');
+    expect(printed.status).toBe(0);
+    expect(yaml.load(printed.stdout)).toEqual({
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedNamespace',
+      metadata: { name: 'mordor', namespace: 'mordor' },
+      // Its labels are kept, as kubefedctl keeps them: the API server's own name label too.
+      spec: {
+        template: { metadata: { labels: { 'kubernetes.io/metadata.name': 'mordor' } }, spec: {} },
+        placement: { clusterSelector: { matchLabels: {} } },
+      },
+    });
+    expect(mark().total).toBe(0);
+    expect(sh('kubefed federate namespaces mordor --host-cluster-context=rivendell').outputs.changed).toBe('true');
+
+    // A type KubeFed does not propagate is refused unless --enable-type enables it first.
+    expect(sh('kubefed disable configmaps --host-cluster-context=rivendell').status).toBe(0);
+    const refused = sh('kubefed federate configmaps ring -n mordor --host-cluster-context=rivendell');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('configmaps: the type is not enabled in federation fellowship');
+    const run = sh('kubefed federate cm ring --namespace=mordor --enable-type --host-cluster-context=rivendell');
+    expect(run.stderr).toContain('create FederatedConfigMap mordor/ring on federation');
+    expect(run.status).toBe(0);
+    const made = await get(federation, 'types.kubefed.io/v1beta1', 'FederatedConfigMap', 'ring', 'mordor');
+    expect(made?.spec).toEqual({
+      template: { metadata: { labels: { forged: 'mount-doom' } }, data: { inscription: 'one ring to rule them all' } },
+      placement: { clusterSelector: { matchLabels: {} } },
+    });
+    // Federating again changes nothing.
+    expect(sh('kubefed federate cm ring -n mordor --host-cluster-context=rivendell').outputs.changed).toBe('false');
+
+    // The real KubeFed puts it in every member.
+    for (const member of ['gondor_needs-no_king', 'noldor']) {
+      const deadline = Date.now() + 60_000;
+      let found = await get(clientFor(member), 'v1', 'ConfigMap', 'ring', 'mordor');
+      while (!found && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+        found = await get(clientFor(member), 'v1', 'ConfigMap', 'ring', 'mordor');
+      }
+      expect(found?.data).toEqual({ inscription: 'one ring to rule them all' });
+    }
+    const missing = sh('kubefed federate cm sauron -n mordor --host-cluster-context=rivendell');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('ConfigMap "sauron" does not exist in namespace "mordor"');
+
+    // KubeFed takes what it propagated back out of the members when the federated objects go.
+    await federation.delete({
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedNamespace',
+      metadata: { name: 'mordor', namespace: 'mordor' },
+    });
+  });
+
+  test('shell completion: commands, flags, contexts from the kubeconfig, and known values', () => {
+    // bash as it completes a line: the words so far, the cursor on the last one.
+    const script =
+      'eval "$(kubefed completion bash)"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kubefed; ' +
+      'printf "%s\\n" "${COMPREPLY[@]}"';
+    const complete = (words: string[], line?: string) => {
+      // With the line, as bash gives it: bash splits a word at ":" too.
+      const typed = line ? { COMP_LINE: line, COMP_POINT: String(line.length) } : undefined;
+      const env = shellEnv(typed);
+      const run = spawnSync('bash', ['-c', `export COMP_LINE COMP_POINT; ${script}`, 'bash', ...words], {
+        encoding: 'utf8',
+        env,
+      });
+      expect(run.stderr).toBe('');
+      return run.stdout.split('\n').filter((w) => w !== '');
+    };
+    expect(complete(['kubefed', 'fed'])).toEqual(['federate']);
+    expect(complete(['kubefed', 'join', 'gondor', '--clus'])).toEqual(['--cluster-context']);
+    expect(complete(['kubefed', 'join', 'gondor', '--host-cluster-context', ''])).toEqual([
+      'gondor_needs-no_king',
+      'noldor',
+      'rivendell',
+      'fellowship',
+    ]);
+    expect(complete(['kubefed', 'init', 'x', '--host-cluster-context', '=', 'ri'])).toEqual(['rivendell']);
+    expect(complete(['kubefed', 'federate', 'cm', 'ring', '-o', ''])).toEqual(['yaml', 'json']);
+    expect(complete(['kubefed', 'init', 'x', '--dns-provider', ''])).toEqual([
+      'google-clouddns',
+      'aws-route53',
+      'coredns',
+    ]);
+    // A context named by an ARN completes whole, from the kubeconfig the line names.
+    writeFileSync(
+      join(home, 'eks-kubeconfig'),
+      'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'users: [{name: u, user: {token: t0k3n}}]\ncurrent-context: ""\n' +
+        'contexts: [{name: "arn:aws:eks:eu-west-1:1:cluster/gondor", context: {cluster: a, user: u}}]\n',
+    );
+    const arn = ['kubefed', 'join', 'g', '--kubeconfig', '~/eks-kubeconfig', '--host-cluster-context'];
+    expect(complete([...arn, 'arn', ':', 'aws', ':', 'eks', ':', 'eu'], `${arn.join(' ')} arn:aws:eks:eu`)).toEqual([
+      'eu-west-1:1:cluster/gondor',
+    ]);
+    expect(sh('kubefed completion fish').status).toBe(2);
+    expect(sh('kubefed completion zsh').stdout).toContain('bashcompinit');
   });
 
   test('kubefed unjoin removes what join made', async () => {
     const run = sh('kubefed unjoin gondor --host-cluster-context=rivendell');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters'])).toEqual(['gondor']);
-    expect(await get(clientFor('gondor_needs-no_king'), 'v1', 'ServiceAccount', 'kubefed.fellowship.gondor', 'kube-system')).toBeUndefined();
-    expect(sh('kubefed unjoin gondor --host-cluster-context=rivendell').stderr).toMatch(/cluster "gondor": is not a member of federation fellowship/);
+    expect(
+      await get(clientFor('gondor_needs-no_king'), 'v1', 'ServiceAccount', 'kubefed.fellowship.gondor', 'kube-system'),
+    ).toBeUndefined();
+    expect(sh('kubefed unjoin gondor --host-cluster-context=rivendell').stderr).toMatch(
+      /cluster "gondor": is not a member of federation fellowship/,
+    );
   });
 
   test('plan and check find the federation\u2019s settings on the host; destroy takes it all down', async () => {
     const mark = auditMark();
-    expect(sh('kubefed check fellowship --host-cluster-context=rivendell --clusters=noldor').stderr).toContain('federation fellowship is healthy');
+    expect(sh('kubefed check fellowship --host-cluster-context=rivendell --clusters=noldor').stderr).toContain(
+      'federation fellowship is healthy',
+    );
     // noldor was joined with secret name 11kingdom; listed without it, the plan moves it back to "noldor".
-    const plan = JSON.parse(sh('kubefed plan fellowship --host-cluster-context=rivendell --clusters=noldor --etcd-persistent-storage=false').outputs.plan);
+    const plan = JSON.parse(
+      sh('kubefed plan fellowship --host-cluster-context=rivendell --clusters=noldor --etcd-persistent-storage=false')
+        .outputs.plan,
+    );
     expect(plan).toEqual([
       expect.objectContaining({ action: 'create', cluster: 'federation', kind: 'Secret', name: 'noldor' }),
       expect.objectContaining({ action: 'update', cluster: 'federation', kind: 'KubeFedCluster', name: 'noldor' }),
@@ -197,12 +392,15 @@ describe('the kubefed CLI runs the guide as written', () => {
   });
 
   test('NodePort with an advertise address the test machine cannot reach: the host side converges, then a clear timeout', async () => {
-    const run = sh(`kubefed init fellowship \\
+    const run = sh(
+      `kubefed init fellowship \\
     --host-cluster-context=rivendell \\
     --dns-provider="google-clouddns" \\
     --dns-zone-name="example.com." \\
     --api-server-service-type="NodePort" \\
-    --api-server-advertise-address="10.0.10.20"`, { KUBEFED_TIMEOUT: '8s' });
+    --api-server-advertise-address="10.0.10.20"`,
+      { KUBEFED_TIMEOUT: '8s' },
+    );
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/timed out after 8s waiting for the federation API at https:\/\/10\.0\.10\.20:\d+/);
     expect((await get(rivendell(), 'v1', 'Service', 'fellowship-apiserver', NS))?.spec.type).toBe('NodePort');

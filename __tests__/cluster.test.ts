@@ -1,11 +1,16 @@
 // What a Cluster says of itself in messages: never a password its server URL holds.
 import { describe, expect, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Cluster } from '../src/cluster.js';
+import { Cluster } from '../src/observe/cluster.js';
 
 function cluster(server: string): Cluster {
   const config = new KubeConfig();
-  config.loadFromOptions({ clusters: [{ name: 'c', server }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
   return new Cluster({ kind: 'host' }, 'host cluster', config);
 }
 
@@ -17,7 +22,10 @@ describe('Cluster.server', () => {
 
   test('an error about an unreachable server names it without the password', () => {
     const c = cluster('https://admin:PASS@127.0.0.1:1');
-    const message = c.explain(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'list namespaces').message;
+    const message = c.explain(
+      Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      'list namespaces',
+    ).message;
     expect(message).toBe('host cluster: cannot list namespaces at https://127.0.0.1:1: ECONNREFUSED');
     expect(message).not.toContain('PASS');
   });

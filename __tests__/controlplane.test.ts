@@ -1,23 +1,36 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { controllerManagerArgs, kubeControllerManagerImage } from '../src/controllers.js';
-import { addressObjects, apiServerArgs, etcdClaim, mergeFlags } from '../src/controlplane.js';
-import { hostObjects } from '../src/host-objects.js';
-import { InputError, Spec, parseSpec } from '../src/inputs.js';
-import { HASH_ANNOTATION, KubeObject } from '../src/objects.js';
+import { controllerManagerArgs, kubeControllerManagerImage } from '../src/desired/controllers.js';
+import { apiServerArgs } from '../src/desired/api-server.js';
+import { addressObjects, etcdClaim, mergeFlags } from '../src/desired/control-plane.js';
+import { hostObjects } from '../src/desired/host-objects.js';
+import { InputError, Spec, parseSpec } from '../src/inputs/spec.js';
+import { HASH_ANNOTATION, KubeObject } from '../src/desired/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
   const all: Record<string, string> = {
-    'federation-name': 'fellowship', 'host-cluster-context': 'rivendell', 'dns-provider': 'google-clouddns', 'dns-zone-name': 'example.com.', ...inputs,
+    'federation-name': 'fellowship',
+    'host-cluster-context': 'rivendell',
+    'dns-provider': 'google-clouddns',
+    'dns-zone-name': 'example.com.',
+    ...inputs,
   };
   return parseSpec((n) => all[n] ?? '', { readFile: () => '' });
 }
 const credentials = {
-  'ca.crt': 'CA', 'controller-manager.crt': 'CM', 'controller-manager.key': 'KEY', 'kube-controller-manager.crt': 'KCM', 'kube-controller-manager.key': 'KCMKEY',
-  'webhook.crt': 'WH', 'webhook.key': 'WHKEY', 'dns.crt': 'DNS', 'dns.key': 'DNSKEY',
+  'ca.crt': 'CA',
+  'controller-manager.crt': 'CM',
+  'controller-manager.key': 'KEY',
+  'kube-controller-manager.crt': 'KCM',
+  'kube-controller-manager.key': 'KCMKEY',
+  'webhook.crt': 'WH',
+  'webhook.key': 'WHKEY',
+  'dns.crt': 'DNS',
+  'dns.key': 'DNSKEY',
 };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
-const find = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject & Record<string, any>;
+const find = (objects: KubeObject[], kind: string, name: string) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
+  objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject & Record<string, any>;
 
 describe('host objects', () => {
   test('the etcd claim is the one the guide shows', () => {
@@ -39,18 +52,30 @@ spec:
 `) as object;
     expect(etcdClaim(spec())).toMatchObject(guide);
     expect(etcdClaim(spec({ 'etcd-pv-capacity': '20Gi', 'etcd-pv-storage-class': 'fast' })).spec).toEqual({
-      accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } }, storageClassName: 'fast',
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '20Gi' } },
+      storageClassName: 'fast',
     });
   });
 
   test('persistent storage off: no claim, an emptyDir', () => {
-    const objects = hostObjects({ spec: spec({ 'etcd-persistent-storage': 'false' }), credentials, address: '1.2.3.4' });
+    const objects = hostObjects({
+      spec: spec({ 'etcd-persistent-storage': 'false' }),
+      credentials,
+      address: '1.2.3.4',
+    });
     expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
-    expect(find(objects, 'Deployment', 'fellowship-apiserver').spec.template.spec.volumes[1]).toEqual({ name: 'etcd-data', emptyDir: {} });
+    expect(find(objects, 'Deployment', 'fellowship-apiserver').spec.template.spec.volumes[1]).toEqual({
+      name: 'etcd-data',
+      emptyDir: {},
+    });
   });
 
   test('service type and advertise address', () => {
-    expect(find(addressObjects(spec({ 'api-server-service-type': 'NodePort' })), 'Service', 'fellowship-apiserver').spec.type).toBe('NodePort');
+    expect(
+      find(addressObjects(spec({ 'api-server-service-type': 'NodePort' })), 'Service', 'fellowship-apiserver').spec
+        .type,
+    ).toBe('NodePort');
     expect(find(addressObjects(spec()), 'Service', 'fellowship-apiserver').spec.type).toBe('LoadBalancer');
     expect(apiServerArgs(spec(), '10.0.10.20')).toContain('--advertise-address=10.0.10.20');
     expect(apiServerArgs(spec(), 'lb.example').some((a) => a.startsWith('--advertise-address'))).toBe(false);
@@ -60,25 +85,39 @@ spec:
     for (const o of [...addressObjects(spec()), ...hostObjects({ spec: spec(), credentials, address: '1.2.3.4' })]) {
       expect(o.metadata.annotations?.[HASH_ANNOTATION]).toMatch(/^[0-9a-f]{32}$/);
       expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('kubefed-action');
-      expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe(o.kind === 'Namespace' ? undefined : 'fellowship');
+      expect(o.metadata.labels?.['kubefed-action.io/federation']).toBe(
+        o.kind === 'Namespace' ? undefined : 'fellowship',
+      );
     }
   });
 
   test('a new certificate rolls the API server (its template changes)', () => {
-    const template = (c: Record<string, string>) => find(hostObjects({ spec: spec(), credentials: c, address: '1.2.3.4' }), 'Deployment', 'fellowship-apiserver').spec.template;
+    const template = (c: Record<string, string>) =>
+      find(hostObjects({ spec: spec(), credentials: c, address: '1.2.3.4' }), 'Deployment', 'fellowship-apiserver').spec
+        .template;
     expect(template(credentials)).not.toEqual(template({ ...credentials, 'server.crt': 'NEW' }));
   });
 });
 
 describe('flags', () => {
   test('overrides replace flags by name in place and append new ones', () => {
-    expect(mergeFlags(['--a=1', '--b=2', '--flag'], [{ name: '--b', value: '3' }, { name: '--c', value: '4' }, { name: '--flag', value: 'x' }])).toEqual([
-      '--a=1', '--b=3', '--flag=x', '--c=4',
-    ]);
+    expect(
+      mergeFlags(
+        ['--a=1', '--b=2', '--flag'],
+        [
+          { name: '--b', value: '3' },
+          { name: '--c', value: '4' },
+          { name: '--flag', value: 'x' },
+        ],
+      ),
+    ).toEqual(['--a=1', '--b=3', '--flag=x', '--c=4']);
   });
 
   test('token auth and overrides reach the API server', () => {
-    const args = apiServerArgs(spec({ 'apiserver-enable-token-auth': 'true', 'apiserver-arg-overrides': '--anonymous-auth=false,--v=4' }), '1.2.3.4');
+    const args = apiServerArgs(
+      spec({ 'apiserver-enable-token-auth': 'true', 'apiserver-arg-overrides': '--anonymous-auth=false,--v=4' }),
+      '1.2.3.4',
+    );
     expect(args).toContain('--token-auth-file=/etc/federation/apiserver/token.csv');
     expect(args).toContain('--anonymous-auth=false');
     expect(args).toContain('--v=4');
@@ -86,14 +125,29 @@ describe('flags', () => {
 
   test('the KubeFed controller manager gets only flags it has; an unknown one is an input error', () => {
     const args = controllerManagerArgs(spec({ 'controllermanager-arg-overrides': '--v=4,--rest-config-qps=50' }));
-    expect(args).toEqual(['--kubefed-namespace=federation-system', '--kubeconfig=/etc/federation/controller-manager/kubeconfig', '--healthz-addr=:8080', '--metrics-addr=:9090', '--v=4', '--rest-config-qps=50']);
+    expect(args).toEqual([
+      '--kubefed-namespace=federation-system',
+      '--kubeconfig=/etc/federation/controller-manager/kubeconfig',
+      '--healthz-addr=:8080',
+      '--metrics-addr=:9090',
+      '--v=4',
+      '--rest-config-qps=50',
+    ]);
     expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(InputError);
-    expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(/--federation-name is not a flag of the KubeFed controller manager/);
+    expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(
+      /--federation-name is not a flag of the KubeFed controller manager/,
+    );
   });
 
   test("kube-controller-manager runs at the API server's release", () => {
-    expect(kubeControllerManagerImage('registry.k8s.io/kube-apiserver:v1.34.4')).toBe('registry.k8s.io/kube-controller-manager:v1.34.4');
-    expect(kubeControllerManagerImage('mirror.example/k8s/kube-apiserver@sha256:abc')).toBe('mirror.example/k8s/kube-controller-manager@sha256:abc');
-    expect(kubeControllerManagerImage('example.com/apiserver:v1.30.0')).toBe('registry.k8s.io/kube-controller-manager:v1.30.0');
+    expect(kubeControllerManagerImage('registry.k8s.io/kube-apiserver:v1.34.4')).toBe(
+      'registry.k8s.io/kube-controller-manager:v1.34.4',
+    );
+    expect(kubeControllerManagerImage('mirror.example/k8s/kube-apiserver@sha256:abc')).toBe(
+      'mirror.example/k8s/kube-controller-manager@sha256:abc',
+    );
+    expect(kubeControllerManagerImage('example.com/apiserver:v1.30.0')).toBe(
+      'registry.k8s.io/kube-controller-manager:v1.30.0',
+    );
   });
 });

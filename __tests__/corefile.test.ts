@@ -1,7 +1,7 @@
 // Unit tests of the Corefile merge (pure): the federation's server block is added, replaced and
 // removed without touching the rest; a Corefile CoreDNS would refuse is never produced.
 import { describe, expect, test } from '@jest/globals';
-import { serverBlock, withFederationBlock, withoutFederationBlock } from '../src/corefile.js';
+import { serverBlock, withFederationBlock, withoutFederationBlock } from '../src/plan/corefile.js';
 
 const KUBEADM = `.:53 {
     errors
@@ -72,6 +72,8 @@ describe('the federation server block of a Corefile', () => {
 
   test('is refused when the Corefile already serves that zone itself (CoreDNS would not start)', () => {
     const plan = withFederationBlock(`${KUBEADM}fellowship.svc.cluster.local:53 {\n    forward . 1.1.1.1\n}\n`, block);
-    expect(plan).toEqual({ refused: expect.stringMatching(/already has a server block for fellowship\.svc\.cluster\.local/) });
+    expect(plan).toEqual({
+      refused: expect.stringMatching(/already has a server block for fellowship\.svc\.cluster\.local/),
+    });
   });
 });

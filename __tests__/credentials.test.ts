@@ -1,13 +1,23 @@
 import { describe, expect, test } from '@jest/globals';
 import * as x509 from '@peculiar/x509';
-import { FILES, ensureCredentials, subjectAltNames } from '../src/credentials.js';
+import { subjectAltNames } from '../src/desired/certificates.js';
+import { FILES, ensureCredentials } from '../src/desired/credentials.js';
 
-const opts = { federationName: 'fellowship', sans: ['fellowship-apiserver', '127.0.0.1', '10.0.10.20'], webhookSans: ['fellowship-webhook.federation-system.svc'], tokenAuth: false, basicAuth: false, now: new Date('2026-11-24T00:00:00Z') };
+const opts = {
+  federationName: 'fellowship',
+  sans: ['fellowship-apiserver', '127.0.0.1', '10.0.10.20'],
+  webhookSans: ['fellowship-webhook.federation-system.svc'],
+  tokenAuth: false,
+  basicAuth: false,
+  now: new Date('2026-11-24T00:00:00Z'),
+};
 
 describe('ensureCredentials', () => {
   test('issues everything once, with the SANs and the admin identity', async () => {
     const { files, issued } = await ensureCredentials({}, opts);
-    expect(issued).toEqual(expect.arrayContaining(['CA', 'server.crt (missing)', 'admin.crt (missing)', 'service-account key pair']));
+    expect(issued).toEqual(
+      expect.arrayContaining(['CA', 'server.crt (missing)', 'admin.crt (missing)', 'service-account key pair']),
+    );
     const server = new x509.X509Certificate(files[FILES.serverCert]);
     expect(subjectAltNames(server)).toEqual(['fellowship-apiserver', '127.0.0.1', '10.0.10.20']);
     expect(await server.verify({ publicKey: new x509.X509Certificate(files[FILES.caCert]).publicKey })).toBe(true);
@@ -18,16 +28,28 @@ describe('ensureCredentials', () => {
 
   test('gives KubeFed its own identities, none of them system:masters, and the webhook its serving certificate', async () => {
     const { files } = await ensureCredentials({}, opts);
-    expect(new x509.X509Certificate(files[FILES.controllerManagerCert]).subject).toBe('CN=kubefed-action:fellowship:controller-manager');
-    expect(new x509.X509Certificate(files[FILES.kubeControllerManagerCert]).subject).toBe('CN=system:kube-controller-manager');
-    expect(subjectAltNames(new x509.X509Certificate(files[FILES.webhookCert]))).toEqual(['fellowship-webhook.federation-system.svc']);
+    expect(new x509.X509Certificate(files[FILES.controllerManagerCert]).subject).toBe(
+      'CN=kubefed-action:fellowship:controller-manager',
+    );
+    expect(new x509.X509Certificate(files[FILES.kubeControllerManagerCert]).subject).toBe(
+      'CN=system:kube-controller-manager',
+    );
+    expect(subjectAltNames(new x509.X509Certificate(files[FILES.webhookCert]))).toEqual([
+      'fellowship-webhook.federation-system.svc',
+    ]);
   });
 
   test('re-issues a client certificate whose identity changed (an older release made it system:masters)', async () => {
     const first = await ensureCredentials({}, opts);
-    const admin = { ...first.files, [FILES.controllerManagerCert]: first.files[FILES.adminCert], [FILES.controllerManagerKey]: first.files[FILES.adminKey] };
+    const admin = {
+      ...first.files,
+      [FILES.controllerManagerCert]: first.files[FILES.adminCert],
+      [FILES.controllerManagerKey]: first.files[FILES.adminKey],
+    };
     const again = await ensureCredentials(admin, opts);
-    expect(again.issued).toEqual(['controller-manager.crt (subject is not CN=kubefed-action:fellowship:controller-manager)']);
+    expect(again.issued).toEqual([
+      'controller-manager.crt (subject is not CN=kubefed-action:fellowship:controller-manager)',
+    ]);
   });
 
   test('reuses everything on the next run', async () => {
@@ -56,6 +78,8 @@ describe('ensureCredentials', () => {
   test('token auth adds a token, kept across runs', async () => {
     const first = await ensureCredentials({}, { ...opts, tokenAuth: true });
     expect(first.files[FILES.tokens]).toMatch(/^[0-9a-f]{48},admin,admin,"system:masters"\n$/);
-    expect((await ensureCredentials(first.files, { ...opts, tokenAuth: true })).files[FILES.tokens]).toBe(first.files[FILES.tokens]);
+    expect((await ensureCredentials(first.files, { ...opts, tokenAuth: true })).files[FILES.tokens]).toBe(
+      first.files[FILES.tokens],
+    );
   });
 });

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
-import { externalDnsArgs } from '../src/dns-objects.js';
-import { parseSpec } from '../src/inputs.js';
+import { externalDnsArgs } from '../src/desired/dns-objects.js';
+import { parseSpec } from '../src/inputs/spec.js';
 import { ensureBinaries } from '../testenv/index.mjs';
 import { ActionRun, runAction } from './helpers/action.js';
 import { clientFor, eventually, extraClusters, get } from './helpers/testenv.js';
@@ -59,13 +59,26 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
   const providerDns = () => home.info.dns;
   const global = 'web.shop.arnor.svc.example.com';
   const addressOf = async (member: KubernetesObjectApi) => {
-    const svc = await eventually(() => get(member, 'v1', 'Service', 'web', 'shop'), (s) => Boolean(s?.status?.loadBalancer?.ingress?.[0]?.ip), 90_000);
+    const svc = await eventually(
+      () => get(member, 'v1', 'Service', 'web', 'shop'),
+      (s) => Boolean(s?.status?.loadBalancer?.ingress?.[0]?.ip),
+      90_000,
+    );
     return svc?.status.loadBalancer.ingress[0].ip as string;
   };
   const place = (...clusters: string[]) =>
     federation.patch(
-      { apiVersion: TYPES, kind: 'FederatedService', metadata: { name: 'web', namespace: 'shop' }, spec: { placement: { clusters: clusters.map((name) => ({ name })) } } } as KubernetesObject,
-      undefined, undefined, undefined, undefined, 'application/merge-patch+json' as never,
+      {
+        apiVersion: TYPES,
+        kind: 'FederatedService',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { placement: { clusters: clusters.map((name) => ({ name })) } },
+      } as KubernetesObject,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'application/merge-patch+json' as never,
     );
 
   beforeAll(async () => {
@@ -85,7 +98,12 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
       ...extra,
     });
     // lindon runs CoreDNS, as kubeadm sets it up (its kubernetes plugin left out: no test needs it).
-    await lindon().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: COREFILE } } as KubernetesObject);
+    await lindon().create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'coredns', namespace: 'kube-system' },
+      data: { Corefile: COREFILE },
+    } as KubernetesObject);
     first = runAction(inputs('- lindon\n- fornost\n'));
     if (!first.outputs.kubeconfig) throw new Error(`the action made no federation:\n${first.shown.slice(-3000)}`);
     const kc = new KubeConfig();
@@ -107,7 +125,9 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     const cm = await get(host, 'apps/v1', 'Deployment', `${FED}-controller-manager`, NS);
     expect(cm?.spec.template.spec.containers.map((c: { name: string }) => c.name)).toContain('dns-controller');
     expect(await get(host, 'apps/v1', 'Deployment', `${FED}-external-dns`, NS)).toBeDefined();
-    expect(await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'dnsendpoints.externaldns.k8s.io')).toBeDefined();
+    expect(
+      await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'dnsendpoints.externaldns.k8s.io'),
+    ).toBeDefined();
     const corefile = (await get(lindon(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
     expect(corefile.startsWith(COREFILE)).toBe(true);
     expect(corefile).toContain(`forward . ${home.info.dns}`);
@@ -116,7 +136,9 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
   test('google-clouddns and aws-route53: the real external-dns takes the rendered flags and stops only for want of cloud credentials', async () => {
     // The DNS identity's kubeconfig, at the federation's outside address (the pod's is in-cluster).
     const dir = mkdtempSync(join(tmpdir(), 'kubefed-external-dns-'));
-    const outside = yaml.load(readFileSync(first.outputs.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    const outside = yaml.load(readFileSync(first.outputs.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+    };
     const secret = await get(clientFor('eriador', home.kubeconfigPath), 'v1', 'Secret', `${FED}-dns-kubeconfig`, NS);
     const inside = yaml.load(Buffer.from(secret?.data.kubeconfig, 'base64').toString()) as typeof outside;
     inside.clusters[0].cluster.server = outside.clusters[0].cluster.server;
@@ -124,12 +146,25 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     const bin = ensureBinaries();
     for (const [provider, config, refusal] of [
       ['google-clouddns', '[Global]\nproject-id = middle-earth\n', /google: could not find default credentials/],
-      ['aws-route53', '', /(no EC2 IMDS role found|failed to refresh cached credentials|NoCredentialProviders|get credentials)/i],
+      [
+        'aws-route53',
+        '',
+        /(no EC2 IMDS role found|failed to refresh cached credentials|NoCredentialProviders|get credentials)/i,
+      ],
     ] as const) {
-      const spec = parseSpec((n) => ({ ...inputs(''), 'dns-provider': provider, 'dns-provider-config': config })[n] ?? '', { readFile: () => '' });
-      const args = externalDnsArgs(spec).map((a) => (a.startsWith('--kubeconfig=') ? `--kubeconfig=${join(dir, 'kubeconfig')}` : a));
+      const spec = parseSpec(
+        (n) => ({ ...inputs(''), 'dns-provider': provider, 'dns-provider-config': config })[n] ?? '',
+        { readFile: () => '' },
+      );
+      const args = externalDnsArgs(spec).map((a) =>
+        a.startsWith('--kubeconfig=') ? `--kubeconfig=${join(dir, 'kubeconfig')}` : a,
+      );
       expect(args).toContain(provider === 'google-clouddns' ? '--provider=google' : '--provider=aws');
-      const run = spawnSync(join(bin, 'external-dns'), [...args, '--once'], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' } });
+      const run = spawnSync(join(bin, 'external-dns'), [...args, '--once'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' },
+      });
       const output = `${run.stdout}${run.stderr}`;
       expect(output).not.toMatch(/unknown flag|unknown long flag|error parsing|required flag/i);
       expect(output).toMatch(refusal);
@@ -139,19 +174,34 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
 
   test('a FederatedService on two members resolves to both members\u2019 addresses, and each member\u2019s name to its own', async () => {
     await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
-    await federation.create({ apiVersion: TYPES, kind: 'FederatedNamespace', metadata: { name: 'shop', namespace: 'shop' }, spec: { placement: { clusters: [{ name: 'lindon' }, { name: 'fornost' }] } } } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedNamespace',
+      metadata: { name: 'shop', namespace: 'shop' },
+      spec: { placement: { clusters: [{ name: 'lindon' }, { name: 'fornost' }] } },
+    } as KubernetesObject);
     await federation.create({
       apiVersion: TYPES,
       kind: 'FederatedService',
       metadata: { name: 'web', namespace: 'shop' },
       spec: {
         placement: { clusters: [{ name: 'lindon' }, { name: 'fornost' }] },
-        template: { spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } },
+        template: {
+          spec: {
+            type: 'LoadBalancer',
+            selector: { app: 'web' },
+            ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }],
+          },
+        },
       },
     } as KubernetesObject);
     const [atLindon, atFornost] = [await addressOf(lindon()), await addressOf(fornost())];
     expect(atLindon).not.toBe(atFornost);
-    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon, atFornost].sort()), 90_000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => JSON.stringify(a) === JSON.stringify([atLindon, atFornost].sort()),
+      90_000,
+    );
     expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toEqual([atLindon]);
     expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toEqual([atFornost]);
   });
@@ -174,12 +224,17 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
                 name: 'coredns',
                 image: 'registry.k8s.io/coredns/coredns:v1.12.4',
                 args: ['-conf', '/etc/coredns/Corefile'],
-                ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }],
+                ports: [
+                  { name: 'dns', containerPort: 53, protocol: 'UDP' },
+                  { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+                ],
                 readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
                 volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
               },
             ],
-            volumes: [{ name: 'config', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } }],
+            volumes: [
+              { name: 'config', configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } },
+            ],
           },
         },
       },
@@ -188,44 +243,94 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'kube-dns', namespace: 'kube-system' },
-      spec: { type: 'LoadBalancer', selector: labels, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] },
+      spec: {
+        type: 'LoadBalancer',
+        selector: labels,
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      },
     } as KubernetesObject);
     const clusterDns = `${await eventually(async () => (await get(lindon(), 'v1', 'Service', 'kube-dns', 'kube-system'))?.status?.loadBalancer?.ingress?.[0]?.ip, Boolean, 60_000)}:53`;
     const expected = [await addressOf(lindon()), await addressOf(fornost())].sort();
-    const local = await eventually(() => answers(clusterDns, 'web.shop.arnor.svc.cluster.local'), (a) => Array.isArray(a), 90_000);
+    const local = await eventually(
+      () => answers(clusterDns, 'web.shop.arnor.svc.cluster.local'),
+      (a) => Array.isArray(a),
+      90_000,
+    );
     expect(local).toEqual(expected);
   });
 
   test('placement changed to one member: the global name answers that member alone', async () => {
     const atLindon = await addressOf(lindon());
     await place('lindon');
-    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon]), 90_000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => JSON.stringify(a) === JSON.stringify([atLindon]),
+      90_000,
+    );
     expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toBe('ENOTFOUND');
     await place('lindon', 'fornost');
-    await eventually(() => answers(providerDns(), global), (a) => Array.isArray(a) && a.length === 2, 90_000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => Array.isArray(a) && a.length === 2,
+      90_000,
+    );
   });
 
   test('the federation API server restarted: the DNS controller watches again and follows the next change', async () => {
     const host = clientFor('eriador', home.kubeconfigPath);
-    const pods = await host.list('v1', 'Pod', NS, undefined, undefined, undefined, undefined, 'module=federation-apiserver');
-    for (const pod of pods.items) await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: NS } });
+    const pods = await host.list(
+      'v1',
+      'Pod',
+      NS,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'module=federation-apiserver',
+    );
+    for (const pod of pods.items)
+      await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: NS } });
     await eventually(() => get(federation, 'v1', 'Namespace', 'shop').catch(() => undefined), Boolean, 120_000, 1000);
     const atFornost = await addressOf(fornost());
     await place('fornost');
-    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atFornost]), 120_000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => JSON.stringify(a) === JSON.stringify([atFornost]),
+      120_000,
+    );
     await place('lindon', 'fornost');
-    await eventually(() => answers(providerDns(), global), (a) => Array.isArray(a) && a.length === 2, 90_000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => Array.isArray(a) && a.length === 2,
+      90_000,
+    );
   });
 
   test('a member stopped: KubeFed marks it offline and its address leaves the global answer', async () => {
     const atLindon = await addressOf(lindon());
     away.stop();
-    await eventually(() => answers(providerDns(), global), (a) => JSON.stringify(a) === JSON.stringify([atLindon]), 120_000, 1000);
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => JSON.stringify(a) === JSON.stringify([atLindon]),
+      120_000,
+      1000,
+    );
   });
 
   test('the FederatedService deleted: its names are gone (NXDOMAIN)', async () => {
-    await federation.delete({ apiVersion: TYPES, kind: 'FederatedService', metadata: { name: 'web', namespace: 'shop' } });
-    await eventually(() => answers(providerDns(), global), (a) => a === 'ENOTFOUND', 90_000);
+    await federation.delete({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: { name: 'web', namespace: 'shop' },
+    });
+    await eventually(
+      () => answers(providerDns(), global),
+      (a) => a === 'ENOTFOUND',
+      90_000,
+    );
     expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
   });
 

@@ -32,10 +32,24 @@ const FAULT_TEST_MS = 300_000;
 
 /** What the federation owns in a member, by kind and name. */
 async function owned(client: KubernetesObjectApi): Promise<string[]> {
-  const kinds: [string, string][] = [['v1', 'ServiceAccount'], ['v1', 'Secret'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding']];
+  const kinds: [string, string][] = [
+    ['v1', 'ServiceAccount'],
+    ['v1', 'Secret'],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+  ];
   const found: string[] = [];
   for (const [apiVersion, kind] of kinds) {
-    const list = await client.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, `kubefed-action.io/federation=${FEDERATION}`);
+    const list = await client.list(
+      apiVersion,
+      kind,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      `kubefed-action.io/federation=${FEDERATION}`,
+    );
     found.push(...list.items.map((o) => `${kind} ${o.metadata?.name}`));
   }
   return found.sort();
@@ -62,78 +76,116 @@ async function expectConverged(namespace: string, run: ReturnType<typeof runActi
 }
 
 describe('faults', () => {
-  test('SIGKILL at 20 points of a first apply: each re-run converges, with one CA and nothing orphaned', async () => {
-    // How many writes a whole first apply sends: the kill points are spread over them.
-    const mark = auditMark();
-    const reference = runAction(inputs('fed-fault-ref'));
-    expect(reference.status).toBe(0);
-    const total = mark().total;
-    expect(total).toBeGreaterThan(40);
-    expect(runAction(inputs('fed-fault-ref', { mode: 'destroy', wait: 'false' })).status).toBe(0);
+  test(
+    'SIGKILL at 20 points of a first apply: each re-run converges, with one CA and nothing orphaned',
+    async () => {
+      // How many writes a whole first apply sends: the kill points are spread over them.
+      const mark = auditMark();
+      const reference = runAction(inputs('fed-fault-ref'));
+      expect(reference.status).toBe(0);
+      const total = mark().total;
+      expect(total).toBeGreaterThan(40);
+      expect(runAction(inputs('fed-fault-ref', { mode: 'destroy', wait: 'false' })).status).toBe(0);
 
-    for (let i = 0; i < POINTS; i++) {
-      const namespace = `fed-fault-${i}`;
-      // Spread over the first nine tenths: the count of a run's last writes may vary a little.
-      const killAt = Math.round(1 + (i * 0.9 * (total - 1)) / (POINTS - 1));
+      for (let i = 0; i < POINTS; i++) {
+        const namespace = `fed-fault-${i}`;
+        // Spread over the first nine tenths: the count of a run's last writes may vary a little.
+        const killAt = Math.round(1 + (i * 0.9 * (total - 1)) / (POINTS - 1));
+        const writes = auditMark();
+        const started = startAction(inputs(namespace));
+        await eventually(
+          () => writes().total,
+          (n) => n >= killAt || started.child.exitCode !== null,
+          120_000,
+          50,
+        );
+        started.child.kill('SIGKILL');
+        const killed = await started.done;
+        expect({ point: i, writes: killAt, signal: killed.signal ?? `exit ${killed.status}` }).toEqual({
+          point: i,
+          writes: killAt,
+          signal: 'SIGKILL',
+        });
+
+        await expectConverged(namespace, runAction(inputs(namespace)));
+        expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
+      }
+    },
+    SIGKILL_TEST_MS,
+  );
+
+  test(
+    'a member cut off between its reachability check and its writes: the others join, the step fails naming it, a re-run heals it',
+    async () => {
+      const noldor = new URL(testenv().clusters.find((c) => c.name === 'noldor')?.server as string);
+      const proxy = new Proxy(Number(noldor.port));
+      const port = await proxy.listen();
+      try {
+        const kubeconfig = kubeconfigText().replace(noldor.origin, `https://127.0.0.1:${port}`);
+        // The member answers the reachability check; it goes away as the action starts its writes
+        // (the action logs each write before it sends it; the proxy holds each answer 250 ms, so
+        // that no write can be answered before it is cut).
+        proxy.delayMs = 250;
+        const started = startAction({ ...inputs('fed-fault-cut'), kubeconfig });
+        started.child.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('[noldor] create ')) proxy.close();
+        });
+        const cut = await started.done;
+        expect(proxy.closed).toBe(true);
+        expect(cut.status).toBe(1);
+        expect(JSON.parse(cut.outputs['joined-clusters'])).toEqual(['gondor']);
+        expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
+
+        // (In a process of its own: this one serves the proxy.)
+        proxy.delayMs = 0;
+        await proxy.listen(port);
+        const healed = await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig });
+        expect(healed.status).toBe(0);
+        expect(healed.outputs.healthy).toBe('true');
+        expect(JSON.parse(healed.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
+        expect(await owned(members.noldor())).toEqual(expected('noldor'));
+        expect(
+          (await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig, mode: 'destroy', wait: 'false' })).status,
+        ).toBe(0);
+      } finally {
+        proxy.close();
+      }
+    },
+    FAULT_TEST_MS,
+  );
+
+  test(
+    'the federation API server restarted mid-run: the re-run finishes',
+    async () => {
+      const namespace = 'fed-fault-restart';
+      const host = clientFor('rivendell');
       const writes = auditMark();
       const started = startAction(inputs(namespace));
-      await eventually(() => writes().total, (n) => n >= killAt || started.child.exitCode !== null, 120_000, 50);
-      started.child.kill('SIGKILL');
-      const killed = await started.done;
-      expect({ point: i, writes: killAt, signal: killed.signal ?? `exit ${killed.status}` }).toEqual({ point: i, writes: killAt, signal: 'SIGKILL' });
-
+      // Once the action writes in the federation API, its server is replaced under it.
+      await eventually(
+        () => Object.keys(writes().byLog).some((log) => log.includes(`${namespace}_${FEDERATION}-apiserver`)),
+        Boolean,
+        120_000,
+        50,
+      );
+      const pods = await host.list(
+        'v1',
+        'Pod',
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'module=federation-apiserver',
+      );
+      for (const pod of pods.items)
+        await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace } });
+      await started.done;
       await expectConverged(namespace, runAction(inputs(namespace)));
       expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
-    }
-  }, SIGKILL_TEST_MS);
-
-  test('a member cut off between its reachability check and its writes: the others join, the step fails naming it, a re-run heals it', async () => {
-    const noldor = new URL(testenv().clusters.find((c) => c.name === 'noldor')?.server as string);
-    const proxy = new Proxy(Number(noldor.port));
-    const port = await proxy.listen();
-    try {
-      const kubeconfig = kubeconfigText().replace(noldor.origin, `https://127.0.0.1:${port}`);
-      // The member answers the reachability check; it goes away as the action starts its writes
-      // (the action logs each write before it sends it; the proxy holds each answer 250 ms, so
-      // that no write can be answered before it is cut).
-      proxy.delayMs = 250;
-      const started = startAction({ ...inputs('fed-fault-cut'), kubeconfig });
-      started.child.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('[noldor] create ')) proxy.close();
-      });
-      const cut = await started.done;
-      expect(proxy.closed).toBe(true);
-      expect(cut.status).toBe(1);
-      expect(JSON.parse(cut.outputs['joined-clusters'])).toEqual(['gondor']);
-      expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
-
-      // (In a process of its own: this one serves the proxy.)
-      proxy.delayMs = 0;
-      await proxy.listen(port);
-      const healed = await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig });
-      expect(healed.status).toBe(0);
-      expect(healed.outputs.healthy).toBe('true');
-      expect(JSON.parse(healed.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
-      expect(await owned(members.noldor())).toEqual(expected('noldor'));
-      expect((await runActionAsync({ ...inputs('fed-fault-cut'), kubeconfig, mode: 'destroy', wait: 'false' })).status).toBe(0);
-    } finally {
-      proxy.close();
-    }
-  }, FAULT_TEST_MS);
-
-  test('the federation API server restarted mid-run: the re-run finishes', async () => {
-    const namespace = 'fed-fault-restart';
-    const host = clientFor('rivendell');
-    const writes = auditMark();
-    const started = startAction(inputs(namespace));
-    // Once the action writes in the federation API, its server is replaced under it.
-    await eventually(() => Object.keys(writes().byLog).some((log) => log.includes(`${namespace}_${FEDERATION}-apiserver`)), Boolean, 120_000, 50);
-    const pods = await host.list('v1', 'Pod', namespace, undefined, undefined, undefined, undefined, 'module=federation-apiserver');
-    for (const pod of pods.items) await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace } });
-    await started.done;
-    await expectConverged(namespace, runAction(inputs(namespace)));
-    expect(runAction(inputs(namespace, { mode: 'destroy', wait: 'false' })).status).toBe(0);
-  }, FAULT_TEST_MS);
+    },
+    FAULT_TEST_MS,
+  );
 });
 
 /**
@@ -160,7 +212,9 @@ class Proxy {
       }
       client.pipe(upstream);
       // Answers keep their order: timers of one delay fire in the order they were set.
-      upstream.on('data', (chunk) => (this.delayMs ? setTimeout(() => client.write(chunk), this.delayMs) : client.write(chunk)));
+      upstream.on('data', (chunk) =>
+        this.delayMs ? setTimeout(() => client.write(chunk), this.delayMs) : client.write(chunk),
+      );
     });
     this.server.listen(port, '127.0.0.1');
     await new Promise((r) => this.server?.once('listening', r));

@@ -20,7 +20,12 @@ const base = {
 };
 const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
 const NOLDOR = '- name: noldor\n';
-const inputs = (clusters: string, extra: Record<string, string> = {}) => ({ kubeconfig: kubeconfigText(), ...base, clusters, ...extra });
+const inputs = (clusters: string, extra: Record<string, string> = {}) => ({
+  kubeconfig: kubeconfigText(),
+  ...base,
+  clusters,
+  ...extra,
+});
 
 const members = { gondor: () => clientFor('gondor_needs-no_king'), noldor: () => clientFor('noldor') };
 type Member = keyof typeof members;
@@ -31,7 +36,8 @@ const placement = (...clusters: Member[]) => ({ clusters: clusters.map((name) =>
 describe('KubeFed propagates through the federation the action made', () => {
   let first: ActionRun;
   let federation: KubernetesObjectApi;
-  const inMember = (member: Member, apiVersion: string, kind: string, name: string, namespace?: string) => get(members[member](), apiVersion, kind, name, namespace);
+  const inMember = (member: Member, apiVersion: string, kind: string, name: string, namespace?: string) =>
+    get(members[member](), apiVersion, kind, name, namespace);
 
   beforeAll(() => {
     first = runAction(inputs(GONDOR + NOLDOR));
@@ -52,48 +58,91 @@ describe('KubeFed propagates through the federation the action made', () => {
     expect(JSON.parse(first.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
     for (const name of ['gondor', 'noldor']) {
       const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', name, NS);
-      expect(kfc?.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady' })]));
+      expect(kfc?.status?.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'ClusterReady' })]),
+      );
     }
   });
 
   test('a FederatedNamespace, FederatedConfigMap and FederatedDeployment (with per-cluster overrides) reach every member', async () => {
     await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shire' } });
-    await federation.create({ apiVersion: TYPES, kind: 'FederatedNamespace', metadata: { name: 'shire', namespace: 'shire' }, spec: { placement: placement('gondor', 'noldor') } } as KubernetesObject);
     await federation.create({
-      apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'ring', namespace: 'shire' },
-      spec: { template: { data: { bearer: 'frodo' } }, placement: placement('gondor', 'noldor'), overrides: [{ clusterName: 'gondor', clusterOverrides: [{ path: '/data/bearer', value: 'sam' }] }] },
+      apiVersion: TYPES,
+      kind: 'FederatedNamespace',
+      metadata: { name: 'shire', namespace: 'shire' },
+      spec: { placement: placement('gondor', 'noldor') },
     } as KubernetesObject);
     await federation.create({
-      apiVersion: TYPES, kind: 'FederatedDeployment', metadata: { name: 'hobbits', namespace: 'shire' },
+      apiVersion: TYPES,
+      kind: 'FederatedConfigMap',
+      metadata: { name: 'ring', namespace: 'shire' },
       spec: {
-        template: { spec: { replicas: 1, selector: { matchLabels: { app: 'hobbits' } }, template: { metadata: { labels: { app: 'hobbits' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+        template: { data: { bearer: 'frodo' } },
+        placement: placement('gondor', 'noldor'),
+        overrides: [{ clusterName: 'gondor', clusterOverrides: [{ path: '/data/bearer', value: 'sam' }] }],
+      },
+    } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedDeployment',
+      metadata: { name: 'hobbits', namespace: 'shire' },
+      spec: {
+        template: {
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'hobbits' } },
+            template: {
+              metadata: { labels: { app: 'hobbits' } },
+              spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+            },
+          },
+        },
         placement: placement('gondor', 'noldor'),
         overrides: [{ clusterName: 'noldor', clusterOverrides: [{ path: '/spec/replicas', value: 3 }] }],
       },
     } as KubernetesObject);
 
-    const ring = await eventually(async () => ({
-      gondor: (await inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
-      noldor: (await inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
-    }), (r) => r.gondor !== undefined && r.noldor !== undefined);
+    const ring = await eventually(
+      async () => ({
+        gondor: (await inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
+        noldor: (await inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'))?.data?.bearer,
+      }),
+      (r) => r.gondor !== undefined && r.noldor !== undefined,
+    );
     expect(ring).toEqual({ gondor: 'sam', noldor: 'frodo' });
-    const replicas = await eventually(async () => ({
-      gondor: (await inMember('gondor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
-      noldor: (await inMember('noldor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
-    }), (r) => r.gondor !== undefined && r.noldor !== undefined);
+    const replicas = await eventually(
+      async () => ({
+        gondor: (await inMember('gondor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
+        noldor: (await inMember('noldor', 'apps/v1', 'Deployment', 'hobbits', 'shire'))?.spec?.replicas,
+      }),
+      (r) => r.gondor !== undefined && r.noldor !== undefined,
+    );
     expect(replicas).toEqual({ gondor: 1, noldor: 3 });
   });
 
   test('a placement that leaves a member out removes the object there; deleting it removes it everywhere', async () => {
     const ring = await get(federation, TYPES, 'FederatedConfigMap', 'ring', 'shire');
     await federation.replace({ ...ring, spec: { ...ring?.spec, placement: placement('noldor') } } as KubernetesObject);
-    await eventually(() => inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'), (cm) => cm === undefined);
+    await eventually(
+      () => inMember('gondor', 'v1', 'ConfigMap', 'ring', 'shire'),
+      (cm) => cm === undefined,
+    );
     expect(await inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire')).toBeDefined();
 
-    await federation.delete({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'ring', namespace: 'shire' } });
-    await eventually(() => inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'), (cm) => cm === undefined);
+    await federation.delete({
+      apiVersion: TYPES,
+      kind: 'FederatedConfigMap',
+      metadata: { name: 'ring', namespace: 'shire' },
+    });
+    await eventually(
+      () => inMember('noldor', 'v1', 'ConfigMap', 'ring', 'shire'),
+      (cm) => cm === undefined,
+    );
     // The federated object itself is gone once KubeFed has removed what it propagated.
-    await eventually(() => get(federation, TYPES, 'FederatedConfigMap', 'ring', 'shire'), (o) => o === undefined);
+    await eventually(
+      () => get(federation, TYPES, 'FederatedConfigMap', 'ring', 'shire'),
+      (o) => o === undefined,
+    );
   });
 
   test('a re-run sends no write to any server', () => {
@@ -108,17 +157,26 @@ describe('KubeFed propagates through the federation the action made', () => {
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigText());
     const noldor = kc.clusters.find((c) => c.name === 'noldor');
-    const insecure = { ...kc, clusters: kc.clusters.map((c) => (c === noldor ? { ...c, caData: undefined, skipTLSVerify: true } : c)) };
+    const insecure = {
+      ...kc,
+      clusters: kc.clusters.map((c) => (c === noldor ? { ...c, caData: undefined, skipTLSVerify: true } : c)),
+    };
     const relaxed = new KubeConfig();
     relaxed.loadFromOptions(insecure);
     const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: relaxed.exportConfig() });
     expect(run.status).toBe(0);
-    expect(run.log).toContain('::warning::[noldor] its kubeconfig context skips TLS verification (insecure-skip-tls-verify)');
+    expect(run.log).toContain(
+      '::warning::[noldor] its kubeconfig context skips TLS verification (insecure-skip-tls-verify)',
+    );
     expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ ⚠️ TLS not verified \|/);
-    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations).toEqual(['*']);
+    expect(
+      (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations,
+    ).toEqual(['*']);
     // Back to verified TLS.
     expect(runAction(inputs(GONDOR + NOLDOR)).status).toBe(0);
-    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations).toBeUndefined();
+    expect(
+      (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations,
+    ).toBeUndefined();
   });
 
   test('a member the runner reaches at another address: the KubeFedCluster records its endpoint, the action probes the kubeconfig\u2019s', async () => {
@@ -137,12 +195,17 @@ describe('KubeFed propagates through the federation the action made', () => {
         contexts: [...kc.contexts, { ...context, name: 'bree', cluster: 'bree' }],
       });
       const kubeconfig = withBree.exportConfig();
-      const run = await runActionAsync({ ...inputs(`${GONDOR}${NOLDOR}- name: bree\n  endpoint: ${noldorServer}\n`), kubeconfig });
+      const run = await runActionAsync({
+        ...inputs(`${GONDOR}${NOLDOR}- name: bree\n  endpoint: ${noldorServer}\n`),
+        kubeconfig,
+      });
       expect(run.status).toBe(0);
       expect(run.log).toContain(`cluster "bree": probed at https://127.0.0.1:${proxy.port}, the kubeconfig's address`);
       const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'bree', NS);
       expect(kfc?.spec.apiEndpoint).toBe(noldorServer);
-      expect(kfc?.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
+      expect(kfc?.status?.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]),
+      );
       const pruned = await runActionAsync({ ...inputs(GONDOR + NOLDOR), kubeconfig, prune: 'true' });
       expect(JSON.parse(pruned.outputs['unjoined-clusters'])).toEqual(['bree']);
     } finally {
@@ -151,15 +214,24 @@ describe('KubeFed propagates through the federation the action made', () => {
   });
 
   test("KubeFed's admission webhook refuses an invalid KubeFedCluster", async () => {
-    const invalid = { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name: 'isengard', namespace: NS }, spec: { apiEndpoint: 'ftp://isengard:99999', secretRef: { name: 'isengard' } } };
-    await expect(federation.create(invalid as KubernetesObject)).rejects.toThrow(/denied the request.*(Unsupported value: "ftp"|must be between 1 and 65535)/s);
+    const invalid = {
+      apiVersion: 'core.kubefed.io/v1beta1',
+      kind: 'KubeFedCluster',
+      metadata: { name: 'isengard', namespace: NS },
+      spec: { apiEndpoint: 'ftp://isengard:99999', secretRef: { name: 'isengard' } },
+    };
+    await expect(federation.create(invalid as KubernetesObject)).rejects.toThrow(
+      /denied the request.*(Unsupported value: "ftp"|must be between 1 and 65535)/s,
+    );
   });
 
   test('a controller manager flag KubeFed does not have is refused before anything is written', () => {
     const mark = auditMark();
     const run = runAction(inputs(GONDOR + NOLDOR, { 'controllermanager-arg-overrides': '--federation-name=rohan' }));
     expect(run.status).toBe(1);
-    expect(run.log).toContain('controllermanager-arg-overrides: --federation-name is not a flag of the KubeFed controller manager');
+    expect(run.log).toContain(
+      'controllermanager-arg-overrides: --federation-name is not a flag of the KubeFed controller manager',
+    );
     expect(mark().total).toBe(0);
   });
 
@@ -174,18 +246,37 @@ describe('KubeFed propagates through the federation the action made', () => {
       const check = await eventually(
         () => {
           const run = runAction({ ...inputs(GONDOR + NOLDOR + '- name: mordor\n'), kubeconfig, mode: 'check' });
-          return { status: run.status, said: run.shown.split('\n').filter((l) => /cluster "(mordor|gondor|noldor)"/.test(l)).join('\n') };
+          return {
+            status: run.status,
+            said: run.shown
+              .split('\n')
+              .filter((l) => /cluster "(mordor|gondor|noldor)"/.test(l))
+              .join('\n'),
+          };
         },
         (run) => /KubeFed reports it Offline/.test(run.said),
         120_000,
         2000,
       );
       expect(check.status).toBe(1);
-      expect(check.said).toMatch(/cluster "mordor": KubeFed reports it Offline \(ClusterNotReachable: cluster is not reachable/);
+      expect(check.said).toMatch(
+        /cluster "mordor": KubeFed reports it Offline \(ClusterNotReachable: cluster is not reachable/,
+      );
       expect(check.said).not.toMatch(/cluster "(gondor|noldor)": KubeFed/);
 
-      await federation.create({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'palantir', namespace: 'shire' }, spec: { template: { data: { seen: 'yes' } }, placement: placement('gondor', 'noldor') } } as KubernetesObject);
-      const seen = await eventually(async () => [await inMember('gondor', 'v1', 'ConfigMap', 'palantir', 'shire'), await inMember('noldor', 'v1', 'ConfigMap', 'palantir', 'shire')], (both) => both.every(Boolean));
+      await federation.create({
+        apiVersion: TYPES,
+        kind: 'FederatedConfigMap',
+        metadata: { name: 'palantir', namespace: 'shire' },
+        spec: { template: { data: { seen: 'yes' } }, placement: placement('gondor', 'noldor') },
+      } as KubernetesObject);
+      const seen = await eventually(
+        async () => [
+          await inMember('gondor', 'v1', 'ConfigMap', 'palantir', 'shire'),
+          await inMember('noldor', 'v1', 'ConfigMap', 'palantir', 'shire'),
+        ],
+        (both) => both.every(Boolean),
+      );
       expect(seen.map((cm) => cm?.data?.seen)).toEqual(['yes', 'yes']);
     } finally {
       mordor.stop();
@@ -198,7 +289,12 @@ describe('KubeFed propagates through the federation the action made', () => {
     const pruned = runAction({ ...inputs(GONDOR), prune: 'true' });
     expect(pruned.status).toBe(0);
     expect(JSON.parse(pruned.outputs['unjoined-clusters'])).toEqual(['noldor']);
-    await federation.create({ apiVersion: TYPES, kind: 'FederatedConfigMap', metadata: { name: 'lembas', namespace: 'shire' }, spec: { template: { data: { bread: 'elven' } }, placement: placement('gondor', 'noldor') } } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedConfigMap',
+      metadata: { name: 'lembas', namespace: 'shire' },
+      spec: { template: { data: { bread: 'elven' } }, placement: placement('gondor', 'noldor') },
+    } as KubernetesObject);
     await eventually(() => inMember('gondor', 'v1', 'ConfigMap', 'lembas', 'shire'), Boolean);
     // KubeFed syncs all placed members in one pass: gondor has it, so noldor would have had it by now.
     await new Promise((r) => setTimeout(r, 3000));

@@ -25,7 +25,11 @@ describe('health', () => {
   let federation: KubernetesObjectApi;
   /** The condition KubeFed reports as True ('Ready', 'Offline', ...), if any. */
   const kubeFedSays = async (name: string) => {
-    const kfc = (await federation.read({ apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedCluster', metadata: { name, namespace: NS } })) as { status?: { conditions?: { type: string; status: string }[] } };
+    const kfc = (await federation.read({
+      apiVersion: 'core.kubefed.io/v1beta1',
+      kind: 'KubeFedCluster',
+      metadata: { name, namespace: NS },
+    })) as { status?: { conditions?: { type: string; status: string }[] } };
     return kfc.status?.conditions?.find((c) => c.status === 'True')?.type;
   };
 
@@ -44,13 +48,19 @@ describe('health', () => {
 
     expect(run.summary).toContain('- Health: ✅ healthy');
     // Six objects, and the kube-dns ConfigMap created or (if another test file left one) updated.
-    expect(run.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/);
-    expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/);
+    expect(run.summary).toMatch(
+      /\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/,
+    );
+    expect(run.summary).toMatch(
+      /\| noldor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| (7 create|6 create, 1 update) \|/,
+    );
     // The namespaces, KubeFed's 7 CRDs, its rights, config, 10 types (CRD and config each) and
     // 2 webhook configurations, the DNSEndpoint CRD and the DNS identity's rights, and the 2
     // members' Secrets and KubeFedClusters.
     expect(run.summary).toMatch(/\| federation \| https:\/\/127\.1\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
-    expect(run.summary).toContain('```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://127.1.');
+    expect(run.summary).toContain(
+      '```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://127.1.',
+    );
     expect(run.summary).toContain('  fed --> m0["gondor<br/>joined, ready"]\n  fed --> m1["noldor<br/>joined, ready"]');
   });
 
@@ -64,8 +74,17 @@ describe('health', () => {
   });
 
   test('check fails, writing nothing, when the federation holds a token the member refuses', async () => {
-    const secret = (await federation.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'noldor', namespace: NS } })) as KubernetesObject & { data: Record<string, string> };
-    await federation.replace({ ...secret, apiVersion: 'v1', kind: 'Secret', data: { ...secret.data, token: Buffer.from('not-a-token').toString('base64') } } as KubernetesObject);
+    const secret = (await federation.read({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'noldor', namespace: NS },
+    })) as KubernetesObject & { data: Record<string, string> };
+    await federation.replace({
+      ...secret,
+      apiVersion: 'v1',
+      kind: 'Secret',
+      data: { ...secret.data, token: Buffer.from('not-a-token').toString('base64') },
+    } as KubernetesObject);
     // KubeFed keeps the client it built from the old token (it rebuilds one only when the
     // KubeFedCluster changes) and still says Ready: the action's own probe, with the token the
     // federation holds now, is the signal that catches it.
@@ -73,7 +92,9 @@ describe('health', () => {
     const run = runAction(inputs({ mode: 'check' }));
     expect(run.status).toBe(1);
     expect(run.outputs.healthy).toBe('false');
-    expect(run.log).toMatch(/::error::cluster "noldor": https:\/\/127\.0\.0\.1:\d+\/readyz is not ok through the federation's token/);
+    expect(run.log).toMatch(
+      /::error::cluster "noldor": https:\/\/127\.0\.0\.1:\d+\/readyz is not ok through the federation's token/,
+    );
     expect(run.log).toMatch(/::error::federation lothlorien is not healthy: cluster "noldor"/);
     expect(run.log).not.toMatch(/cluster "gondor": /);
     expect(run.summary).toMatch(/\| noldor \| [^|]+ \| out of date, not ready \| 1 update \|/);
@@ -85,14 +106,20 @@ describe('health', () => {
   test('apply repairs the token and waits until KubeFed reports the member Ready again', async () => {
     const run = runAction(inputs());
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.outputs.plan)).toEqual([expect.objectContaining({ action: 'update', cluster: 'federation', kind: 'Secret', name: 'noldor' })]);
+    expect(JSON.parse(run.outputs.plan)).toEqual([
+      expect.objectContaining({ action: 'update', cluster: 'federation', kind: 'Secret', name: 'noldor' }),
+    ]);
     expect(run.outputs.healthy).toBe('true');
     // Healthy only once KubeFed, probing with the repaired token, says Ready again.
     expect(await kubeFedSays('noldor')).toBe('Ready');
   });
 
   test('check names a control-plane deployment that is gone', async () => {
-    await clientFor('rivendell').delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'lothlorien-controller-manager', namespace: NS } });
+    await clientFor('rivendell').delete({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'lothlorien-controller-manager', namespace: NS },
+    });
     const mark = auditMark();
     const run = runAction(inputs({ mode: 'check' }));
     expect(run.status).toBe(1);
@@ -104,14 +131,23 @@ describe('health', () => {
   test('a federation API server that cannot start: progress while waiting, then a clear timeout', () => {
     const run = runAction(inputs({ 'apiserver-arg-overrides': '--no-such-flag=1', timeout: '13s' }));
     expect(run.status).toBe(1);
-    expect(run.log).toMatch(/waiting for the federation API at https:\/\/127\.1\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/);
-    expect(run.log).toMatch(/::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/);
+    expect(run.log).toMatch(
+      /waiting for the federation API at https:\/\/127\.1\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/,
+    );
+    expect(run.log).toMatch(
+      /::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/,
+    );
     // It stopped on an error, and still says what it had changed.
     expect(run.outputs.changed).toBe('true');
     // (the controller manager's Deployment too: the test before deleted it)
     expect(JSON.parse(run.outputs.plan)).toEqual([
       expect.objectContaining({ action: 'update', cluster: 'host', kind: 'Deployment', name: 'lothlorien-apiserver' }),
-      expect.objectContaining({ action: 'create', cluster: 'host', kind: 'Deployment', name: 'lothlorien-controller-manager' }),
+      expect.objectContaining({
+        action: 'create',
+        cluster: 'host',
+        kind: 'Deployment',
+        name: 'lothlorien-controller-manager',
+      }),
     ]);
     expect(run.summary).toContain('2 object(s) changed.');
     expect(run.summary).toContain('- Health: ❌ unhealthy');

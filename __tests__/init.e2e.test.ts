@@ -20,7 +20,10 @@ const base = (namespace: string, name: string) => ({
 
 function secretsOfKubeconfig(): string[] {
   const text = kubeconfigText();
-  return [...text.matchAll(/(client-key-data|client-certificate-data): (\S+)/g)].flatMap(([, , v]) => [v, Buffer.from(v, 'base64').toString().split('\n')[1]]);
+  return [...text.matchAll(/(client-key-data|client-certificate-data): (\S+)/g)].flatMap(([, , v]) => [
+    v,
+    Buffer.from(v, 'base64').toString().split('\n')[1],
+  ]);
 }
 
 describe('init', () => {
@@ -35,7 +38,11 @@ describe('init', () => {
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[];
     expect(plan.map((s) => `${s.action} ${s.kind} ${s.name}`)).toEqual(
-      expect.arrayContaining(['create Namespace fed-init', 'create Deployment fellowship-apiserver', 'create PersistentVolumeClaim fellowship-federation-apiserver-etcd-claim']),
+      expect.arrayContaining([
+        'create Namespace fed-init',
+        'create Deployment fellowship-apiserver',
+        'create PersistentVolumeClaim fellowship-federation-apiserver-etcd-claim',
+      ]),
     );
     expect(run.outputs.changed).toBe('false');
     expect(mark().total).toBe(0);
@@ -50,7 +57,12 @@ describe('init', () => {
     expect(run.outputs.changed).toBe('true');
     expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.1\.\d+\.\d+:443$/);
     expect(run.outputs['federation-context']).toBe('fellowship');
-    for (const [kind, name] of [['Secret', 'fellowship-apiserver-credentials'], ['Secret', 'fellowship-dns-provider-config'], ['PersistentVolumeClaim', 'fellowship-federation-apiserver-etcd-claim'], ['Deployment', 'fellowship-controller-manager']]) {
+    for (const [kind, name] of [
+      ['Secret', 'fellowship-apiserver-credentials'],
+      ['Secret', 'fellowship-dns-provider-config'],
+      ['PersistentVolumeClaim', 'fellowship-federation-apiserver-etcd-claim'],
+      ['Deployment', 'fellowship-controller-manager'],
+    ]) {
       expect(await exists(host(), kind.startsWith('Dep') ? 'apps/v1' : 'v1', kind, name, 'fed-init')).toBe(true);
     }
     // The federation API itself, through the kubeconfig output (admin client certificate).
@@ -61,19 +73,58 @@ describe('init', () => {
     expect(await exists(fed, 'v1', 'Namespace', 'default')).toBe(true);
     expect(await exists(fed, 'v1', 'Namespace', 'fed-init')).toBe(true);
     // KubeFed's seven core CRDs, its complete configuration, and kubefedctl's ten types.
-    const crds = (await fed.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition')).items.map((c) => c.metadata?.name);
-    expect(crds).toEqual(expect.arrayContaining([
-      'kubefedclusters.core.kubefed.io', 'kubefedconfigs.core.kubefed.io', 'federatedtypeconfigs.core.kubefed.io', 'propagatedversions.core.kubefed.io',
-      'clusterpropagatedversions.core.kubefed.io', 'federatedservicestatuses.core.kubefed.io', 'replicaschedulingpreferences.scheduling.kubefed.io',
-      'federatednamespaces.types.kubefed.io', 'federateddeployments.types.kubefed.io', 'federatedclusterroles.types.kubefed.io',
-    ]));
+    const crds = (await fed.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition')).items.map(
+      (c) => c.metadata?.name,
+    );
+    expect(crds).toEqual(
+      expect.arrayContaining([
+        'kubefedclusters.core.kubefed.io',
+        'kubefedconfigs.core.kubefed.io',
+        'federatedtypeconfigs.core.kubefed.io',
+        'propagatedversions.core.kubefed.io',
+        'clusterpropagatedversions.core.kubefed.io',
+        'federatedservicestatuses.core.kubefed.io',
+        'replicaschedulingpreferences.scheduling.kubefed.io',
+        'federatednamespaces.types.kubefed.io',
+        'federateddeployments.types.kubefed.io',
+        'federatedclusterroles.types.kubefed.io',
+      ]),
+    );
     const config = await get(fed, 'core.kubefed.io/v1beta1', 'KubeFedConfig', 'kubefed', 'fed-init');
-    expect(Object.keys(config?.spec ?? {}).sort()).toEqual(['clusterHealthCheck', 'controllerDuration', 'featureGates', 'leaderElect', 'scope', 'statusController', 'syncController']);
-    const types = (await fed.list('core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'fed-init')).items.map((t) => t.metadata?.name);
-    expect(types.sort()).toEqual(['clusterroles.rbac.authorization.k8s.io', 'configmaps', 'deployments.apps', 'ingresses.networking.k8s.io', 'jobs.batch', 'namespaces', 'replicasets.apps', 'secrets', 'serviceaccounts', 'services']);
+    expect(Object.keys(config?.spec ?? {}).sort()).toEqual([
+      'clusterHealthCheck',
+      'controllerDuration',
+      'featureGates',
+      'leaderElect',
+      'scope',
+      'statusController',
+      'syncController',
+    ]);
+    const types = (await fed.list('core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'fed-init')).items.map(
+      (t) => t.metadata?.name,
+    );
+    expect(types.sort()).toEqual([
+      'clusterroles.rbac.authorization.k8s.io',
+      'configmaps',
+      'deployments.apps',
+      'ingresses.networking.k8s.io',
+      'jobs.batch',
+      'namespaces',
+      'replicasets.apps',
+      'secrets',
+      'serviceaccounts',
+      'services',
+    ]);
     // KubeFed's controller manager acts as itself, bound to the chart's rights, not as system:masters.
-    const binding = await get(fed, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'kubefed-action:fellowship:controller-manager');
-    expect(binding?.subjects).toEqual([{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kubefed-action:fellowship:controller-manager' }]);
+    const binding = await get(
+      fed,
+      'rbac.authorization.k8s.io/v1',
+      'ClusterRoleBinding',
+      'kubefed-action:fellowship:controller-manager',
+    );
+    expect(binding?.subjects).toEqual([
+      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kubefed-action:fellowship:controller-manager' },
+    ]);
     // The real programs run: KubeFed's controller manager and webhook pods are ready on the host.
     for (const deployment of ['fellowship-controller-manager', 'fellowship-webhook']) {
       const d = await get(host(), 'apps/v1', 'Deployment', deployment, 'fed-init');
@@ -106,13 +157,17 @@ describe('init', () => {
     const mark = auditMark();
     const run = runAction({ ...inputs, 'apiserver-enable-token-auth': 'true' });
     expect(run.status).toBe(0);
-    const plan = (JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[]).map((s) => `${s.action} ${s.kind} ${s.name}`);
+    const plan = (JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[]).map(
+      (s) => `${s.action} ${s.kind} ${s.name}`,
+    );
     expect(plan).toEqual(['update Secret fellowship-apiserver-credentials', 'update Deployment fellowship-apiserver']);
     expect(mark().total).toBe(2);
     expect(run.outputs.healthy).toBe('true');
     // The bare admin token is masked, not only the token file that holds it.
     const tokens = await get(host(), 'v1', 'Secret', 'fellowship-apiserver-credentials', 'fed-init');
-    const token = Buffer.from(tokens?.data?.['token.csv'] ?? '', 'base64').toString().split(',')[0];
+    const token = Buffer.from(tokens?.data?.['token.csv'] ?? '', 'base64')
+      .toString()
+      .split(',')[0];
     expect(token.length).toBeGreaterThan(20);
     expect(run.log).toContain(`::add-mask::${token}\n`);
   });
@@ -121,7 +176,9 @@ describe('init', () => {
     const mark = auditMark();
     const run = runAction({ ...inputs, 'apiserver-enable-basic-auth': 'true' });
     expect(run.status).not.toBe(0);
-    expect(run.log).toContain('apiserver-enable-basic-auth: image "registry.k8s.io/kube-apiserver:v1.34.4" is Kubernetes 1.34, which removed basic auth');
+    expect(run.log).toContain(
+      'apiserver-enable-basic-auth: image "registry.k8s.io/kube-apiserver:v1.34.4" is Kubernetes 1.34, which removed basic auth',
+    );
     expect(mark().total).toBe(0);
   });
 });
@@ -137,31 +194,53 @@ describe('init variants', () => {
     expect(run.log).not.toMatch(/::error::/);
     expect(run.outputs.healthy).toBe('true');
     expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.0\.0\.3:3\d{4}$/);
-    expect(await exists(clientFor('rivendell'), 'v1', 'PersistentVolumeClaim', 'rohan-federation-apiserver-etcd-claim', 'fed-nodeport')).toBe(false);
+    expect(
+      await exists(
+        clientFor('rivendell'),
+        'v1',
+        'PersistentVolumeClaim',
+        'rohan-federation-apiserver-etcd-claim',
+        'fed-nodeport',
+      ),
+    ).toBe(false);
     expect(runAction({ ...base('fed-nodeport', 'rohan'), mode: 'destroy', wait: 'false' }).status).toBe(0);
   });
 
   test('an unknown host context names the contexts that exist', () => {
     const run = runAction({ ...base('fed-x', 'mordor'), 'host-cluster-context': 'mordor' });
     expect(run.status).not.toBe(0);
-    expect(run.log).toContain('host-cluster-context: context "mordor" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"');
+    expect(run.log).toContain(
+      'host-cluster-context: context "mordor" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"',
+    );
   });
 
   test('an unreachable host cluster gives a clear error', () => {
     const server = testenv().clusters[0].server;
-    const run = runAction({ ...base('fed-x', 'mordor'), kubeconfig: kubeconfigText().replace(server, 'https://127.0.0.1:3') });
+    const run = runAction({
+      ...base('fed-x', 'mordor'),
+      kubeconfig: kubeconfigText().replace(server, 'https://127.0.0.1:3'),
+    });
     expect(run.status).not.toBe(0);
-    expect(run.log).toMatch(/host cluster \(context "rivendell"\): cannot list namespaces at https:\/\/127\.0\.0\.1:3: ECONNREFUSED/);
+    expect(run.log).toMatch(
+      /host cluster \(context "rivendell"\): cannot list namespaces at https:\/\/127\.0\.0\.1:3: ECONNREFUSED/,
+    );
   });
 
-  test('a namespace that existed before is used, never labelled as the action\'s, and never deleted by destroy', async () => {
+  test("a namespace that existed before is used, never labelled as the action's, and never deleted by destroy", async () => {
     const host = clientFor('rivendell');
     await host.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } });
-    await host.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workload', namespace: 'platform' }, data: { keep: 'me' } });
+    await host.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'workload', namespace: 'platform' },
+      data: { keep: 'me' },
+    });
     const inputs = { ...base('platform', 'gimli'), 'etcd-persistent-storage': 'false' };
     const run = runAction(inputs);
     expect(run.status).toBe(0);
-    expect((await get(host, 'v1', 'Namespace', 'platform'))?.metadata?.labels?.['app.kubernetes.io/managed-by']).toBeUndefined();
+    expect(
+      (await get(host, 'v1', 'Namespace', 'platform'))?.metadata?.labels?.['app.kubernetes.io/managed-by'],
+    ).toBeUndefined();
     expect(runAction(inputs).outputs.changed).toBe('false');
 
     const destroyed = runAction({ ...inputs, mode: 'destroy' });
@@ -175,7 +254,8 @@ describe('init variants', () => {
     const inputs = { ...base('fed-race', 'arwen'), 'etcd-persistent-storage': 'false' };
     const [a, b] = await Promise.all([runActionAsync(inputs), runActionAsync(inputs)]);
     expect([a.status, b.status]).toEqual([0, 0]);
-    const ca = (run: { outputs: Record<string, string> }) => /certificate-authority-data: (\S+)/.exec(readFileSync(run.outputs.kubeconfig, 'utf8'))?.[1];
+    const ca = (run: { outputs: Record<string, string> }) =>
+      /certificate-authority-data: (\S+)/.exec(readFileSync(run.outputs.kubeconfig, 'utf8'))?.[1];
     expect(ca(a)).toBeDefined();
     expect(ca(a)).toBe(ca(b));
     expect(runAction({ ...inputs, mode: 'destroy' }).status).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { InputError, Spec, parseSpec } from '../src/inputs.js';
+import { InputError, Spec, parseSpec } from '../src/inputs/spec.js';
 
 const base: Record<string, string> = {
   'federation-name': 'fellowship',
@@ -7,7 +7,11 @@ const base: Record<string, string> = {
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
 };
-const noFiles = { readFile: (p: string): string => { throw new Error(`no file ${p}`); } };
+const noFiles = {
+  readFile: (p: string): string => {
+    throw new Error(`no file ${p}`);
+  },
+};
 
 function spec(inputs: Record<string, string>, deps = noFiles): Spec {
   const all = { ...base, ...inputs };
@@ -30,7 +34,12 @@ describe('parseSpec', () => {
     expect(s.mode).toBe('apply');
     expect(s.namespace).toBe('federation-system');
     expect(s.apiServer.serviceType).toBe('LoadBalancer');
-    expect(s.etcd).toEqual({ image: 'registry.k8s.io/etcd:3.6.4-0', persistentStorage: true, capacity: '10Gi', storageClass: undefined });
+    expect(s.etcd).toEqual({
+      image: 'registry.k8s.io/etcd:3.6.4-0',
+      persistentStorage: true,
+      capacity: '10Gi',
+      storageClass: undefined,
+    });
     expect(s.timeoutMs).toBe(300_000);
     expect(s.clusters).toEqual([]);
   });
@@ -45,7 +54,10 @@ describe('parseSpec', () => {
       'apiserver-enable-token-auth': 'true',
       timeout: '1h30m',
     });
-    expect(s.apiServer.argOverrides).toEqual([{ name: '--anonymous-auth', value: 'false' }, { name: '--v', value: '4' }]);
+    expect(s.apiServer.argOverrides).toEqual([
+      { name: '--anonymous-auth', value: 'false' },
+      { name: '--v', value: '4' },
+    ]);
     // The guide's --controllers=services=false is kubefed v1's; KubeFed refuses it (controlplane.test.ts).
     expect(s.controllerManager.argOverrides).toEqual([{ name: '--v', value: '4' }]);
     expect(s.apiServer.serviceType).toBe('NodePort');
@@ -56,7 +68,10 @@ describe('parseSpec', () => {
   });
 
   test('clusters as YAML with the guide naming overrides, and as one name per line', () => {
-    expect(spec({ clusters: '- name: gondor\n  context: gondor_needs-no_king\n- name: noldor\n  secret-name: 11kingdom\n' }).clusters).toEqual([
+    expect(
+      spec({ clusters: '- name: gondor\n  context: gondor_needs-no_king\n- name: noldor\n  secret-name: 11kingdom\n' })
+        .clusters,
+    ).toEqual([
       { name: 'gondor', context: 'gondor_needs-no_king', secretName: 'gondor' },
       { name: 'noldor', context: 'noldor', secretName: '11kingdom' },
     ]);
@@ -64,8 +79,13 @@ describe('parseSpec', () => {
   });
 
   test('dns-provider-config: inline INI, or a file that is read', () => {
-    expect(spec({ 'dns-provider-config': '[Global]\netcd-endpoints = http://etcd:2379' }).dns.providerConfig).toContain('etcd-endpoints');
-    const fromFile = spec({ 'dns-provider-config': '/home/me/coredns-provider.conf' }, { readFile: () => '[Global]\nzones = example.com.\n' });
+    expect(spec({ 'dns-provider-config': '[Global]\netcd-endpoints = http://etcd:2379' }).dns.providerConfig).toContain(
+      'etcd-endpoints',
+    );
+    const fromFile = spec(
+      { 'dns-provider-config': '/home/me/coredns-provider.conf' },
+      { readFile: () => '[Global]\nzones = example.com.\n' },
+    );
     expect(fromFile.dns.providerConfig).toBe('[Global]\nzones = example.com.\n');
   });
 
@@ -75,7 +95,10 @@ describe('parseSpec', () => {
     [{ 'host-cluster-context': '' }, 'host-cluster-context: is required'],
     [{ 'dns-zone-name': 'example.com' }, 'dns-zone-name: "example.com" must end with a dot'],
     [{ 'dns-provider': 'bind' }, 'dns-provider: "bind" is not one of google-clouddns, aws-route53, coredns'],
-    [{ 'api-server-service-type': 'ClusterIP' }, 'api-server-service-type: "ClusterIP" is not one of LoadBalancer, NodePort'],
+    [
+      { 'api-server-service-type': 'ClusterIP' },
+      'api-server-service-type: "ClusterIP" is not one of LoadBalancer, NodePort',
+    ],
     [{ 'etcd-persistent-storage': 'yes' }, 'etcd-persistent-storage: "yes" is not true or false'],
     [{ timeout: '5 minutes' }, 'timeout: "5 minutes" is not a duration'],
     [{ mode: 'sync' }, 'mode: "sync" is not one of apply, plan, check, destroy'],
@@ -84,13 +107,31 @@ describe('parseSpec', () => {
     [{ timeout: '0s' }, 'timeout: "0s" must be between 1s and 6h'],
     [{ timeout: '99999999999h' }, 'timeout: "99999999999h" must be between 1s and 6h'],
     [{ image: '!!!' }, 'image: "!!!" is not a container image reference'],
-    [{ 'etcd-image': 'Registry.k8s.io/ETCD:3.6' }, 'etcd-image: "Registry.k8s.io/ETCD:3.6" is not a container image reference'],
+    [
+      { 'etcd-image': 'Registry.k8s.io/ETCD:3.6' },
+      'etcd-image: "Registry.k8s.io/ETCD:3.6" is not a container image reference',
+    ],
     [{ prune: 'true' }, 'prune: true with no clusters listed would unjoin every member'],
-    [{ 'apiserver-arg-overrides': 'anonymous-auth=false,--v=4' }, 'apiserver-arg-overrides: "anonymous-auth=false" is not of the form --flag=value'],
-    [{ 'api-server-advertise-address': 'not an address' }, 'api-server-advertise-address: "not an address" is neither an IP address nor a DNS name'],
-    [{ 'dns-provider-config': '/missing/file.conf' }, 'dns-provider-config: "/missing/file.conf" is neither inline INI content nor a readable file'],
-    [{ clusters: '- name: gondor_needs-no_king' }, 'clusters: cluster name "gondor_needs-no_king" must be an RFC 1035 label'],
-    [{ clusters: '- name: noldor\n  secret-name: 11_kingdom' }, 'clusters: secret name "11_kingdom" of cluster "noldor" must be an RFC 1123 subdomain'],
+    [
+      { 'apiserver-arg-overrides': 'anonymous-auth=false,--v=4' },
+      'apiserver-arg-overrides: "anonymous-auth=false" is not of the form --flag=value',
+    ],
+    [
+      { 'api-server-advertise-address': 'not an address' },
+      'api-server-advertise-address: "not an address" is neither an IP address nor a DNS name',
+    ],
+    [
+      { 'dns-provider-config': '/missing/file.conf' },
+      'dns-provider-config: "/missing/file.conf" is neither inline INI content nor a readable file',
+    ],
+    [
+      { clusters: '- name: gondor_needs-no_king' },
+      'clusters: cluster name "gondor_needs-no_king" must be an RFC 1035 label',
+    ],
+    [
+      { clusters: '- name: noldor\n  secret-name: 11_kingdom' },
+      'clusters: secret name "11_kingdom" of cluster "noldor" must be an RFC 1123 subdomain',
+    ],
     [{ clusters: 'gondor\ngondor' }, 'clusters: cluster "gondor" is listed twice'],
     [{ clusters: '- name: gondor\n  ctx: x' }, 'clusters: clusters[0] has unknown field(s) ctx'],
   ])('rejects %j naming the input', (inputs, message) => {
@@ -104,12 +145,17 @@ describe('parseSpec', () => {
       { name: 'noldor', context: 'noldor', secretName: 'noldor' },
     ]);
     for (const endpoint of ['http://gondor:6443', 'https://admin:secret@gondor:6443', 'gondor:6443']) {
-      expect(problems({ clusters: `- name: gondor\n  endpoint: ${endpoint}\n` })).toEqual([`clusters: endpoint "${endpoint}" of cluster "gondor" is not an https:// URL without user name or password`]);
+      expect(problems({ clusters: `- name: gondor\n  endpoint: ${endpoint}\n` })).toEqual([
+        `clusters: endpoint "${endpoint}" of cluster "gondor" is not an https:// URL without user name or password`,
+      ]);
     }
   });
 
   test('override values may hold commas: the list splits only where a new --flag starts', () => {
-    expect(spec({ 'apiserver-arg-overrides': '--enable-admission-plugins=NamespaceLifecycle,LimitRanger, --v=4' }).apiServer.argOverrides).toEqual([
+    expect(
+      spec({ 'apiserver-arg-overrides': '--enable-admission-plugins=NamespaceLifecycle,LimitRanger, --v=4' }).apiServer
+        .argOverrides,
+    ).toEqual([
       { name: '--enable-admission-plugins', value: 'NamespaceLifecycle,LimitRanger' },
       { name: '--v', value: '4' },
     ]);
@@ -117,7 +163,12 @@ describe('parseSpec', () => {
 
   test('prune with an explicitly empty list, images with registries, ports and digests', () => {
     expect(spec({ prune: 'true', clusters: '[]' }).clusters).toEqual([]);
-    for (const image of ['registry.k8s.io/kube-apiserver:v1.34.4', 'localhost:5000/k8s/kube-apiserver', `quay.io/kubernetes-multicluster/kubefed@sha256:${'a'.repeat(64)}`, 'nginx']) {
+    for (const image of [
+      'registry.k8s.io/kube-apiserver:v1.34.4',
+      'localhost:5000/k8s/kube-apiserver',
+      `quay.io/kubernetes-multicluster/kubefed@sha256:${'a'.repeat(64)}`,
+      'nginx',
+    ]) {
       expect(spec({ image }).apiServer.image).toBe(image);
     }
   });
@@ -127,8 +178,15 @@ describe('parseSpec', () => {
   });
 
   test('basic auth: accepted for images before 1.19, refused for 1.19 and later', () => {
-    expect(spec({ 'apiserver-enable-basic-auth': 'true', image: 'gcr.io/google_containers/hyperkube-amd64:v1.7.0' }).apiServer.enableBasicAuth).toBe(true);
-    expect(problems({ 'apiserver-enable-basic-auth': 'true' }).join()).toContain('is Kubernetes 1.34, which removed basic auth (1.19+)');
-    expect(problems({ 'apiserver-enable-basic-auth': 'true', image: 'my/apiserver:latest' }).join()).toContain('cannot tell the Kubernetes version');
+    expect(
+      spec({ 'apiserver-enable-basic-auth': 'true', image: 'gcr.io/google_containers/hyperkube-amd64:v1.7.0' })
+        .apiServer.enableBasicAuth,
+    ).toBe(true);
+    expect(problems({ 'apiserver-enable-basic-auth': 'true' }).join()).toContain(
+      'is Kubernetes 1.34, which removed basic auth (1.19+)',
+    );
+    expect(problems({ 'apiserver-enable-basic-auth': 'true', image: 'my/apiserver:latest' }).join()).toContain(
+      'cannot tell the Kubernetes version',
+    );
   });
 });

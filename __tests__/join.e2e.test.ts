@@ -17,7 +17,12 @@ const base = {
   'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
   timeout: '90s',
 };
-const inputs = (clusters: string, extra: Record<string, string> = {}) => ({ kubeconfig: kubeconfigText(), ...base, clusters, ...extra });
+const inputs = (clusters: string, extra: Record<string, string> = {}) => ({
+  kubeconfig: kubeconfigText(),
+  ...base,
+  clusters,
+  ...extra,
+});
 const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
 const NOLDOR = '- name: noldor\n  secret-name: 11kingdom\n';
 
@@ -26,14 +31,33 @@ const noldor = () => clientFor('noldor');
 const rivendell = () => clientFor('rivendell');
 const server = (name: string) => testenv().clusters.find((c) => c.name === name)?.server;
 
-const secretText = (s: unknown, key: string) => Buffer.from((s as { data?: Record<string, string> } | undefined)?.data?.[key] ?? '', 'base64').toString();
+const secretText = (s: unknown, key: string) =>
+  Buffer.from((s as { data?: Record<string, string> } | undefined)?.data?.[key] ?? '', 'base64').toString();
 
 /** Every object of these kinds the action labelled as this federation's, in one cluster. */
 async function ownedObjects(client: KubernetesObjectApi): Promise<string[]> {
-  const kinds: [string, string][] = [['v1', 'ServiceAccount'], ['v1', 'Secret'], ['v1', 'ConfigMap'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'], ['apps/v1', 'Deployment'], ['v1', 'Service'], ['v1', 'PersistentVolumeClaim']];
+  const kinds: [string, string][] = [
+    ['v1', 'ServiceAccount'],
+    ['v1', 'Secret'],
+    ['v1', 'ConfigMap'],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+    ['apps/v1', 'Deployment'],
+    ['v1', 'Service'],
+    ['v1', 'PersistentVolumeClaim'],
+  ];
   const found: string[] = [];
   for (const [apiVersion, kind] of kinds) {
-    const list = await client.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, 'kubefed-action.io/federation=fellowship');
+    const list = await client.list(
+      apiVersion,
+      kind,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'kubefed-action.io/federation=fellowship',
+    );
     found.push(...list.items.map((o) => `${kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`));
   }
   return found;
@@ -45,15 +69,36 @@ describe('join, unjoin and destroy', () => {
 
   /** Creates the object, or replaces what another test file left under its name. */
   const put = async (client: KubernetesObjectApi, object: KubernetesObject) => {
-    const existing = await get(client, object.apiVersion as string, object.kind as string, object.metadata?.name as string, object.metadata?.namespace);
-    await (existing ? client.replace({ ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion } }) : client.create(object));
+    const existing = await get(
+      client,
+      object.apiVersion as string,
+      object.kind as string,
+      object.metadata?.name as string,
+      object.metadata?.namespace,
+    );
+    await (existing
+      ? client.replace({
+          ...object,
+          metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion },
+        })
+      : client.create(object));
   };
 
   beforeAll(async () => {
     // gondor already serves another federation's DNS; the join must keep that entry.
-    await put(gondor(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' } } as KubernetesObject);
+    await put(gondor(), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kube-dns', namespace: 'kube-system' },
+      data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' },
+    } as KubernetesObject);
     // rivendell runs CoreDNS: joining it merges the federation's server block into its Corefile.
-    await put(rivendell(), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {}' } } as KubernetesObject);
+    await put(rivendell(), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'coredns', namespace: 'kube-system' },
+      data: { Corefile: '.:53 {}' },
+    } as KubernetesObject);
   });
 
   test('plan shows the join of both members and writes nothing', () => {
@@ -62,7 +107,13 @@ describe('join, unjoin and destroy', () => {
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
     expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`)).toEqual(
-      expect.arrayContaining(['create gondor ServiceAccount kubefed.fellowship.gondor', 'create federation KubeFedCluster noldor', 'create federation Secret 11kingdom', 'update gondor ConfigMap kube-dns', 'create noldor ConfigMap kube-dns']),
+      expect.arrayContaining([
+        'create gondor ServiceAccount kubefed.fellowship.gondor',
+        'create federation KubeFedCluster noldor',
+        'create federation Secret 11kingdom',
+        'update gondor ConfigMap kube-dns',
+        'create noldor ConfigMap kube-dns',
+      ]),
     );
     expect(mark().total).toBe(0);
   });
@@ -72,7 +123,10 @@ describe('join, unjoin and destroy', () => {
     expect(first.log).not.toMatch(/::error::/);
     expect(first.status).toBe(0);
     expect(JSON.parse(first.outputs['joined-clusters'])).toEqual(['gondor', 'noldor']);
-    expect(JSON.parse(first.outputs['cluster-endpoints'])).toEqual({ gondor: server('gondor'), noldor: server('noldor') });
+    expect(JSON.parse(first.outputs['cluster-endpoints'])).toEqual({
+      gondor: server('gondor'),
+      noldor: server('noldor'),
+    });
     expect(first.outputs.changed).toBe('true');
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
@@ -94,7 +148,13 @@ describe('join, unjoin and destroy', () => {
     // The token really works, with the rights the ClusterRole gives: list nodes in the member.
     const asFederation = new KubeConfig();
     asFederation.loadFromOptions({
-      clusters: [{ name: 'gondor', server: server('gondor') as string, caData: (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS))?.spec.caBundle }],
+      clusters: [
+        {
+          name: 'gondor',
+          server: server('gondor') as string,
+          caData: (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS))?.spec.caBundle,
+        },
+      ],
       users: [{ name: 'fed', token: memberToken }],
       contexts: [{ name: 'fed', cluster: 'gondor', user: 'fed' }],
       currentContext: 'fed',
@@ -102,9 +162,16 @@ describe('join, unjoin and destroy', () => {
     const nodes = await KubernetesObjectApi.makeApiClient(asFederation).list('v1', 'Node');
     expect(nodes.items.length).toBeGreaterThan(0);
 
-    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'mordor=evil.org,fellowship=example.com', stubDomains: '{"acme.local": ["1.2.3.4"]}' });
-    expect((await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({ federations: 'fellowship=example.com' });
-    expect(first.summary).toMatch(/\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/);
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({
+      federations: 'mordor=evil.org,fellowship=example.com',
+      stubDomains: '{"acme.local": ["1.2.3.4"]}',
+    });
+    expect((await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({
+      federations: 'fellowship=example.com',
+    });
+    expect(first.summary).toMatch(
+      /\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/,
+    );
   });
 
   test('the real KubeFed controller manager finds both members Ready with the credentials the federation holds', async () => {
@@ -112,7 +179,8 @@ describe('join, unjoin and destroy', () => {
     let states: string[] = [];
     while (Date.now() < deadline) {
       const list = await federation.list('core.kubefed.io/v1beta1', 'KubeFedCluster', NS);
-      const ready = (k: { status?: { conditions?: { type: string; status: string }[] } }) => k.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+      const ready = (k: { status?: { conditions?: { type: string; status: string }[] } }) =>
+        k.status?.conditions?.find((c) => c.type === 'Ready')?.status;
       states = list.items.map((k) => `${k.metadata?.name}=${ready(k as never)}`);
       if (states.join() === 'gondor=True,noldor=True') break;
       await new Promise((r) => setTimeout(r, 500));
@@ -131,9 +199,16 @@ describe('join, unjoin and destroy', () => {
 
   test('a removed token is recreated and the federation gets the new one; a changed endpoint updates the KubeFedCluster', async () => {
     const before = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
-    await gondor().delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubefed.fellowship.gondor.token', namespace: 'kube-system' } });
+    await gondor().delete({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'kubefed.fellowship.gondor.token', namespace: 'kube-system' },
+    });
     // The same API server under another name its certificate covers.
-    const moved = kubeconfigText().replace(`server: ${server('noldor')}`, `server: ${server('noldor')?.replace('127.0.0.1', 'localhost')}`);
+    const moved = kubeconfigText().replace(
+      `server: ${server('noldor')}`,
+      `server: ${server('noldor')?.replace('127.0.0.1', 'localhost')}`,
+    );
     const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: moved });
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
@@ -145,7 +220,9 @@ describe('join, unjoin and destroy', () => {
     const after = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
     expect(after).not.toBe('');
     expect(after).not.toBe(before);
-    expect((await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec.apiEndpoint).toMatch(/^https:\/\/localhost:/);
+    expect(
+      (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec.apiEndpoint,
+    ).toMatch(/^https:\/\/localhost:/);
     expect(runAction(inputs(GONDOR + NOLDOR)).outputs.changed).toBe('true'); // back to 127.0.0.1
   });
 
@@ -158,7 +235,9 @@ describe('join, unjoin and destroy', () => {
     expect(await ownedObjects(gondor())).toEqual([]);
     expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeUndefined();
     expect(await get(federation, 'v1', 'Secret', 'gondor', NS)).toBeUndefined();
-    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe(
+      'mordor=evil.org',
+    );
     // rivendell runs CoreDNS: its Corefile gets the federation's server block after the rest.
     const corefile = (await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
     expect(corefile).toMatch(/^\.:53 \{\}\n# kubefed-action federation fellowship: begin/);
@@ -180,7 +259,9 @@ describe('join, unjoin and destroy', () => {
     const mark = auditMark();
     const run = runAction(inputs('- name: gondor_needs-no_king\n- name: noldor\n  secret-name: 11_kingdom\n'));
     expect(run.status).toBe(1);
-    expect(run.log).toMatch(/cluster name "gondor_needs-no_king" must be an RFC 1035 label.*give its kubeconfig context as "context"/);
+    expect(run.log).toMatch(
+      /cluster name "gondor_needs-no_king" must be an RFC 1035 label.*give its kubeconfig context as "context"/,
+    );
     expect(run.log).toMatch(/secret name "11_kingdom" of cluster "noldor" must be an RFC 1123 subdomain/);
     expect(mark().total).toBe(0);
   });
@@ -189,7 +270,9 @@ describe('join, unjoin and destroy', () => {
     const mark = auditMark();
     const run = runAction(inputs(`${NOLDOR}- name: isengard\n`));
     expect(run.status).toBe(1);
-    expect(run.log).toMatch(/clusters: cluster "isengard": context "isengard" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"/);
+    expect(run.log).toMatch(
+      /clusters: cluster "isengard": context "isengard" is not in the kubeconfig; it has "gondor_needs-no_king", "noldor", "rivendell"/,
+    );
     expect(mark().total).toBe(0);
   });
 
@@ -206,7 +289,9 @@ describe('join, unjoin and destroy', () => {
       const run = runAction({ ...inputs(`${GONDOR}${NOLDOR}- mordor\n- rivendell\n`), kubeconfig });
       expect(run.status).toBe(1);
       expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor', 'noldor', 'rivendell']);
-      expect(run.log).toMatch(/::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      expect(run.log).toMatch(
+        /::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,
+      );
       expect(run.summary).toMatch(/\| mordor \| https:\/\/127\.0\.0\.1:\d+ \| unreachable \| — \|/);
       expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeDefined();
       expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'mordor', NS)).toBeUndefined();
@@ -220,20 +305,29 @@ describe('join, unjoin and destroy', () => {
     const volume = (await get(rivendell(), 'v1', 'PersistentVolumeClaim', claim, NS))?.spec?.volumeName as string;
     expect(volume).toMatch(/^pvc-/);
     const pv = await get(rivendell(), 'v1', 'PersistentVolume', volume);
-    await rivendell().replace({ ...pv, apiVersion: 'v1', kind: 'PersistentVolume', spec: { ...pv?.spec, persistentVolumeReclaimPolicy: 'Retain' } } as KubernetesObject);
+    await rivendell().replace({
+      ...pv,
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      spec: { ...pv?.spec, persistentVolumeReclaimPolicy: 'Retain' },
+    } as KubernetesObject);
 
     const run = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
     expect(run.log).not.toMatch(/::error::/);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters']).sort()).toEqual(['gondor', 'noldor', 'rivendell']);
-    expect(run.log).toContain(`::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim fed-join/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain) is left behind`);
+    expect(run.log).toContain(
+      `::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim fed-join/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain) is left behind`,
+    );
     expect(run.summary).toContain(`PersistentVolume ${volume}`);
     expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
     // Unjoined, rivendell's Corefile is as it was, byte for byte.
     expect((await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe('.:53 {}');
     for (const client of [rivendell(), gondor(), noldor()]) expect(await ownedObjects(client)).toEqual([]);
     // Other federations' DNS entries stay; the kube-dns ConfigMap the action made is gone.
-    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe('mordor=evil.org');
+    expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe(
+      'mordor=evil.org',
+    );
     expect(await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
     expect(await get(rivendell(), 'v1', 'PersistentVolume', volume)).toBeDefined();
 

@@ -1,9 +1,10 @@
 // No text a cluster sends can become a workflow command: every line the core logs is
 // neutralized in one place (safeLog), for the action and the CLI alike.
 import { describe, expect, test } from '@jest/globals';
-import { memoryLog, neutralizeCommands, safeLog } from '../src/log.js';
+import { memoryLog, neutralizeCommands, safeLog } from '../src/report/log.js';
 
-const hostile = 'cluster is not reachable: 403\n::add-mask::x\n  ::save-state name=kubeconfig::/home\n::warning::fake ##[set-output name=a]b';
+const hostile =
+  'cluster is not reachable: 403\n::add-mask::x\n  ::save-state name=kubeconfig::/home\n::warning::fake ##[set-output name=a]b';
 
 describe('safeLog', () => {
   test('no line can start a workflow command or hold a v1 command', () => {
@@ -23,10 +24,13 @@ describe('safeLog', () => {
     log.info(hostile);
     log.warning(hostile);
     log.group(`::endgroup::${hostile}`);
-    for (const line of inner.lines.join('\n').split('\n')) expect(/^\s*::/.test(line.replace(/^(warning: |# )/, ''))).toBe(false);
+    for (const line of inner.lines.join('\n').split('\n'))
+      expect(/^\s*::/.test(line.replace(/^(warning: |# )/, ''))).toBe(false);
   });
 
   test('text without commands is left as it is', () => {
-    expect(neutralizeCommands('apply KubeFedCluster federation-system/gondor: HTTP 500: a::b')).toBe('apply KubeFedCluster federation-system/gondor: HTTP 500: a::b');
+    expect(neutralizeCommands('apply KubeFedCluster federation-system/gondor: HTTP 500: a::b')).toBe(
+      'apply KubeFedCluster federation-system/gondor: HTTP 500: a::b',
+    );
   });
 });

@@ -1,25 +1,37 @@
 // Unit tests of what join makes (pure manifests) and of the kube-dns merge.
 import { describe, expect, test } from '@jest/globals';
-import { Spec, parseSpec } from '../src/inputs.js';
-import { federationMemberObjects, memberNames, memberObjects, planKubeDns, withFederation, withoutFederation } from '../src/membership.js';
-import { KubeObject } from '../src/objects.js';
+import { Spec, parseSpec } from '../src/inputs/spec.js';
+import { federationMemberObjects, memberNames, memberObjects } from '../src/desired/member-objects.js';
+import { planKubeDns, withFederation, withoutFederation } from '../src/plan/kube-dns.js';
+import { KubeObject } from '../src/desired/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
   const all: Record<string, string> = {
-    'federation-name': 'fellowship', 'host-cluster-context': 'rivendell', 'dns-provider': 'coredns', 'dns-zone-name': 'example.com.', ...inputs,
+    'federation-name': 'fellowship',
+    'host-cluster-context': 'rivendell',
+    'dns-provider': 'coredns',
+    'dns-zone-name': 'example.com.',
+    ...inputs,
   };
   return parseSpec((n) => all[n] ?? '', { readFile: () => '' });
 }
 const ours = { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'fellowship' };
 const configMap = (data: Record<string, string>, labels?: Record<string, string>): KubeObject => ({
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-dns', namespace: 'kube-system', resourceVersion: '42', labels }, data,
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'kube-dns', namespace: 'kube-system', resourceVersion: '42', labels },
+  data,
 });
 
 describe('the federations entry of kube-dns', () => {
   test('is added beside the entries of other federations, and replaced in place', () => {
     expect(withFederation(undefined, 'fellowship', 'example.com')).toBe('fellowship=example.com');
-    expect(withFederation('mordor=evil.org', 'fellowship', 'example.com')).toBe('mordor=evil.org,fellowship=example.com');
-    expect(withFederation('fellowship=old.com, mordor=evil.org', 'fellowship', 'example.com')).toBe('fellowship=example.com,mordor=evil.org');
+    expect(withFederation('mordor=evil.org', 'fellowship', 'example.com')).toBe(
+      'mordor=evil.org,fellowship=example.com',
+    );
+    expect(withFederation('fellowship=old.com, mordor=evil.org', 'fellowship', 'example.com')).toBe(
+      'fellowship=example.com,mordor=evil.org',
+    );
   });
 
   test('unjoin removes only its own entry', () => {
@@ -36,37 +48,75 @@ describe('planKubeDns', () => {
     expect(step?.object.metadata.labels).toEqual(ours);
   });
 
-  test('a CoreDNS member gets the federation\'s server block merged into its Corefile, from the version it was read at', () => {
-    const coreDns = (Corefile?: string): KubeObject => ({ ...configMap(Corefile === undefined ? {} : { Corefile }), metadata: { name: 'coredns', namespace: 'kube-system', resourceVersion: '7' } });
-    const plan = planKubeDns(spec(), 'noldor', { coreDns: coreDns('.:53 {\n    forward . /etc/resolv.conf\n}\n') }, true);
+  test("a CoreDNS member gets the federation's server block merged into its Corefile, from the version it was read at", () => {
+    const coreDns = (Corefile?: string): KubeObject => ({
+      ...configMap(Corefile === undefined ? {} : { Corefile }),
+      metadata: { name: 'coredns', namespace: 'kube-system', resourceVersion: '7' },
+    });
+    const plan = planKubeDns(
+      spec(),
+      'noldor',
+      { coreDns: coreDns('.:53 {\n    forward . /etc/resolv.conf\n}\n') },
+      true,
+    );
     expect(plan.warning).toBeUndefined();
-    expect(plan.step).toMatchObject({ action: 'update', object: { metadata: { name: 'coredns', resourceVersion: '7' } } });
+    expect(plan.step).toMatchObject({
+      action: 'update',
+      object: { metadata: { name: 'coredns', resourceVersion: '7' } },
+    });
     const merged = plan.step?.dataPatch?.Corefile ?? '';
     expect(merged.startsWith('.:53 {\n    forward . /etc/resolv.conf\n}\n')).toBe(true);
     expect(merged).toContain('fellowship.svc.cluster.local:53 {');
     // Joined already: nothing to do; unjoined: the original, byte for byte.
     expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns(merged) }, true)).toEqual({});
-    expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns(merged) }, false).step?.dataPatch).toEqual({ Corefile: '.:53 {\n    forward . /etc/resolv.conf\n}\n' });
+    expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns(merged) }, false).step?.dataPatch).toEqual({
+      Corefile: '.:53 {\n    forward . /etc/resolv.conf\n}\n',
+    });
     // A ConfigMap without a Corefile is left alone, with a warning.
     expect(planKubeDns(spec(), 'noldor', { coreDns: coreDns() }, true).warning).toMatch(/has no Corefile/);
   });
 
   test('an existing ConfigMap is patched, key by key, from the resourceVersion it was read at', () => {
-    const { step } = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org', stubDomains: '{}' }) }, true);
-    expect(step).toMatchObject({ action: 'update', dataPatch: { federations: 'mordor=evil.org,fellowship=example.com' } });
+    const { step } = planKubeDns(
+      spec(),
+      'gondor',
+      { kubeDns: configMap({ federations: 'mordor=evil.org', stubDomains: '{}' }) },
+      true,
+    );
+    expect(step).toMatchObject({
+      action: 'update',
+      dataPatch: { federations: 'mordor=evil.org,fellowship=example.com' },
+    });
     expect(step?.object.metadata.resourceVersion).toBe('42');
   });
 
   test('nothing is planned when the entry is there', () => {
-    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }) }, true).step).toBeUndefined();
-    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org' }) }, false).step).toBeUndefined();
+    expect(
+      planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }) }, true).step,
+    ).toBeUndefined();
+    expect(
+      planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org' }) }, false).step,
+    ).toBeUndefined();
   });
 
   test('unjoin deletes a ConfigMap only when the action made it and nothing else is in it', () => {
-    expect(planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }, ours) }, false).step?.action).toBe('delete');
-    const theirs = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }) }, false).step;
+    expect(
+      planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'fellowship=example.com' }, ours) }, false).step
+        ?.action,
+    ).toBe('delete');
+    const theirs = planKubeDns(
+      spec(),
+      'gondor',
+      { kubeDns: configMap({ federations: 'fellowship=example.com' }) },
+      false,
+    ).step;
     expect(theirs).toMatchObject({ action: 'update', dataPatch: { federations: null } });
-    const shared = planKubeDns(spec(), 'gondor', { kubeDns: configMap({ federations: 'mordor=evil.org,fellowship=example.com' }, ours) }, false).step;
+    const shared = planKubeDns(
+      spec(),
+      'gondor',
+      { kubeDns: configMap({ federations: 'mordor=evil.org,fellowship=example.com' }, ours) },
+      false,
+    ).step;
     expect(shared).toMatchObject({ action: 'update', dataPatch: { federations: 'mordor=evil.org' } });
   });
 });
@@ -88,14 +138,30 @@ describe('member objects', () => {
 
   test('the federation holds the member token and CA under the secret name, and a KubeFedCluster pointing at it', () => {
     const cluster = { name: 'noldor', context: 'noldor', secretName: '11kingdom' };
-    const [secret, kfc] = federationMemberObjects(spec(), cluster, { endpoint: 'https://10.0.0.1:6443', caPem: 'CA PEM', insecure: false, token: 'T0KEN' });
+    const [secret, kfc] = federationMemberObjects(spec(), cluster, {
+      endpoint: 'https://10.0.0.1:6443',
+      caPem: 'CA PEM',
+      insecure: false,
+      token: 'T0KEN',
+    });
     expect(secret.metadata).toMatchObject({ name: '11kingdom', namespace: 'federation-system' });
-    expect(secret.data).toEqual({ token: Buffer.from('T0KEN').toString('base64'), 'ca.crt': Buffer.from('CA PEM').toString('base64') });
+    expect(secret.data).toEqual({
+      token: Buffer.from('T0KEN').toString('base64'),
+      'ca.crt': Buffer.from('CA PEM').toString('base64'),
+    });
     expect(kfc).toMatchObject({
       apiVersion: 'core.kubefed.io/v1beta1',
       kind: 'KubeFedCluster',
-      metadata: { name: 'noldor', namespace: 'federation-system', annotations: { 'kubefed-action.io/context': 'noldor' } },
-      spec: { apiEndpoint: 'https://10.0.0.1:6443', caBundle: Buffer.from('CA PEM').toString('base64'), secretRef: { name: '11kingdom' } },
+      metadata: {
+        name: 'noldor',
+        namespace: 'federation-system',
+        annotations: { 'kubefed-action.io/context': 'noldor' },
+      },
+      spec: {
+        apiEndpoint: 'https://10.0.0.1:6443',
+        caBundle: Buffer.from('CA PEM').toString('base64'),
+        secretRef: { name: '11kingdom' },
+      },
     });
     const [, insecure] = federationMemberObjects(spec(), cluster, { endpoint: 'https://x', insecure: true, token: '' });
     expect(insecure.spec).toEqual(expect.objectContaining({ disabledTLSValidations: ['*'] }));

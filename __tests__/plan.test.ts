@@ -1,14 +1,20 @@
 import { describe, expect, test } from '@jest/globals';
-import { KubeObject, withAppliedHash } from '../src/objects.js';
-import { OwnershipConflict, differences, planApply, planDelete } from '../src/plan.js';
+import { KubeObject, withAppliedHash } from '../src/desired/objects.js';
+import { OwnershipConflict, differences, planApply, planDelete } from '../src/plan/plan.js';
 
 const host = { kind: 'host' } as const;
-const cm = (data: Record<string, string>): KubeObject => withAppliedHash({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
+const cm = (data: Record<string, string>): KubeObject =>
+  withAppliedHash({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
 
 describe('differences', () => {
   test('fields the server adds are not differences', () => {
     const want = { spec: { containers: [{ name: 'a', image: 'x' }] } };
-    const have = { spec: { containers: [{ name: 'a', image: 'x', terminationMessagePath: '/dev/termination-log' }], dnsPolicy: 'ClusterFirst' } };
+    const have = {
+      spec: {
+        containers: [{ name: 'a', image: 'x', terminationMessagePath: '/dev/termination-log' }],
+        dnsPolicy: 'ClusterFirst',
+      },
+    };
     expect(differences(want, have)).toEqual([]);
   });
 
@@ -28,8 +34,14 @@ describe('planApply / planDelete', () => {
       ['same', { ...same, metadata: { ...same.metadata, resourceVersion: '7' } }],
       ['changed', { ...changed, data: { c: '4' } }],
     ]);
-    const steps = planApply([missing, same, changed].map((object) => ({ target: host, object })), (_, o) => observed.get(o.metadata.name));
-    expect(steps.map((s) => [s.action, s.object.metadata.name])).toEqual([['create', 'c'], ['update', 'changed']]);
+    const steps = planApply(
+      [missing, same, changed].map((object) => ({ target: host, object })),
+      (_, o) => observed.get(o.metadata.name),
+    );
+    expect(steps.map((s) => [s.action, s.object.metadata.name])).toEqual([
+      ['create', 'c'],
+      ['update', 'changed'],
+    ]);
     expect(steps[1].reason).toBe('data.c differ');
   });
 
@@ -40,17 +52,33 @@ describe('planApply / planDelete', () => {
   });
 
   test('deletes only what exists, dependents first', () => {
-    const objects = ['first', 'second', 'gone'].map((name) => ({ target: host, object: { ...cm({}), metadata: { name } } }));
+    const objects = ['first', 'second', 'gone'].map((name) => ({
+      target: host,
+      object: { ...cm({}), metadata: { name } },
+    }));
     const steps = planDelete(objects, (_, o) => (o.metadata.name === 'gone' ? undefined : o));
     expect(steps.map((s) => `${s.action} ${s.object.metadata.name}`)).toEqual(['delete second', 'delete first']);
   });
 
   test('never takes over an object of another federation, or one the action did not make', () => {
-    const mine = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'a' } } };
-    const theirs = { ...mine, metadata: { ...mine.metadata, labels: { ...mine.metadata.labels, 'kubefed-action.io/federation': 'a-b' } } };
+    const mine = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'sa',
+        namespace: 'kube-system',
+        labels: { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'a' },
+      },
+    };
+    const theirs = {
+      ...mine,
+      metadata: { ...mine.metadata, labels: { ...mine.metadata.labels, 'kubefed-action.io/federation': 'a-b' } },
+    };
     const foreign = { ...mine, metadata: { ...mine.metadata, labels: {} } };
     const target = { kind: 'member' as const, cluster: 'c' };
-    expect(() => planApply([{ target, object: mine }], () => theirs)).toThrow('refusing to take over: ServiceAccount kube-system/sa belongs to federation a-b (on c)');
+    expect(() => planApply([{ target, object: mine }], () => theirs)).toThrow(
+      'refusing to take over: ServiceAccount kube-system/sa belongs to federation a-b (on c)',
+    );
     expect(() => planApply([{ target, object: mine }], () => foreign)).toThrow(OwnershipConflict);
     expect(planApply([{ target, object: mine }], () => mine)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writePrivateFile } from '../src/tempfiles.js';
+import { writePrivateFile } from '../src/entrypoints/tempfiles.js';
 
 function post(runnerTemp: string, state: Record<string, string>): string {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', RUNNER_TEMP: runnerTemp };
@@ -18,17 +18,31 @@ describe('post step', () => {
   test('removes the directory the main step made', () => {
     const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
     const file = writePrivateFile(runnerTemp, 'kubeconfig', 'secret');
-    expect(post(runnerTemp, { kubeconfig: file.path, 'kubeconfig-nonce': file.nonce })).toContain('removed the federation kubeconfig');
+    expect(post(runnerTemp, { kubeconfig: file.path, 'kubeconfig-nonce': file.nonce })).toContain(
+      'removed the federation kubeconfig',
+    );
     expect(existsSync(file.path)).toBe(false);
   });
 
   test.each([
-    ['a directory outside RUNNER_TEMP', (_temp: string, victim: string) => ({ kubeconfig: join(victim, 'kubeconfig'), 'kubeconfig-nonce': 'x' }), 'is not a directory the main step made'],
-    ['RUNNER_TEMP itself', (temp: string) => ({ kubeconfig: join(temp, 'kubeconfig'), 'kubeconfig-nonce': 'x' }), 'is not a directory the main step made'],
-    ['a look-alike directory without the nonce', (temp: string) => {
-      mkdirSync(join(temp, 'kubefed-lookalike'));
-      return { kubeconfig: join(temp, 'kubefed-lookalike', 'kubeconfig'), 'kubeconfig-nonce': 'guess' };
-    }, 'is not the directory the main step recorded'],
+    [
+      'a directory outside RUNNER_TEMP',
+      (_temp: string, victim: string) => ({ kubeconfig: join(victim, 'kubeconfig'), 'kubeconfig-nonce': 'x' }),
+      'is not a directory the main step made',
+    ],
+    [
+      'RUNNER_TEMP itself',
+      (temp: string) => ({ kubeconfig: join(temp, 'kubeconfig'), 'kubeconfig-nonce': 'x' }),
+      'is not a directory the main step made',
+    ],
+    [
+      'a look-alike directory without the nonce',
+      (temp: string) => {
+        mkdirSync(join(temp, 'kubefed-lookalike'));
+        return { kubeconfig: join(temp, 'kubefed-lookalike', 'kubeconfig'), 'kubeconfig-nonce': 'guess' };
+      },
+      'is not the directory the main step recorded',
+    ],
   ])('refuses %s', (_what, state, why) => {
     const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
     const victim = mkdtempSync(join(tmpdir(), 'victim-'));

@@ -1,23 +1,37 @@
-// The job summary shows what a cluster said as text, never as markup, and flags a connection
-// whose TLS is not verified.
+// The report, pure: the verdict of each mode, the outputs (strings for the runner, typed for
+// --output json), and a job summary that shows what a cluster said as text, never as markup.
 import { describe, expect, test } from '@jest/globals';
-import { parseSpec } from '../src/inputs.js';
-import { escapeCell, summaryMarkdown } from '../src/report.js';
-import type { RunResult } from '../src/result.js';
+import { parseSpec } from '../src/inputs/spec.js';
+import { jsonReport, outputs } from '../src/report/outputs.js';
+import { escapeCell, summaryMarkdown } from '../src/report/summary.js';
+import { verdict } from '../src/report/verdict.js';
+import { type RunResult, emptyResult } from '../src/report/result.js';
 
-const spec = parseSpec((n) => ({ 'federation-name': 'fellowship', 'host-cluster-context': 'rivendell', 'dns-provider': 'coredns', 'dns-zone-name': 'example.com.' })[n] ?? '', { readFile: () => '' });
-const result = (extra: Partial<RunResult>): RunResult => ({
-  steps: [], changed: false, federationContext: 'fellowship', healthy: false, problems: [], errors: [], warnings: [], issued: [], joined: [], unjoined: [], clusterEndpoints: {}, clusters: [], ...extra,
-});
+const spec = parseSpec(
+  (n) =>
+    ({
+      'federation-name': 'fellowship',
+      'host-cluster-context': 'rivendell',
+      'dns-provider': 'coredns',
+      'dns-zone-name': 'example.com.',
+    })[n] ?? '',
+  { readFile: () => '' },
+);
+const result = (extra: Partial<RunResult>): RunResult => ({ ...emptyResult('fellowship'), ...extra });
 
 describe('summaryMarkdown', () => {
   test('HTML and Markdown from a cluster are escaped: no link, image or tag renders', () => {
     const hostile = 'forbidden: <img src=x onerror=alert(1)> <a href="https://evil.example">click</a> | cell\nnext';
-    const md = summaryMarkdown(spec, result({
-      errors: [`cluster "gondor": ${hostile}`],
-      problems: [hostile],
-      clusters: [{ name: 'gondor', role: 'member', endpoint: 'https://127.0.0.1:6443', state: hostile, changes: '—' }],
-    }));
+    const md = summaryMarkdown(
+      spec,
+      result({
+        errors: [`cluster "gondor": ${hostile}`],
+        problems: [hostile],
+        clusters: [
+          { name: 'gondor', role: 'member', endpoint: 'https://127.0.0.1:6443', state: hostile, changes: '—' },
+        ],
+      }),
+    );
     expect(md).not.toMatch(/<img|<a /);
     expect(md).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(md).toContain('\\| cell next');
@@ -25,7 +39,134 @@ describe('summaryMarkdown', () => {
   });
 
   test('a cluster whose TLS is not verified is flagged in its row', () => {
-    const md = summaryMarkdown(spec, result({ clusters: [{ name: 'noldor', role: 'member', endpoint: 'https://noldor:6443', state: 'joined, ready', changes: '—', tlsUnverified: true }] }));
+    const md = summaryMarkdown(
+      spec,
+      result({
+        clusters: [
+          {
+            name: 'noldor',
+            role: 'member',
+            endpoint: 'https://noldor:6443',
+            state: 'joined, ready',
+            changes: '—',
+            tlsUnverified: true,
+          },
+        ],
+      }),
+    );
     expect(md).toContain('| noldor | https://noldor:6443 ⚠️ TLS not verified | joined, ready | — |');
+  });
+});
+
+const withMode = (mode: string, extra: Record<string, string> = {}) =>
+  parseSpec(
+    (n) =>
+      ({
+        'federation-name': 'fellowship',
+        'host-cluster-context': 'rivendell',
+        'dns-provider': 'coredns',
+        'dns-zone-name': 'example.com.',
+        mode,
+        ...extra,
+      })[n] ?? '',
+    { readFile: () => '' },
+  );
+
+const createSecret: RunResult['steps'][number] = {
+  action: 'create',
+  target: { kind: 'member', cluster: 'gondor' },
+  object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token', namespace: 'kube-system' } },
+  reason: 'missing',
+};
+
+describe('verdict', () => {
+  test('an error fails the step in every mode', () => {
+    for (const mode of ['apply', 'plan', 'check', 'destroy']) {
+      const v = verdict(withMode(mode), result({ healthy: true, errors: ['cluster "gondor": refused'] }));
+      expect(v).toEqual({ failed: true, message: 'federation fellowship failed: cluster "gondor": refused' });
+    }
+  });
+
+  test('ill health fails check, and apply when it waited; apply without wait and plan only report it', () => {
+    const sick = result({ healthy: false, problems: ['cluster "gondor": Offline'] });
+    expect(verdict(withMode('check'), sick)).toEqual({
+      failed: true,
+      message: 'federation fellowship is not healthy: cluster "gondor": Offline',
+    });
+    expect(verdict(withMode('apply'), sick).failed).toBe(true);
+    const unwaited = verdict(withMode('apply', { wait: 'false' }), { ...sick, changed: true });
+    expect(unwaited).toEqual({
+      failed: false,
+      message: 'federation fellowship converged (not healthy yet, not waited for: cluster "gondor": Offline)',
+    });
+    expect(verdict(withMode('plan'), { ...sick, steps: [createSecret] })).toEqual({
+      failed: false,
+      message: 'plan: 1 change(s)',
+    });
+  });
+
+  test('each mode says what happened in one line', () => {
+    const healthy = result({ healthy: true });
+    expect(verdict(withMode('apply'), healthy).message).toBe('federation fellowship: nothing to change');
+    expect(verdict(withMode('check'), { ...healthy, steps: [createSecret] }).message).toBe(
+      'federation fellowship is healthy (1 object(s) differ from the inputs; run apply to converge)',
+    );
+    expect(verdict(withMode('destroy'), { ...healthy, changed: true }).message).toBe('federation fellowship destroyed');
+    expect(verdict(withMode('destroy'), healthy).message).toBe('federation fellowship: nothing left to destroy');
+  });
+});
+
+describe('outputs', () => {
+  const joined = result({
+    healthy: true,
+    changed: true,
+    steps: [createSecret],
+    joined: ['gondor'],
+    clusterEndpoints: { gondor: 'https://gondor:6443' },
+    federationEndpoint: 'https://10.0.0.1:443',
+  });
+
+  test('every output is a string the runner takes; lists and maps as JSON', () => {
+    expect(outputs(joined, '/tmp/kubeconfig')).toEqual({
+      'joined-clusters': '["gondor"]',
+      'unjoined-clusters': '[]',
+      'federation-endpoint': 'https://10.0.0.1:443',
+      'cluster-endpoints': '{"gondor":"https://gondor:6443"}',
+      'federation-context': 'fellowship',
+      kubeconfig: '/tmp/kubeconfig',
+      healthy: 'true',
+      changed: 'true',
+      plan: JSON.stringify([
+        {
+          action: 'create',
+          cluster: 'gondor',
+          kind: 'Secret',
+          namespace: 'kube-system',
+          name: 'token',
+          reason: 'missing',
+        },
+      ]),
+    });
+    expect(outputs(result({}), undefined)).toMatchObject({ 'federation-endpoint': '', kubeconfig: '' });
+  });
+
+  test('--output json holds the same values typed, with the verdict and the lists beside them', () => {
+    const spec = withMode('apply');
+    const json = jsonReport(spec, { ...joined, warnings: ['w'] }, '/tmp/kubeconfig', verdict(spec, joined));
+    expect(json).toMatchObject({
+      federation: 'fellowship',
+      mode: 'apply',
+      healthy: true,
+      changed: true,
+      failed: false,
+      message: 'federation fellowship converged',
+      'joined-clusters': ['gondor'],
+      'cluster-endpoints': { gondor: 'https://gondor:6443' },
+      'federation-endpoint': 'https://10.0.0.1:443',
+      kubeconfig: '/tmp/kubeconfig',
+      plan: [expect.objectContaining({ action: 'create', kind: 'Secret', cluster: 'gondor' })],
+      warnings: ['w'],
+    });
+    expect(jsonReport(spec, result({}), undefined, verdict(spec, result({}))).kubeconfig).toBeNull();
   });
 });

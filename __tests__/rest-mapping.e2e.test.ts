@@ -3,7 +3,7 @@
 // the table still found through discovery.
 import { describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { BUILT_IN, MappedObjectApi } from '../src/rest-mapping.js';
+import { BUILT_IN, MappedObjectApi } from '../src/observe/rest-mapping.js';
 import { testenv } from './helpers/testenv.js';
 
 /** The client's own discovery, which KubernetesObjectApi keeps to itself. */
@@ -24,7 +24,11 @@ describe('the REST mapping known ahead', () => {
     for (const [apiVersion, kind] of BUILT_IN) {
       const served = await discovery.lookup(apiVersion, kind);
       const ahead = await known.resource(apiVersion, kind);
-      expect({ kind, name: ahead?.name, namespaced: ahead?.namespaced }).toEqual({ kind, name: served?.name, namespaced: served?.namespaced });
+      expect({ kind, name: ahead?.name, namespaced: ahead?.namespaced }).toEqual({
+        kind,
+        name: served?.name,
+        namespaced: served?.namespaced,
+      });
     }
     // Not in the table: asked of the server.
     expect((await known.resource('batch/v1', 'Job'))?.name).toBe('jobs');

@@ -9,7 +9,11 @@ const MARKERS = {
   outputs: ['<!-- outputs: generated from action.yml by npm run docs -->', '<!-- outputs end -->'],
 };
 
-const cell = (text) => String(text ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ').trim();
+const cell = (text) =>
+  String(text ?? '')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', ' ')
+    .trim();
 
 /** The two tables, from action.yml's text. */
 export function tables(actionYml) {

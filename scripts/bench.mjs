@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { down, ensureBinaries, up } from '../testenv/index.mjs';
+import { runStep, shown } from './runner.mjs';
 
 const SIZES = (process.env.BENCH_MEMBERS ?? '5,20,100').split(',').map(Number);
 const MEMBERS = Math.max(...SIZES);
@@ -30,20 +31,12 @@ const members = Array.from({ length: MEMBERS }, (_, i) => `m${String(i + 1).padS
 
 /** Runs the action once as a runner would; returns its duration, exit status and max RSS. */
 function runAction(inputs) {
-  const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(work, `${k}.${Date.now()}`)]));
-  Object.values(files).forEach((f) => writeFileSync(f, ''));
-  const env = { PATH: process.env.PATH, RUNNER_TEMP: work, ...files };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   // The peak memory is read inside the child, as it exits.
   const probe = `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n')); await import(${JSON.stringify(join(process.cwd(), 'dist/index.js'))});`;
-  const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const run = runStep(inputs, { argv: ['--input-type=module', '-e', probe] });
   const rssKiB = Number(/MAXRSS (\d+)/.exec(run.stderr)?.[1] ?? 0);
-  if (run.error) throw run.error;
-  if (run.status !== 0) throw new Error(`action failed:\n${run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).slice(-20).join('\n')}`);
-  const kubeconfigOutput = /^kubeconfig<<(.+)\n(.*)\n\1$/m.exec(readFileSync(files.GITHUB_OUTPUT, 'utf8'))?.[2];
-  return { ms, rssKiB, kubeconfigOutput };
+  if (run.status !== 0) throw new Error(`action failed:\n${shown(run.stdout).split('\n').slice(-20).join('\n')}`);
+  return { ms: run.ms, rssKiB, kubeconfigOutput: run.outputs().kubeconfig };
 }
 
 function client(path, context) {
@@ -53,14 +46,19 @@ function client(path, context) {
   return KubernetesObjectApi.makeApiClient(kc);
 }
 
-const exists = (api, ref) => api.read(ref).then(() => true, () => false);
+const exists = (api, ref) =>
+  api.read(ref).then(
+    () => true,
+    () => false,
+  );
 
 /** Polls until `ref` exists in every member; milliseconds taken. */
 async function untilEverywhere(apis, ref, start) {
   for (;;) {
     const found = await Promise.all(apis.map((api) => exists(api, ref)));
     if (found.every(Boolean)) return Number(process.hrtime.bigint() - start) / 1e6;
-    if (Number(process.hrtime.bigint() - start) > 120e9) throw new Error(`${ref.kind} ${ref.metadata.name} did not reach every member in 120 s`);
+    if (Number(process.hrtime.bigint() - start) > 120e9)
+      throw new Error(`${ref.kind} ${ref.metadata.name} did not reach every member in 120 s`);
     await sleep(50);
   }
 }
@@ -72,13 +70,23 @@ async function propagationMs(federationKubeconfig, kubeconfigPath, memberNames) 
   const placement = { clusters: memberNames.map((name) => ({ name })) };
   const ns = 'bench-propagation';
   await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  await federation.create({ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedNamespace', metadata: { name: ns, namespace: ns }, spec: { placement } });
+  await federation.create({
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedNamespace',
+    metadata: { name: ns, namespace: ns },
+    spec: { placement },
+  });
   await untilEverywhere(apis, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, process.hrtime.bigint());
   const samples = [];
   for (let i = 0; i < 5; i++) {
     const metadata = { name: `latency-${i}`, namespace: ns };
     const start = process.hrtime.bigint();
-    await federation.create({ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata, spec: { template: { data: { i: String(i) } }, placement } });
+    await federation.create({
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedConfigMap',
+      metadata,
+      spec: { template: { data: { i: String(i) } }, placement },
+    });
     samples.push(await untilEverywhere(apis, { apiVersion: 'v1', kind: 'ConfigMap', metadata }, start));
   }
   return samples.sort((a, b) => a - b)[2];
@@ -111,12 +119,19 @@ async function dnsLatencyMs(federationKubeconfig, kubeconfigPath, federationName
     apiVersion: 'types.kubefed.io/v1beta1',
     kind: 'FederatedService',
     metadata: ref.metadata,
-    spec: { template: { spec: { type: 'LoadBalancer', selector: { app: 'bench' }, ports: [{ port: 80 }] } }, placement: { clusters: memberNames.map((name) => ({ name })) } },
+    spec: {
+      template: { spec: { type: 'LoadBalancer', selector: { app: 'bench' }, ports: [{ port: 80 }] } },
+      placement: { clusters: memberNames.map((name) => ({ name })) },
+    },
   });
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([dnsServer]);
   const name = `bench-dns.bench-propagation.${federationName}.svc.example.com`;
-  const answers = (ip, old) => resolver.resolve4(name).then((a) => a.includes(ip) && !a.includes(old), () => false);
+  const answers = (ip, old) =>
+    resolver.resolve4(name).then(
+      (a) => a.includes(ip) && !a.includes(old),
+      () => false,
+    );
   const addressOf = async () => (await api.read(ref).catch(() => undefined))?.status?.loadBalancer?.ingress?.[0]?.ip;
   let ip = await until('the first address', addressOf);
   await until('the first answer', () => answers(ip));
@@ -146,19 +161,38 @@ function kubefedctl(kubeconfigPath, verb, memberNames) {
   let failed = 0;
   let firstError = '';
   for (const m of memberNames) {
-    const run = spawnSync(hyperfed, [verb, m, `--cluster-context=${m}`, '--host-cluster-context=anchor', '--kubefed-namespace=anchor', `--kubeconfig=${kubeconfigPath}`], { argv0: 'kubefedctl', encoding: 'utf8' });
+    const run = spawnSync(
+      hyperfed,
+      [
+        verb,
+        m,
+        `--cluster-context=${m}`,
+        '--host-cluster-context=anchor',
+        '--kubefed-namespace=anchor',
+        `--kubeconfig=${kubeconfigPath}`,
+      ],
+      { argv0: 'kubefedctl', encoding: 'utf8' },
+    );
     if (run.status !== 0) {
       failed++;
-      firstError ||= run.stderr.trim().split('\n').find((l) => /error|panic|fatal/i.test(l)) ?? run.stderr.slice(0, 300);
+      firstError ||=
+        run.stderr
+          .trim()
+          .split('\n')
+          .find((l) => /error|panic|fatal/i.test(l)) ?? run.stderr.slice(0, 300);
     }
   }
-  if (firstError) process.stderr.write(`bench: kubefedctl ${verb}: ${failed} of ${memberNames.length} failed, e.g.: ${firstError}\n`);
+  if (firstError)
+    process.stderr.write(`bench: kubefedctl ${verb}: ${failed} of ${memberNames.length} failed, e.g.: ${firstError}\n`);
   return { ms: elapsedMs(start), failed };
 }
 
 /** The federation's context (named as the federation) beside the test clusters' contexts. */
 function mergedKubeconfig(federationKubeconfig, clustersKubeconfig) {
-  const [fed, all] = [yaml.load(readFileSync(federationKubeconfig, 'utf8')), yaml.load(readFileSync(clustersKubeconfig, 'utf8'))];
+  const [fed, all] = [
+    yaml.load(readFileSync(federationKubeconfig, 'utf8')),
+    yaml.load(readFileSync(clustersKubeconfig, 'utf8')),
+  ];
   for (const key of ['clusters', 'users', 'contexts']) all[key] = [...all[key], ...fed[key]];
   return yaml.dump(all);
 }
@@ -168,13 +202,25 @@ function auditSince(auditDir, mark) {
   const counts = {};
   for (const file of readdirSync(auditDir).filter((f) => f.endsWith('.log'))) {
     const text = readFileSync(join(auditDir, file), 'utf8').slice(mark[file] ?? 0);
-    const events = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-    const mine = events.filter((e) => e.stage === 'ResponseComplete' && ['kubernetes-admin', 'admin'].includes(e.user.username) && e.objectRef?.subresource !== 'status');
-    counts[file.replace(/\.log$/, '')] = { requests: mine.length, writes: mine.filter((e) => WRITES.has(e.verb)).length };
+    const events = text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+    const mine = events.filter(
+      (e) =>
+        e.stage === 'ResponseComplete' &&
+        ['kubernetes-admin', 'admin'].includes(e.user.username) &&
+        e.objectRef?.subresource !== 'status',
+    );
+    counts[file.replace(/\.log$/, '')] = {
+      requests: mine.length,
+      writes: mine.filter((e) => WRITES.has(e.verb)).length,
+    };
   }
   return counts;
 }
-const auditMark = (auditDir) => Object.fromEntries(readdirSync(auditDir).map((f) => [f, statSync(join(auditDir, f)).size]));
+const auditMark = (auditDir) =>
+  Object.fromEntries(readdirSync(auditDir).map((f) => [f, statSync(join(auditDir, f)).size]));
 
 /** Milliseconds from launching dist/index.js to its first TCP connection to a (fake) cluster address. */
 async function startupMs() {
@@ -184,9 +230,17 @@ async function startupMs() {
   const kubeconfig = `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: bench-token\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`;
   const env = { PATH: process.env.PATH, RUNNER_TEMP: work, GITHUB_OUTPUT: join(work, 'startup-out') };
   writeFileSync(env.GITHUB_OUTPUT, '');
-  Object.assign(env, { INPUT_KUBECONFIG: kubeconfig, 'INPUT_FEDERATION-NAME': 'startup', 'INPUT_HOST-CLUSTER-CONTEXT': 'c', 'INPUT_DNS-PROVIDER': 'coredns', 'INPUT_DNS-ZONE-NAME': 'example.com.' });
+  Object.assign(env, {
+    INPUT_KUBECONFIG: kubeconfig,
+    'INPUT_FEDERATION-NAME': 'startup',
+    'INPUT_HOST-CLUSTER-CONTEXT': 'c',
+    'INPUT_DNS-PROVIDER': 'coredns',
+    'INPUT_DNS-ZONE-NAME': 'example.com.',
+  });
   const start = process.hrtime.bigint();
-  const connected = new Promise((r) => server.once('connection', () => r(Number(process.hrtime.bigint() - start) / 1e6)));
+  const connected = new Promise((r) =>
+    server.once('connection', () => r(Number(process.hrtime.bigint() - start) / 1e6)),
+  );
   const child = spawn(process.execPath, ['dist/index.js'], { env, stdio: 'ignore' });
   const ms = await connected;
   child.kill();
@@ -207,8 +261,11 @@ note('bundle dist/index.js', `${(statSync('dist/index.js').size / 1024 / 1024).t
 // cluster, so they coexist): 100 members need 10 servers, not 100.
 const MEMBERS_PER_SERVER = Number(process.env.BENCH_MEMBERS_PER_SERVER ?? 10);
 const servers = [];
-for (let i = 0; i < members.length; i += MEMBERS_PER_SERVER) servers.push(`s${servers.length + 1}=${members.slice(i, i + MEMBERS_PER_SERVER).join('+')}`);
-process.stderr.write(`bench: starting a host and ${MEMBERS} member contexts on ${servers.length} API servers (testenv)...\n`);
+for (let i = 0; i < members.length; i += MEMBERS_PER_SERVER)
+  servers.push(`s${servers.length + 1}=${members.slice(i, i + MEMBERS_PER_SERVER).join('+')}`);
+process.stderr.write(
+  `bench: starting a host and ${MEMBERS} member contexts on ${servers.length} API servers (testenv)...\n`,
+);
 const t0 = Date.now();
 const info = up({ clusters: ['host', ...servers].join(','), state });
 process.stderr.write(`bench: clusters ready in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
@@ -250,24 +307,48 @@ try {
     const requests = Object.values(audit).reduce((sum, c) => sum + c.requests, 0);
     const writes = Object.values(audit).reduce((sum, c) => sum + c.writes, 0);
     const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
-    note(`${n}: join, kubefedctl one by one | the action`, `${seconds(theirs.ms)}${theirs.failed ? ` (${theirs.failed} failed)` : ''} | ${seconds(first.ms)} (${ratio(theirs.ms, first.ms)})`, n === 20 ? '≥ 5×' : '');
-    note(`${n}: re-run, kubefedctl | the action`, `${seconds(theirRerun.ms)}, ${theirRerun.failed} failed | ${seconds(noop.ms)}, 0 failed (${ratio(theirRerun.ms, noop.ms)})`, n === 100 ? 'action < 3 s' : '');
+    note(
+      `${n}: join, kubefedctl one by one | the action`,
+      `${seconds(theirs.ms)}${theirs.failed ? ` (${theirs.failed} failed)` : ''} | ${seconds(first.ms)} (${ratio(theirs.ms, first.ms)})`,
+      n === 20 ? '≥ 5×' : '',
+    );
+    note(
+      `${n}: re-run, kubefedctl | the action`,
+      `${seconds(theirRerun.ms)}, ${theirRerun.failed} failed | ${seconds(noop.ms)}, 0 failed (${ratio(theirRerun.ms, noop.ms)})`,
+      n === 100 ? 'action < 3 s' : '',
+    );
     note(`${n}: the action's no-op writes`, String(writes), '0');
     note(`${n}: the action's no-op requests per member (all servers: ${requests})`, (requests / n).toFixed(1), '≤ 8');
     if (n === SIZES[SIZES.length - 1]) {
       // Placed on every member: members that share an API server share its objects, and one
       // that an object is not placed on would delete it under the others.
       const latency = await propagationMs(first.kubeconfigOutput, info.kubeconfig, joined).catch((err) => err);
-      note(`propagation, FederatedConfigMap → all ${n} members (median of 5)`, latency instanceof Error ? `failed: ${latency.message}` : seconds(latency));
-      const dns = await dnsLatencyMs(first.kubeconfigOutput, info.kubeconfig, 'bench', joined, info.dns).catch((err) => err);
-      note('DNS: Service address changed → new answer from CoreDNS (median of 5)', dns instanceof Error ? `failed: ${dns.message}` : seconds(dns));
+      note(
+        `propagation, FederatedConfigMap → all ${n} members (median of 5)`,
+        latency instanceof Error ? `failed: ${latency.message}` : seconds(latency),
+      );
+      const dns = await dnsLatencyMs(first.kubeconfigOutput, info.kubeconfig, 'bench', joined, info.dns).catch(
+        (err) => err,
+      );
+      note(
+        'DNS: Service address changed → new answer from CoreDNS (median of 5)',
+        dns instanceof Error ? `failed: ${dns.message}` : seconds(dns),
+      );
     } else {
       // The next size joins from nothing again, on both sides (not timed). kubefedctl unjoin
       // deletes its namespace in each member, which members of one server share: the next
       // join must wait until it is gone.
       kubefedctl(anchorKubeconfig, 'unjoin', joined);
       for (const m of joined.filter((_, i) => i % MEMBERS_PER_SERVER === 0)) {
-        await until(`namespace anchor gone from ${m}`, async () => !(await exists(client(info.kubeconfig, m), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'anchor' } })));
+        await until(
+          `namespace anchor gone from ${m}`,
+          async () =>
+            !(await exists(client(info.kubeconfig, m), {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: 'anchor' },
+            })),
+        );
       }
       measured(runAction({ ...action, clusters: '[]', prune: 'true' }));
     }
@@ -279,4 +360,6 @@ note('peak memory of a run (max RSS)', `${(peak / 1024).toFixed(0)} MiB`, '< 150
 
 const widths = [0, 1, 2].map((i) => Math.max(...[['measure', 'value', 'target'], ...rows].map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log([line(['measure', 'value', 'target']), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+console.log(
+  [line(['measure', 'value', 'target']), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'),
+);

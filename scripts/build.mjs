@@ -3,7 +3,7 @@
 import ncc from '@vercel/ncc';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
-const ENTRIES = { index: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' };
+const ENTRIES = { index: 'src/entrypoints/main.ts', post: 'src/entrypoints/post.ts', cli: 'src/entrypoints/cli.ts' };
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
@@ -15,7 +15,9 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     quiet: true,
     license: name === 'index' ? 'licenses.txt' : undefined,
   });
-  writeFileSync(`dist/${name}.js`, name === 'cli' && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code, { mode: name === 'cli' ? 0o755 : 0o644 });
+  writeFileSync(`dist/${name}.js`, name === 'cli' && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code, {
+    mode: name === 'cli' ? 0o755 : 0o644,
+  });
   for (const [file, asset] of Object.entries(assets ?? {})) {
     if (file === 'licenses.txt') writeFileSync(`dist/${file}`, asset.source);
     else if (!file.endsWith('package.json')) throw new Error(`${entry}: unexpected asset ${file}; ship it or drop it`);

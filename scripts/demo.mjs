@@ -7,13 +7,13 @@
 // federated Service whose name resolves, through external-dns and CoreDNS, to both members'
 // load-balancer addresses.
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { up } from '../testenv/index.mjs';
+import { runStep, shown } from './runner.mjs';
 
 const work = mkdtempSync(join(tmpdir(), 'kubefed-demo-'));
 const info = up({ clusters: 'rivendell,gondor=gondor_needs-no_king,noldor', state: join(work, 'testenv') });
@@ -32,15 +32,11 @@ const inputs = {
 let kubeconfigOutput;
 for (const attempt of ['first run', 'second run (must change nothing)']) {
   console.log(`\n=== ${attempt}`);
-  const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(work, `${k}.${Date.now()}`)]));
-  Object.values(files).forEach((f) => writeFileSync(f, ''));
-  const env = { PATH: process.env.PATH, RUNNER_TEMP: work, ...files };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const run = spawnSync(process.execPath, ['dist/index.js'], { env, encoding: 'utf8' });
-  console.log(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'));
-  console.log(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'));
+  const run = runStep(inputs);
+  console.log(shown(run.stdout));
+  console.log(run.summary());
   if (run.status !== 0) process.exit(run.status ?? 1);
-  kubeconfigOutput = /^kubeconfig<<(.+)\n(.*)\n\1$/m.exec(readFileSync(files.GITHUB_OUTPUT, 'utf8'))?.[2];
+  kubeconfigOutput = run.outputs().kubeconfig;
 }
 
 console.log('\n=== federating a namespace and a Deployment through the federation API');
@@ -54,13 +50,27 @@ const federation = client(kubeconfigOutput);
 const placement = { clusters: [{ name: 'gondor' }, { name: 'noldor' }] };
 const objects = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shire' } },
-  { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedNamespace', metadata: { name: 'shire', namespace: 'shire' }, spec: { placement } },
+  {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedNamespace',
+    metadata: { name: 'shire', namespace: 'shire' },
+    spec: { placement },
+  },
   {
     apiVersion: 'types.kubefed.io/v1beta1',
     kind: 'FederatedDeployment',
     metadata: { name: 'hobbits', namespace: 'shire' },
     spec: {
-      template: { spec: { replicas: 1, selector: { matchLabels: { app: 'hobbits' } }, template: { metadata: { labels: { app: 'hobbits' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      template: {
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'hobbits' } },
+          template: {
+            metadata: { labels: { app: 'hobbits' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+        },
+      },
       placement,
       overrides: [{ clusterName: 'noldor', clusterOverrides: [{ path: '/spec/replicas', value: 2 }] }],
     },
@@ -68,14 +78,23 @@ const objects = [
 ];
 for (const object of objects) {
   await federation.patch(object, undefined, undefined, 'kubefed-demo', true, 'application/apply-patch+yaml');
-  console.log(`applied ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name} to the federation API`);
+  console.log(
+    `applied ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name} to the federation API`,
+  );
 }
-for (const [member, context] of [['gondor', 'gondor_needs-no_king'], ['noldor', 'noldor']]) {
+for (const [member, context] of [
+  ['gondor', 'gondor_needs-no_king'],
+  ['noldor', 'noldor'],
+]) {
   const api = client(info.kubeconfig, context);
   for (let waited = 0; ; waited += 500) {
-    const found = await api.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hobbits', namespace: 'shire' } }).catch(() => undefined);
+    const found = await api
+      .read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hobbits', namespace: 'shire' } })
+      .catch(() => undefined);
     if (found) {
-      console.log(`${member}: Deployment shire/hobbits, replicas ${found.spec.replicas}, managed by KubeFed (${found.metadata.labels?.['kubefed.io/managed'] === 'true'})`);
+      console.log(
+        `${member}: Deployment shire/hobbits, replicas ${found.spec.replicas}, managed by KubeFed (${found.metadata.labels?.['kubefed.io/managed'] === 'true'})`,
+      );
       break;
     }
     if (waited > 60_000) throw new Error(`${member}: Deployment shire/hobbits did not arrive in 60s`);
@@ -88,9 +107,18 @@ await federation.patch(
     apiVersion: 'types.kubefed.io/v1beta1',
     kind: 'FederatedService',
     metadata: { name: 'hobbits', namespace: 'shire' },
-    spec: { template: { spec: { type: 'LoadBalancer', selector: { app: 'hobbits' }, ports: [{ port: 80, targetPort: 8080 }] } }, placement },
+    spec: {
+      template: {
+        spec: { type: 'LoadBalancer', selector: { app: 'hobbits' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+      placement,
+    },
   },
-  undefined, undefined, 'kubefed-demo', true, 'application/apply-patch+yaml',
+  undefined,
+  undefined,
+  'kubefed-demo',
+  true,
+  'application/apply-patch+yaml',
 );
 const resolver = new Resolver({ timeout: 1500, tries: 1 });
 resolver.setServers([info.dns]);

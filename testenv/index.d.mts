@@ -10,6 +10,11 @@ export interface TestenvInfo {
 }
 export const defaultState: string;
 export function ensureBinaries(): string;
-export function up(options?: { clusters?: string; kubeconfig?: string; state?: string; watchPid?: number }): TestenvInfo;
+export function up(options?: {
+  clusters?: string;
+  kubeconfig?: string;
+  state?: string;
+  watchPid?: number;
+}): TestenvInfo;
 export function down(options?: { state?: string }): void;
 export function readInfo(state?: string): TestenvInfo;

@@ -9,25 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// What testenv builds, one Go module each (KubeFed needs older Kubernetes libraries than the
-// rest): the programs of the test clusters, and those of the images its kubelet runs
-// (cmd/testenv/images.go maps each image to its program).
-const BUILDS = [
-  {
-    dir: '.',
-    programs: [
-      'k8s.io/kubernetes/cmd/kube-apiserver',
-      'k8s.io/kubernetes/cmd/kube-controller-manager',
-      'k8s.io/kubernetes/cmd/kube-scheduler',
-      './cmd/etcd',
-      './cmd/testenv',
-    ],
-  },
-  { dir: 'kubefed', programs: ['sigs.k8s.io/kubefed/cmd/hyperfed'] },
-  { dir: 'externaldns', programs: ['sigs.k8s.io/external-dns'] },
-  // CoreDNS is both the DNS provider's server testenv runs and the image members run.
-  { dir: 'coredns', programs: ['github.com/coredns/coredns'] },
-];
+// What testenv builds, one Go module each, from the one table of its programs and the images
+// they run (cmd/testenv/programs.json, which the testenv program embeds too).
+const PROGRAMS = JSON.parse(readFileSync(join(here, 'cmd', 'testenv', 'programs.json'), 'utf8')).programs;
+const BUILDS = [...new Set(PROGRAMS.map((p) => p.module))].map((dir) => ({
+  dir,
+  programs: PROGRAMS.filter((p) => p.module === dir).map((p) => p.package),
+}));
 
 // The project's own image runs as this node on the repository's dist/cli.js (images.go).
 const project = dirname(here);
@@ -36,7 +24,7 @@ export const defaultState = join(tmpdir(), 'kubefed-testenv');
 
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /(\.go|go\.mod|go\.sum)$/.test(e.name))
+    .filter((e) => e.isFile() && /(\.go|go\.mod|go\.sum|programs\.json)$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
@@ -60,7 +48,10 @@ export function ensureBinaries() {
       'testenv: (a first build takes about 13 minutes on 2 cores; later runs reuse it)\n',
   );
   for (const { dir, programs } of BUILDS) {
-    const build = spawnSync('go', ['build', '-o', building + '/', ...programs], { cwd: join(here, dir), stdio: 'inherit' });
+    const build = spawnSync('go', ['build', '-o', building + '/', ...programs], {
+      cwd: join(here, dir),
+      stdio: 'inherit',
+    });
     if (build.status !== 0) {
       rmSync(building, { recursive: true, force: true });
       throw new Error(`testenv: go build in testenv/${dir} failed (exit ${build.status})`);
@@ -114,7 +105,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else if (command === 'up') run(bin, [command, ...projectArgs(), ...rest]);
     else if (command === 'down') run(bin, [command, ...rest]);
     else {
-      console.error('usage: npm run testenv -- build | up [--clusters a,b=ctx,server=ctx1+ctx2] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]');
+      console.error(
+        'usage: npm run testenv -- build | up [--clusters a,b=ctx,server=ctx1+ctx2] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]',
+      );
       process.exit(2);
     }
   } catch (err) {

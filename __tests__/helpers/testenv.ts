@@ -7,7 +7,8 @@ import { TestenvInfo, down, up } from '../../testenv/index.mjs';
 
 export function testenv(): TestenvInfo {
   const state = process.env.KUBEFED_TESTENV_STATE;
-  if (!state) throw new Error('KUBEFED_TESTENV_STATE is not set: run the tests through jest (global setup starts testenv)');
+  if (!state)
+    throw new Error('KUBEFED_TESTENV_STATE is not set: run the tests through jest (global setup starts testenv)');
   return JSON.parse(readFileSync(join(state, 'ready.json'), 'utf8')) as TestenvInfo;
 }
 
@@ -19,10 +20,20 @@ export function kubeconfigText(): string {
  * More clusters, in a testenv of their own, so that a test can stop them without stopping the
  * shared ones. Stopped with the returned function (and when Jest exits).
  */
-export function extraClusters(clusters: string): { kubeconfig: string; kubeconfigPath: string; info: TestenvInfo; stop: () => void } {
+export function extraClusters(clusters: string): {
+  kubeconfig: string;
+  kubeconfigPath: string;
+  info: TestenvInfo;
+  stop: () => void;
+} {
   const state = mkdtempSync(join(tmpdir(), 'kubefed-extra-'));
   const info = up({ clusters, state, watchPid: process.pid });
-  return { kubeconfig: readFileSync(info.kubeconfig, 'utf8'), kubeconfigPath: info.kubeconfig, info, stop: () => down({ state }) };
+  return {
+    kubeconfig: readFileSync(info.kubeconfig, 'utf8'),
+    kubeconfigPath: info.kubeconfig,
+    info,
+    stop: () => down({ state }),
+  };
 }
 
 /** A client for one test cluster, by context name (of the shared clusters, or of `kubeconfigPath`). */
@@ -34,16 +45,30 @@ export function clientFor(context: string, kubeconfigPath = testenv().kubeconfig
 }
 
 /** The object as the server has it (fields by path, as tests read them), or undefined when absent. */
-export async function get(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<(KubernetesObject & Record<string, any>) | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function get(
+  client: KubernetesObjectApi,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace?: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk objects by path
+): Promise<(KubernetesObject & Record<string, any>) | undefined> {
   try {
-    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return (await client.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject &
+      Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   } catch (err) {
     if ((err as { code?: number }).code === 404) return undefined;
     throw err;
   }
 }
 
-export async function exists(client: KubernetesObjectApi, apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
+export async function exists(
+  client: KubernetesObjectApi,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace?: string,
+): Promise<boolean> {
   return (await get(client, apiVersion, kind, name, namespace)) !== undefined;
 }
 
@@ -67,10 +92,24 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
       const writes = added
         .split('\n')
         .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as { user: { username: string }; verb: string; stage: string; objectRef?: { subresource?: string } })
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              user: { username: string };
+              verb: string;
+              stage: string;
+              objectRef?: { subresource?: string };
+            },
+        )
         // The action never writes a status (the kubelet, load balancer and controllers do,
         // as their own users).
-        .filter((e) => e.stage === 'ResponseComplete' && WRITES.has(e.verb) && ['kubernetes-admin', 'admin'].includes(e.user.username) && e.objectRef?.subresource !== 'status');
+        .filter(
+          (e) =>
+            e.stage === 'ResponseComplete' &&
+            WRITES.has(e.verb) &&
+            ['kubernetes-admin', 'admin'].includes(e.user.username) &&
+            e.objectRef?.subresource !== 'status',
+        );
       if (writes.length) byLog[file.slice(auditDir.length + 1)] = writes.length;
       total += writes.length;
     }
@@ -79,19 +118,29 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
 }
 
 function readdirLogs(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => join(dir, f));
 }
 
 /**
  * Polls `probe` until `done` holds for its value (controllers act in their own time), and
  * returns that value; fails with the last value after `timeoutMs`.
  */
-export async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value, null, 1)?.slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `not so after ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value, null, 1)?.slice(0, 2000)}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

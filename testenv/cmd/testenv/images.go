@@ -1,6 +1,7 @@
 package main
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -31,24 +32,44 @@ type program struct {
 // from the working tree testenv was started for, at the version its package.json says.
 const projectImage = "ghcr.io/kubefed-action/kubefed-action"
 
-// images maps an image repository to the program built from its source (see testenv/index.mjs
-// for the builds).
-var images = map[string]program{
-	"registry.k8s.io/kube-apiserver":          {binary: "kube-apiserver", version: "v1.34.4", entrypoint: []string{"kube-apiserver"}, commands: []string{"kube-apiserver"}},
-	"registry.k8s.io/kube-controller-manager": {binary: "kube-controller-manager", version: "v1.34.4", entrypoint: []string{"kube-controller-manager"}, commands: []string{"kube-controller-manager"}},
-	"registry.k8s.io/etcd":                    {binary: "etcd", version: "3.6.4-0", entrypoint: []string{"etcd"}, commands: []string{"etcd"}},
-	// KubeFed's image holds one binary, hyperfed, linked as controller-manager, webhook and
-	// kubefedctl; it picks its command from argv[0].
-	"quay.io/kubernetes-multicluster/kubefed": {
-		binary: "hyperfed", version: "v0.10.0", entrypoint: []string{"./controller-manager"},
-		commands: []string{"controller-manager", "webhook", "kubefedctl", "hyperfed"},
-	},
-	"registry.k8s.io/external-dns/external-dns": {binary: "external-dns", version: "v0.19.0", entrypoint: []string{"/bin/external-dns"}, commands: []string{"external-dns"}},
-	"registry.k8s.io/coredns/coredns":           {binary: "coredns", version: "v1.12.4", entrypoint: []string{"/coredns"}, commands: []string{"coredns"}},
-	// Docker Hub's CoreDNS image tags the same release without the v.
-	"coredns/coredns": {binary: "coredns", version: "1.12.4", entrypoint: []string{"/coredns"}, commands: []string{"coredns"}},
-	// binary, version and files are filled in by useProject when testenv has --node and --project.
-	projectImage: {entrypoint: []string{"node", "/app/dist/cli.js"}, commands: []string{"node"}},
+// programs.json is the one table of what testenv builds (testenv/index.mjs reads it too) and
+// the images each program can run.
+//
+//go:embed programs.json
+var programsTable []byte
+
+// images maps an image repository to the program built from its source, from programs.json,
+// plus the project's own image, which runs once useProject knows where node and the project are.
+var images = imagesOf(programsTable)
+
+func imagesOf(table []byte) map[string]program {
+	var parsed struct {
+		Programs []struct {
+			Binary string `json:"binary"`
+			Images []struct {
+				Image      string   `json:"image"`
+				Version    string   `json:"version"`
+				Entrypoint []string `json:"entrypoint"`
+				Commands   []string `json:"commands"`
+			} `json:"images"`
+		} `json:"programs"`
+	}
+	if err := json.Unmarshal(table, &parsed); err != nil {
+		panic(fmt.Sprintf("programs.json: %v", err))
+	}
+	out := map[string]program{
+		projectImage: {entrypoint: []string{"node", "/app/dist/cli.js"}, commands: []string{"node"}},
+	}
+	for _, p := range parsed.Programs {
+		for _, i := range p.Images {
+			commands := i.Commands
+			if len(commands) == 0 {
+				commands = []string{path.Base(i.Entrypoint[0])}
+			}
+			out[i.Image] = program{binary: p.Binary, version: i.Version, entrypoint: i.Entrypoint, commands: commands}
+		}
+	}
+	return out
 }
 
 // useProject makes the project's image runnable: node at the given path, /app standing for the

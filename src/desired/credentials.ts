@@ -1,0 +1,176 @@
+// The federation API server's credentials: a CA, its serving certificate, client certificates
+// (admin, controller manager), the service-account signing key pair, and the token / basic-auth
+// files. Generated once, kept in the credentials Secret, and reused on every later run; a
+// certificate is re-issued only when missing, unparsable, lacking a required SAN, or within 30
+// days of expiry.
+// @peculiar/x509 needs the Reflect metadata polyfill loaded before it.
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { ALGORITHM, exportPrivateKey, issueCa, issueLeaf, leafProblem, loadCa, subjectOf } from './certificates.js';
+
+/** The credentials Secret's keys (file names inside the API server pod). */
+export const FILES = {
+  caCert: 'ca.crt',
+  caKey: 'ca.key',
+  serverCert: 'server.crt',
+  serverKey: 'server.key',
+  adminCert: 'admin.crt',
+  adminKey: 'admin.key',
+  controllerManagerCert: 'controller-manager.crt',
+  controllerManagerKey: 'controller-manager.key',
+  kubeControllerManagerCert: 'kube-controller-manager.crt',
+  kubeControllerManagerKey: 'kube-controller-manager.key',
+  webhookCert: 'webhook.crt',
+  webhookKey: 'webhook.key',
+  dnsCert: 'dns.crt',
+  dnsKey: 'dns.key',
+  serviceAccountKey: 'sa.key',
+  serviceAccountPublicKey: 'sa.pub',
+  tokens: 'token.csv',
+  basicAuth: 'basicauth.csv',
+} as const;
+
+/** The user names the federation API knows each client certificate by. */
+export function identities(federationName: string) {
+  return {
+    admin: 'admin',
+    controllerManager: `kubefed-action:${federationName}:controller-manager`,
+    kubeControllerManager: 'system:kube-controller-manager',
+    // The DNS controller and external-dns: federated Services and members read, records written.
+    dns: `kubefed-action:${federationName}:dns`,
+  };
+}
+
+/** The files that are private keys or secrets (masked in logs). */
+export const SECRET_FILES = [
+  FILES.caKey,
+  FILES.serverKey,
+  FILES.adminKey,
+  FILES.controllerManagerKey,
+  FILES.kubeControllerManagerKey,
+  FILES.webhookKey,
+  FILES.dnsKey,
+  FILES.serviceAccountKey,
+  FILES.tokens,
+  FILES.basicAuth,
+] as const;
+
+export interface CredentialOptions {
+  federationName: string;
+  /** DNS names and IP addresses the serving certificate must cover. */
+  sans: string[];
+  /** DNS names the admission webhook's serving certificate must cover. */
+  webhookSans: string[];
+  tokenAuth: boolean;
+  basicAuth: boolean;
+  now: Date;
+}
+
+export interface Credentials {
+  /** File name → content: the credentials Secret's data. */
+  files: Record<string, string>;
+  /** What was (re-)issued, and why; empty when everything was reused. */
+  issued: string[];
+}
+
+/** Reuses what `existing` holds where still good; issues the rest. */
+export async function ensureCredentials(
+  existing: Record<string, string>,
+  opts: CredentialOptions,
+): Promise<Credentials> {
+  const files: Record<string, string> = {};
+  const issued: string[] = [];
+  const keep = (...names: string[]) => names.forEach((n) => (files[n] = existing[n]));
+
+  let ca = await loadCa(existing[FILES.caCert], existing[FILES.caKey], opts.now);
+  const caKept = ca !== undefined;
+  if (ca) keep(FILES.caCert, FILES.caKey);
+  else {
+    ca = await issueCa(opts.federationName, opts.now);
+    files[FILES.caCert] = ca.certPem;
+    files[FILES.caKey] = ca.keyPem;
+    issued.push(existing[FILES.caCert] ? 'CA (missing key, unparsable or expiring)' : 'CA');
+  }
+
+  const who = identities(opts.federationName);
+  // The KubeFed controller manager has its own identity, bound in the federation API to the
+  // rights KubeFed's chart gives it; only the admin (the action itself) is system:masters.
+  const leaves = [
+    {
+      cert: FILES.serverCert,
+      key: FILES.serverKey,
+      cn: `${opts.federationName}-apiserver`,
+      groups: [],
+      sans: opts.sans,
+    },
+    { cert: FILES.adminCert, key: FILES.adminKey, cn: who.admin, groups: ['system:masters'], sans: [] },
+    {
+      cert: FILES.controllerManagerCert,
+      key: FILES.controllerManagerKey,
+      cn: who.controllerManager,
+      groups: [],
+      sans: [],
+    },
+    {
+      cert: FILES.kubeControllerManagerCert,
+      key: FILES.kubeControllerManagerKey,
+      cn: who.kubeControllerManager,
+      groups: [],
+      sans: [],
+    },
+    {
+      cert: FILES.webhookCert,
+      key: FILES.webhookKey,
+      cn: `${opts.federationName}-webhook`,
+      groups: [],
+      sans: opts.webhookSans,
+    },
+    { cert: FILES.dnsCert, key: FILES.dnsKey, cn: who.dns, groups: [], sans: [] },
+  ];
+  for (const leaf of leaves) {
+    const subject = subjectOf(leaf.cn, leaf.groups);
+    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.sans, opts.now, caKept, subject);
+    if (!reason) {
+      keep(leaf.cert, leaf.key);
+      continue;
+    }
+    const pair = await issueLeaf(ca, subject, leaf.sans, opts.now);
+    files[leaf.cert] = pair.certPem;
+    files[leaf.key] = pair.keyPem;
+    issued.push(`${leaf.cert} (${reason})`);
+  }
+
+  if (existing[FILES.serviceAccountKey] && existing[FILES.serviceAccountPublicKey]) {
+    keep(FILES.serviceAccountKey, FILES.serviceAccountPublicKey);
+  } else {
+    const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+    files[FILES.serviceAccountKey] = await exportPrivateKey(keys.privateKey);
+    files[FILES.serviceAccountPublicKey] = x509.PemConverter.encode(
+      await crypto.subtle.exportKey('spki', keys.publicKey),
+      'PUBLIC KEY',
+    );
+    issued.push('service-account key pair');
+  }
+
+  if (opts.tokenAuth) {
+    if (existing[FILES.tokens]) keep(FILES.tokens);
+    else {
+      files[FILES.tokens] = `${randomBytes(24).toString('hex')},admin,admin,"system:masters"\n`;
+      issued.push('token');
+    }
+  }
+  if (opts.basicAuth) {
+    if (existing[FILES.basicAuth]) keep(FILES.basicAuth);
+    else {
+      files[FILES.basicAuth] = `${randomBytes(18).toString('base64url')},admin,admin,"system:masters"\n`;
+      issued.push('basic-auth password');
+    }
+  }
+  return { files, issued };
+}
+
+/** The admin token from token.csv, when token auth is on. */
+export function adminToken(files: Record<string, string>): string | undefined {
+  return files[FILES.tokens]?.split(',')[0];
+}

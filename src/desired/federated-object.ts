@@ -1,0 +1,76 @@
+// What `kubefedctl federate <type> <name>` makes of an existing object: its Federated<Kind>,
+// with the object (minus what the servers and controllers set) as template, placed on every
+// member cluster. Pure; follows kubefed v0.10.0 pkg/kubefedctl/federate.
+import { FEDERATED_GROUP, FEDERATED_VERSION, KNOWN_TYPES, findType } from './federated-types.js';
+import type { TargetType } from './federated-types.js';
+import type { KubeObject } from './objects.js';
+
+type Fields = Record<string, unknown>;
+
+const isFields = (value: unknown): value is Fields =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const isNamespaceType = (t: TargetType): boolean => t.group === '' && t.kind === 'Namespace';
+
+/**
+ * The type a command-line type name means, matched as kubefedctl matches it: plural, singular (the
+ * lower-case kind), kind, `<plural>.<group>` or a short name, in any case. findType already accepts
+ * exactly those forms (plus surrounding blanks), so this only adds the error text.
+ */
+export function resolveFederateType(name: string): { type: TargetType } | { error: string } {
+  const type = findType(name);
+  if (type) return { type };
+  return { error: `"${name}" is not a type that can be federated (known: ${Object.keys(KNOWN_TYPES).join(', ')})` };
+}
+
+/** The type of an object by its apiVersion's group and its kind, as `kubefedctl federate -f` finds it. */
+export function typeOfObject(resource: Pick<KubeObject, 'apiVersion' | 'kind'>): TargetType | undefined {
+  const slash = resource.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : resource.apiVersion.slice(0, slash);
+  return Object.values(KNOWN_TYPES).find((t) => t.group === group && t.kind === resource.kind);
+}
+
+/**
+ * The object as the federated object's template: no apiVersion, kind or status, and of its metadata
+ * only the labels (everything else there, annotations included, is the system's or a controller's).
+ * A few spec fields the member's own controllers allocate are dropped too, or every member would
+ * be told to use the host's values.
+ */
+export function federatedTemplate(resource: KubeObject, type: TargetType): Fields {
+  const template: Fields = structuredClone(resource);
+  const labels = resource.metadata.labels;
+  for (const field of ['apiVersion', 'kind', 'status', 'metadata']) delete template[field];
+  const spec = isFields(template.spec) ? template.spec : undefined;
+  if (type.group === '') {
+    // Each API server puts its own finalizer on a Namespace; ClusterIPs and node ports are allocated per cluster.
+    if (type.kind === 'Namespace' && spec) delete spec.finalizers;
+    // The token controller fills a ServiceAccount's secrets in each cluster.
+    if (type.kind === 'ServiceAccount') delete template.secrets;
+    if (type.kind === 'Service' && spec) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+      if (Array.isArray(spec.ports)) for (const port of spec.ports) if (isFields(port)) delete port.nodePort;
+    }
+  }
+  return labels && Object.keys(labels).length > 0 ? { metadata: { labels: { ...labels } }, ...template } : template;
+}
+
+/**
+ * The Federated<Kind> of `resource`: same name; in the object's namespace when the federated type
+ * is namespaced (a FederatedNamespace lives in the namespace it federates, a FederatedClusterRole
+ * nowhere); no labels or annotations of its own; placed on all members by an empty cluster selector.
+ */
+export function federatedObject(resource: KubeObject, type: TargetType): KubeObject {
+  if (resource.kind !== type.kind) throw new Error(`a ${resource.kind} cannot be federated as a ${type.kind}`);
+  const { name, namespace: objectNamespace } = resource.metadata;
+  const namespace = isNamespaceType(type) ? name : type.scope === 'Namespaced' ? objectNamespace : undefined;
+  return {
+    apiVersion: `${FEDERATED_GROUP}/${FEDERATED_VERSION}`,
+    kind: `Federated${type.kind}`,
+    metadata: namespace ? { name, namespace } : { name },
+    spec: {
+      template: federatedTemplate(resource, type),
+      placement: { clusterSelector: { matchLabels: {} } },
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// What `kubefed join` made, as pure functions from the spec to manifests: the federation's own
+// identity in each member cluster, and the member's record in the federation API.
+import type { ClusterSpec, Spec } from '../inputs/spec.js';
+import { KUBEFED_API } from './kubefed-crds.js';
+import { KubeObject, base64, ownedBy, withAppliedHash } from './objects.js';
+
+/**
+ * The member's objects live in kube-system: it always exists, so the action never creates or
+ * deletes a namespace on a member, and a member that is also the host, or that belongs to
+ * several federations, never loses a namespace somebody else needs.
+ */
+export const MEMBER_NAMESPACE = 'kube-system';
+/** The kubeconfig context a member was joined through, so prune can reach it again. */
+export const CONTEXT_ANNOTATION = 'kubefed-action.io/context';
+
+/**
+ * Names in the member, unique per federation and cluster: the parts are joined by a character
+ * no RFC 1035 label holds (`kubefed-a-b-c` could be federation a's cluster b-c or federation
+ * a-b's cluster c; `kubefed.a.b-c` and `kubefed.a-b.c` cannot meet).
+ */
+export function memberNames(federation: string, cluster: string) {
+  const base = `kubefed.${federation}.${cluster}`;
+  return { serviceAccount: base, tokenSecret: `${base}.token`, clusterRole: `kubefed-action:${federation}:${cluster}` };
+}
+
+/** The federation's identity in the member: an account, cluster-wide rights, and its token. */
+export function memberObjects(spec: Spec, cluster: string): KubeObject[] {
+  const n = memberNames(spec.federationName, cluster);
+  const labels = ownedBy(spec.federationName);
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: n.serviceAccount, namespace: MEMBER_NAMESPACE, labels },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: n.clusterRole, labels },
+      // What kubefed join granted: the federation controllers manage every kind of object.
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['/healthz', '/readyz', '/livez', '/version'], verbs: ['get'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: n.clusterRole, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: n.clusterRole },
+      subjects: [{ kind: 'ServiceAccount', name: n.serviceAccount, namespace: MEMBER_NAMESPACE }],
+    },
+    {
+      // Since Kubernetes 1.24 no token Secret is made for a ServiceAccount: ask for one, and
+      // the token controller fills in `token` and `ca.crt`.
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: {
+        name: n.tokenSecret,
+        namespace: MEMBER_NAMESPACE,
+        labels,
+        annotations: { 'kubernetes.io/service-account.name': n.serviceAccount },
+      },
+    },
+  ].map(withAppliedHash);
+}
+
+export interface MemberAccess {
+  /** The member's API server URL, as the kubeconfig gives it. */
+  endpoint: string;
+  /** The CA that signs the member's serving certificate (PEM); absent to trust system roots. */
+  caPem?: string;
+  /** The kubeconfig skips TLS verification for this member. */
+  insecure: boolean;
+  /** The federation's token in the member ('' while the token controller has not issued it). */
+  token: string;
+}
+
+/** The member's record in the federation API: its credentials Secret and its KubeFedCluster. */
+export function federationMemberObjects(spec: Spec, cluster: ClusterSpec, access: MemberAccess): KubeObject[] {
+  const labels = ownedBy(spec.federationName);
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: cluster.secretName, namespace: spec.namespace, labels },
+      data: { token: base64(access.token), ...(access.caPem ? { 'ca.crt': base64(access.caPem) } : {}) },
+    },
+    {
+      apiVersion: KUBEFED_API,
+      kind: 'KubeFedCluster',
+      metadata: {
+        name: cluster.name,
+        namespace: spec.namespace,
+        labels,
+        annotations: { [CONTEXT_ANNOTATION]: cluster.context },
+      },
+      spec: {
+        apiEndpoint: access.endpoint,
+        ...(access.caPem ? { caBundle: base64(access.caPem) } : {}),
+        ...(access.insecure ? { disabledTLSValidations: ['*'] } : {}),
+        secretRef: { name: cluster.secretName },
+      },
+    },
+  ].map(withAppliedHash);
+}

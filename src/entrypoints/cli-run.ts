@@ -1,0 +1,157 @@
+// One CLI command: its flags become the action's inputs (the flag names are the input names),
+// the federation's own settings are read back from the host where the command does not repeat
+// them, and the run's result is printed as `name=value` lines or as one JSON value.
+import type { Command as Program } from 'commander';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as yaml from 'js-yaml';
+import { resolveFederateType } from '../desired/federated-object.js';
+import { mergeKubeconfigText } from '../inputs/kubeconfig.js';
+import { DEFAULTS, InputError, type Spec, parseSpec } from '../inputs/spec.js';
+import { discoverFederation } from '../observe/discover.js';
+import { type Command, run } from '../phases/run.js';
+import type { Log } from '../report/log.js';
+import { jsonReport, outputs } from '../report/outputs.js';
+import { verdict } from '../report/verdict.js';
+import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
+
+export type Operation = 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | 'plan' | 'check' | 'destroy' | 'federate';
+
+/** Exit codes: 1 when the federation failed or is unhealthy, 2 for a bad command or input. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Flags that steer the CLI itself rather than name an input. */
+const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type'];
+
+/** The action's inputs from a command's flags. */
+export function inputsOf(command: Program): Record<string, string> {
+  const values = command.opts<Record<string, unknown>>();
+  const inputs: Record<string, string> = {};
+  for (const option of command.options) {
+    const value = values[option.attributeName()];
+    if (value !== undefined && option.long) inputs[option.long.slice(2)] = String(value);
+  }
+  // kubefedctl's name for the namespace of the control plane.
+  const kubefedNamespace = inputs['kubefed-namespace'];
+  const namespace = inputs['federation-system-namespace'];
+  if (kubefedNamespace !== undefined && namespace !== undefined && kubefedNamespace !== namespace) {
+    throw new InputError([
+      `--kubefed-namespace "${kubefedNamespace}" and --federation-system-namespace "${namespace}" ` +
+        'name two namespaces; give one (they are the same flag)',
+    ]);
+  }
+  if (kubefedNamespace !== undefined) inputs['federation-system-namespace'] = kubefedNamespace;
+  const dryRun = inputs['dry-run'];
+  for (const flag of CLI_FLAGS) delete inputs[flag];
+  if (dryRun !== undefined && dryRun !== 'false') inputs.mode = 'plan';
+  return inputs;
+}
+
+const readFile = (p: string) => readFileSync(p, 'utf8');
+
+interface CliFlags {
+  kubeconfig?: string;
+  output?: string;
+  namespace?: string;
+  enableType?: unknown;
+}
+
+/** Whether `kubefed federate` only prints the federated object, as kubefedctl's `-o yaml`. */
+const printsObject = (operation: Operation, flags: CliFlags) =>
+  operation === 'federate' && (flags.output === 'yaml' || flags.output === 'json');
+
+/**
+ * The spec and the command to run. Beyond init, the federation's own settings (its DNS zone,
+ * say) are read back from the host, so the command need not repeat them.
+ */
+async function specOf(
+  operation: Operation,
+  inputs: Record<string, string>,
+  [argument, name]: string[],
+  flags: CliFlags,
+  discover: () => Promise<Record<string, string>>,
+): Promise<{ spec: Spec; todo: Command }> {
+  const parse = (values: Record<string, string>): Spec => parseSpec((n) => values[n] ?? '', { readFile });
+  // The federation found on the host names itself: an empty --federation-name does not unname it.
+  if (inputs['federation-name'] === '') delete inputs['federation-name'];
+  if (operation === 'join' || operation === 'unjoin') {
+    const { 'cluster-context': context, 'secret-name': secretName, ...rest } = inputs;
+    const entry = {
+      name: argument,
+      ...(context ? { context } : {}),
+      ...(secretName ? { 'secret-name': secretName } : {}),
+    };
+    return { spec: parse({ ...(await discover()), ...rest, clusters: yaml.dump([entry]) }), todo: operation };
+  }
+  if (operation === 'enable' || operation === 'disable') {
+    return { spec: parse({ ...(await discover()), ...inputs, 'federated-types': argument }), todo: operation };
+  }
+  if (operation === 'federate') {
+    const type = resolveFederateType(argument);
+    if ('error' in type) throw new InputError([`type: ${type.error}`]);
+    const mode: Record<string, string> = printsObject(operation, flags) ? { mode: 'plan' } : {};
+    const spec = parse({ ...(await discover()), ...inputs, 'federated-types': argument, ...mode });
+    const federate = { type: type.type, name, namespace: flags.namespace ?? 'default' };
+    return {
+      spec,
+      todo: { federate, enableType: flags.enableType !== undefined && String(flags.enableType) !== 'false' },
+    };
+  }
+  const mode = operation === 'init' ? inputs.mode : operation === 'plan' ? 'plan' : operation;
+  const known =
+    operation === 'init'
+      ? {}
+      : await discover().catch((err: unknown) => {
+          if (err instanceof InputError) return {}; // no federation there yet: the flags say it all
+          throw err;
+        });
+  return {
+    spec: parse({ ...known, ...inputs, ...(mode ? { mode } : {}) }),
+    todo: operation === 'init' ? 'init' : 'converge',
+  };
+}
+
+export async function execute(
+  operation: Operation,
+  command: Program,
+  args: string[],
+  log: Log & { mask: (s: string) => void },
+): Promise<void> {
+  const flags = command.opts<CliFlags>();
+  const paths = kubeconfigPaths(flags.kubeconfig);
+  const kubeconfig = readKubeconfig(paths);
+  kubeconfig.secrets.forEach(log.mask);
+
+  const inputs = inputsOf(command);
+  const namespace = inputs['federation-system-namespace'] || DEFAULTS['federation-system-namespace'];
+  const discover = () =>
+    discoverFederation(kubeconfig.config, inputs['host-cluster-context'], namespace, inputs['federation-name']);
+  const { spec, todo } = await specOf(operation, inputs, args, flags, discover);
+  const result = await run(spec, kubeconfig.config, { log, mask: log.mask }, todo);
+
+  // Like kubefed init: the federation's context goes into the user's kubeconfig (not made current).
+  let written: string | undefined;
+  if (operation === 'init' && spec.mode === 'apply' && result.federationKubeconfig) {
+    written = paths[0];
+    const before = existsSync(written) ? readFileSync(written, 'utf8') : '';
+    writeFileSync(written, mergeKubeconfigText(before, result.federationKubeconfig), { mode: 0o600 });
+    chmodSync(written, 0o600);
+    const use = `kubectl config use-context ${spec.federationName}`;
+    log.info(`added context "${spec.federationName}" to ${written}; use it with: ${use}`);
+  }
+  const outcome = verdict(spec, result);
+  if (printsObject(operation, flags)) {
+    const objects = result.federated ?? [];
+    if (flags.output === 'json')
+      process.stdout.write(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
+    else process.stdout.write(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
+  } else if (flags.output === 'json') {
+    process.stdout.write(`${JSON.stringify(jsonReport(spec, result, written, outcome), null, 2)}\n`);
+  } else {
+    for (const [key, value] of Object.entries(outputs(result, written))) process.stdout.write(`${key}=${value}\n`);
+  }
+  for (const error of result.errors) log.info(`error: ${error}`);
+  for (const problem of result.problems) log.info(`${outcome.failed ? 'error' : 'warning'}: ${problem}`);
+  log.info(outcome.message);
+  if (outcome.failed) process.exitCode = EXIT_FAILED;
+}

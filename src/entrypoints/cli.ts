@@ -1,0 +1,215 @@
+// The kubefed-compatible command line, for pipelines that are not GitHub: the guide's commands
+// and flags (and kubefedctl's, where its users know them) over the action's core. With main and
+// post, the only code that knows process.argv, the environment and exit codes.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Command, Option } from 'commander';
+import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
+import { KubeconfigError } from '../inputs/kubeconfig.js';
+import { VERSION } from '../inputs/version.js';
+import { EXIT_FAILED, EXIT_USAGE, type Operation, execute } from './cli-run.js';
+import { kubeconfigPaths, readKubeconfig, terminalLog } from './cli-terminal.js';
+import { CONTEXTS_COMMAND, type CompletedCommand, SHELLS, type Shell, completionScript } from './completion.js';
+import { runDnsController } from './dns-controller.js';
+
+const INIT_FLAGS: [string, string][] = [
+  ['dns-provider <provider>', 'google-clouddns, aws-route53 or coredns'],
+  ['dns-zone-name <zone>', 'the federation domain, ending with a dot'],
+  ['dns-provider-config <file>', 'the DNS provider configuration file (INI)'],
+  ['api-server-service-type <type>', 'LoadBalancer (default) or NodePort'],
+  ['api-server-advertise-address <address>', 'the address clients reach the federation API at'],
+  ['apiserver-arg-overrides <flags>', 'federation API server flags: "--flag=value,--flag2=value"'],
+  ['controllermanager-arg-overrides <flags>', 'controller manager flags: "--flag=value,--flag2=value"'],
+  ['apiserver-enable-basic-auth [bool]', 'basic auth (API server images up to v1.18 only)'],
+  ['apiserver-enable-token-auth [bool]', 'token auth'],
+  ['etcd-persistent-storage [bool]', 'keep etcd on a PersistentVolumeClaim (default true)'],
+  ['etcd-pv-capacity <quantity>', 'size of the etcd claim (default 10Gi)'],
+  ['etcd-pv-storage-class <class>', 'storage class of the etcd claim'],
+  ['image <image>', 'federation API server image'],
+  ['etcd-image <image>', 'etcd image'],
+  ['controller-manager-image <image>', 'KubeFed controller manager image'],
+  ['external-dns-image <image>', 'external-dns image'],
+  ['dns-controller-image <image>', "the project's image, run as the DNS controller"],
+];
+
+/** The words a flag's value completes to, where the code knows them. */
+const FLAG_VALUES: Record<string, readonly string[] | 'contexts'> = {
+  'host-cluster-context': 'contexts',
+  'cluster-context': 'contexts',
+  'dns-provider': DNS_PROVIDERS,
+  'api-server-service-type': SERVICE_TYPES,
+};
+
+const FEDERATION_NAME: [string, string] = [
+  '--federation-name <name>',
+  'which federation, when the namespace holds several',
+];
+
+/** The flags every command on a federation takes; `formats` are those of -o. */
+function common(command: Command, formats = ['text', 'json'], formatHelp = 'how the result is printed'): Command {
+  return command
+    .requiredOption('--host-cluster-context <context>', 'kubeconfig context of the host cluster')
+    .option('--kubeconfig <path>', 'kubeconfig to read (default $KUBECONFIG, else ~/.kube/config)')
+    .option('--federation-system-namespace <namespace>', 'namespace of the control plane (default federation-system)')
+    .option('--kubefed-namespace <namespace>', "the same, by kubefedctl's name")
+    .option('--dry-run [bool]', 'print the changes, write nothing')
+    .option('--wait [bool]', 'wait until the federation is healthy (default true)')
+    .addOption(new Option('--timeout <duration>', 'how long each wait may take, e.g. 90s or 5m').env('KUBEFED_TIMEOUT'))
+    .addOption(new Option('-o, --output <format>', formatHelp).choices(formats));
+}
+
+function withInitFlags(command: Command): Command {
+  for (const [flags, description] of INIT_FLAGS) command.option(`--${flags}`, description);
+  return command;
+}
+
+/** One for the process: a fatal error is redacted with every credential the run registered. */
+const log = terminalLog();
+
+/** The action of a command whose arguments are all passed on (its options object is dropped). */
+const act =
+  (operation: Operation) =>
+  async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    await execute(operation, command, args.slice(0, -2) as string[], log);
+  };
+
+/** The action of a command whose one argument is the federation's name. */
+const actNamed = (operation: Operation) => async (name: string, _opts: unknown, command: Command) => {
+  command.addOption(new Option('--federation-name <name>').hideHelp());
+  command.setOptionValue('federationName', name);
+  await execute(operation, command, [], log);
+};
+
+function program(): Command {
+  const cli = new Command('kubefed')
+    .description('Set up and keep a Kubernetes cluster federation (kubefed init / join / unjoin, declaratively).')
+    .version(VERSION, '--version');
+
+  withInitFlags(
+    common(
+      cli
+        .command('init')
+        .argument('<federation-name>')
+        .description('deploy the federation control plane on the host cluster'),
+    ),
+  ).action(actNamed('init'));
+  common(cli.command('join').argument('<cluster-name>').description('join a cluster to the federation'))
+    .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: its name)')
+    .option('--secret-name <name>', 'name of the Secret holding its credentials in the federation (default: its name)')
+    .option(...FEDERATION_NAME)
+    .action(act('join'));
+  common(cli.command('unjoin').argument('<cluster-name>').description('remove a cluster from the federation'))
+    .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: the one it was joined with)')
+    .option(...FEDERATION_NAME)
+    .action(act('unjoin'));
+  for (const [operation, description] of [
+    ['enable', 'propagate a type (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
+    ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD once unused), as kubefedctl disable'],
+  ] as const) {
+    common(cli.command(operation).argument('<type>', 'e.g. configmaps, deployments.apps').description(description))
+      .option(...FEDERATION_NAME)
+      .action(act(operation));
+  }
+  common(
+    cli
+      .command('federate')
+      .argument('<type>', 'e.g. configmaps, deployments.apps, deploy')
+      .argument('<name>', 'the object in the federation API')
+      .description('make an object of the federation API its Federated<Kind>, on every member, as kubefedctl federate'),
+    ['yaml', 'json'],
+    'print the Federated<Kind> object in this format instead of creating it (as kubefedctl -o yaml)',
+  )
+    .option('-n, --namespace <namespace>', 'namespace of the object', 'default')
+    .option('--enable-type [bool]', 'enable the type first when it is not (as kubefed enable)')
+    .option(...FEDERATION_NAME)
+    .action(act('federate'));
+  for (const [operation, description] of [
+    ['plan', 'print what converging to these flags would change, write nothing'],
+    ['check', 'write nothing; exit 1 unless the federation and its members are healthy'],
+    ['destroy', 'unjoin every member and delete the control plane'],
+  ] as const) {
+    withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
+      .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
+      .option('--prune [bool]', 'unjoin clusters the action joined that are not listed')
+      .action(actNamed(operation));
+  }
+  dnsControllerCommand(cli);
+  cli
+    .command('version')
+    .description('print the version')
+    .addOption(new Option('-o, --output <format>', 'how the version is printed').choices(['text', 'json']))
+    .action((opts: { output?: string }) => {
+      process.stdout.write(
+        opts.output === 'json' ? `${JSON.stringify({ version: VERSION })}\n` : `kubefed ${VERSION}\n`,
+      );
+    });
+  cli
+    .command('completion')
+    .argument('<shell>', SHELLS.join(' or '))
+    .description('print a shell completion script: eval "$(kubefed completion bash)"')
+    .action((shell: string) => {
+      if (!(SHELLS as readonly string[]).includes(shell))
+        throw new InputError([`shell: "${shell}" is not bash or zsh`]);
+      process.stdout.write(completionScript(shell as Shell, 'kubefed', completedCommands(cli)));
+    });
+  cli
+    .command(CONTEXTS_COMMAND, { hidden: true })
+    .option('--kubeconfig <path>')
+    .action((opts: { kubeconfig?: string }) => {
+      const names = readKubeconfig(kubeconfigPaths(opts.kubeconfig))
+        .config.getContexts()
+        .map((c) => c.name);
+      process.stdout.write(names.map((n) => `${n}\n`).join(''));
+    });
+  return cli;
+}
+
+/** What completion needs of the program: each visible command and its flags' values. */
+function completedCommands(cli: Command): CompletedCommand[] {
+  return cli.commands
+    .filter((c) => c.name() !== CONTEXTS_COMMAND)
+    .map((c) => ({
+      name: c.name(),
+      flags: c.options
+        .filter((o) => !o.hidden && o.long)
+        .map((o) => {
+          const long = o.long?.slice(2) ?? '';
+          const values = o.argChoices ?? FLAG_VALUES[long] ?? (o.optional ? ['true', 'false'] : undefined);
+          return { names: [o.long ?? '', ...(o.short ? [o.short] : [])], ...(values ? { values } : {}) };
+        }),
+    }));
+}
+
+function dnsControllerCommand(cli: Command): void {
+  cli
+    .command('dns-controller')
+    .description("keep the federation's DNS records (a DNSEndpoint per federated Service); runs in the control plane")
+    .requiredOption('--kubeconfig <path>', 'kubeconfig of the federation API')
+    .requiredOption('--federation-name <name>', 'the federation')
+    .requiredOption('--zone <zone>', "the federation's DNS zone (dns-zone-name)")
+    .option('--kubefed-namespace <namespace>', "KubeFed's namespace in the federation API", 'federation-system')
+    .action(async (opts: { kubeconfig: string; federationName: string; zone: string; kubefedNamespace: string }) => {
+      const config = new KubeConfig();
+      config.loadFromFile(opts.kubeconfig);
+      const stop = new AbortController();
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+      const stamped = (m: string) => `${new Date().toISOString()} ${m}`;
+      const dnsLog = {
+        ...log,
+        info: (m: string) => log.info(stamped(m)),
+        warning: (m: string) => log.warning(stamped(m)),
+      };
+      const { federationName: federation, kubefedNamespace: namespace, zone } = opts;
+      await runDnsController({ kubeconfig: config, federation, namespace, zone, log: dnsLog }, stop.signal);
+    });
+}
+
+program()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    const usage = err instanceof InputError || err instanceof KubeconfigError;
+    log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
+    process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
+  })
+  // An exec credential plugin that missed its deadline may still be running: exit all the same.
+  .finally(() => process.stderr.write('', () => process.stdout.write('', () => process.exit())));

@@ -1,0 +1,235 @@
+// Read access to one cluster (host, federation API or member) through the official client.
+// Writes live in apply.ts only.
+import {
+  ApiException,
+  Configuration,
+  CustomObjectsApi,
+  Health,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderMiddleware,
+} from '@kubernetes/client-node';
+import { MappedObjectApi } from './rest-mapping.js';
+import { VERSION } from '../inputs/version.js';
+import { forContext } from '../inputs/kubeconfig.js';
+import type { KubeObject, Target } from '../desired/objects.js';
+
+export class ClusterError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status the server answered with; undefined when it could not be reached. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+/**
+ * Kinds whose manifests the client's typed models would mangle: a CRD's schema holds keys
+ * such as `x-kubernetes-preserve-unknown-fields` that the model drops. They go to the server,
+ * and come back, as raw JSON through the custom-objects API (which any resource can use).
+ */
+const RAW_KINDS: Record<string, { group: string; version: string; plural: string }> = {
+  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
+};
+
+export function rawResource(obj: Pick<KubeObject, 'kind'>) {
+  return RAW_KINDS[obj.kind];
+}
+
+export class Cluster {
+  readonly api: KubernetesObjectApi;
+  /** For RAW_KINDS: requests with the object as plain JSON. */
+  readonly raw: CustomObjectsApi;
+
+  constructor(
+    readonly target: Target,
+    /** How the cluster is named to the user: its context, or "federation API". */
+    readonly label: string,
+    readonly config: KubeConfig,
+  ) {
+    // Every object the action reads or writes names its namespace: no default one is needed.
+    this.api = new MappedObjectApi(requestConfiguration(config));
+    this.raw = new CustomObjectsApi(requestConfiguration(config));
+  }
+
+  /** The server URL, without any user name or password it holds (it appears in messages). */
+  get server(): string {
+    const server = this.config.getCurrentCluster()?.server ?? '';
+    try {
+      const url = new URL(server);
+      if (!url.username && !url.password) return server;
+      url.username = '';
+      url.password = '';
+      return url.toString().replace(/\/$/, '');
+    } catch {
+      return server;
+    }
+  }
+
+  /**
+   * Calls the server, again when it asks to be called later (429, as a new CRD's storage
+   * answers while it initializes, or 503), after the delay it names.
+   */
+  async retrying<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof ApiException && (err.code === 429 || err.code === 503)) || attempt >= RETRIES) throw err;
+        const seconds = Number(statusOf(err)?.details?.retryAfterSeconds ?? 1);
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(seconds, 0.2), 5) * 1000));
+      }
+    }
+  }
+
+  /** The object as the server has it, or undefined when it (or its API) does not exist. */
+  async read(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined> {
+    const raw = rawResource(obj);
+    try {
+      if (raw)
+        return (await this.retrying(() =>
+          this.raw.getClusterCustomObject({ ...raw, name: obj.metadata.name }),
+        )) as KubeObject;
+      return await this.retrying(
+        async () =>
+          (await this.api.read({
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+          })) as KubeObject,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.explain(err, `read ${obj.kind} ${obj.metadata.name}`);
+    }
+  }
+
+  /** Objects of a kind with the given labels (all namespaces when none is given). */
+  async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
+    try {
+      const list = await this.retrying(() =>
+        this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+      );
+      return list.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw this.explain(err, `list ${kind}`);
+    }
+  }
+
+  /** True when /readyz answers ok. */
+  async ready(timeoutMs = 5000): Promise<boolean> {
+    try {
+      return await withinDeadline(new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) }), 'readyz');
+    } catch {
+      return false;
+    }
+  }
+
+  /** Fails with a clear message when the cluster cannot be reached or refuses the credentials. */
+  async ensureReachable(): Promise<void> {
+    try {
+      await this.api.list('v1', 'Namespace', undefined, undefined, undefined, undefined, undefined, undefined, 1);
+    } catch (err) {
+      throw this.explain(err, 'list namespaces');
+    }
+  }
+
+  /** An error that names the cluster and what was being done, without echoing request bodies. */
+  explain(err: unknown, doing: string): ClusterError {
+    if (err instanceof ApiException) {
+      const reason = statusOf(err)?.message ?? (typeof err.body === 'string' ? err.body : '');
+      return new ClusterError(`${this.label}: ${doing}: HTTP ${err.code}${reason ? `: ${reason}` : ''}`, err.code);
+    }
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
+  }
+}
+
+/**
+ * A server that accepts the connection and never answers must not hold a run: every request
+ * has a deadline (a wait's own bound is `timeout`; one request never takes longer than this).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Rejects when `work` has not settled within the request deadline: credentials come first
+ * (an exec plugin may run), before any request's own deadline starts.
+ */
+export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)),
+      REQUEST_TIMEOUT_MS,
+    );
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** The client's configuration for a cluster, with a deadline on its credentials and each request. */
+function requestConfiguration(config: KubeConfig): Configuration {
+  const credentials = {
+    getName: () => 'default',
+    applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
+      withinDeadline(config.applySecurityAuthentication(context), "the kubeconfig user's credentials (exec plugin)"),
+  };
+  return createConfiguration({
+    baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
+    authMethods: { default: credentials },
+    middleware: [setHeaderMiddleware('User-Agent', `kubefed-action/${VERSION}`)],
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          // Aborted with an Error of its own (the client rewrites the message of what it gets,
+          // which a DOMException does not allow), saying what happened.
+          const deadline = new AbortController();
+          setTimeout(
+            () => deadline.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)),
+            REQUEST_TIMEOUT_MS,
+          ).unref();
+          context.setSignal(deadline.signal);
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+}
+
+/** The host cluster, reached through its kubeconfig context. */
+export function hostCluster(kubeconfig: KubeConfig, context: string): Cluster {
+  return new Cluster({ kind: 'host' }, `host cluster (context "${context}")`, forContext(kubeconfig, context));
+}
+
+const RETRIES = 10;
+
+interface Status {
+  message?: string;
+  details?: { retryAfterSeconds?: number };
+}
+
+/** The Status the server answered with; the client hands it over parsed or as JSON text. */
+function statusOf(err: ApiException<unknown>): Status | undefined {
+  if (typeof err.body === 'object' && err.body !== null) return err.body as Status;
+  try {
+    return JSON.parse(String(err.body)) as Status;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  if (err instanceof ApiException) return err.code === 404;
+  // The client reports an API group that does not exist (yet) this way, before any request.
+  return (
+    err instanceof Error &&
+    /Unrecognized API version and kind|Failed to fetch resource metadata.*404/s.test(err.message)
+  );
+}

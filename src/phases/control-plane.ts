@@ -1,0 +1,89 @@
+// `kubefed init` on the host: the control plane's namespace and Service first (the API server's
+// address goes into its certificate), then its credentials, then everything else.
+import { createIfAbsent } from '../apply/apply.js';
+import { converge } from '../apply/converge.js';
+import { addressObjects, credentialsSecret, hostNames } from '../desired/control-plane.js';
+import { FILES, SECRET_FILES, adminToken, ensureCredentials } from '../desired/credentials.js';
+import { hostObjects } from '../desired/host-objects.js';
+import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, withAppliedHash } from '../desired/objects.js';
+import type { Spec } from '../inputs/spec.js';
+import type { Cluster } from '../observe/cluster.js';
+import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from '../observe/federation-api.js';
+import type { Desired } from '../plan/plan.js';
+import { type Phase, hostOf } from './scope.js';
+
+const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
+
+export const convergeControlPlane: Phase = async (scope) => {
+  const { spec, log, writes } = scope;
+  const host = hostOf(scope);
+  const endGroup = log.group('Federation control plane on the host cluster');
+  scope.steps.push(...(await converge(onHost(await ownAddressObjects(host, spec)), () => host, { writes, log })));
+  const address = await apiServerAddress(host, spec, writes ? spec.timeoutMs : 0, log);
+
+  const issue = async () =>
+    ensureCredentials(await readCredentialFiles(host, spec), {
+      federationName: spec.federationName,
+      sans: servingNames(spec, address?.host),
+      webhookSans: serviceNames(hostNames(spec.federationName).webhook, spec.namespace),
+      tokenAuth: spec.apiServer.enableTokenAuth,
+      basicAuth: spec.apiServer.enableBasicAuth,
+      now: scope.now ?? new Date(),
+    });
+  let credentials = await issue();
+  // Two first runs at once each issue a CA: the first to create the Secret wins, and the other
+  // takes what it holds, so no run hands out a kubeconfig signed by a CA the server lacks.
+  if (writes && credentials.issued.includes('CA')) {
+    const secret = credentialsSecret({ spec, credentials: credentials.files, address: address?.host ?? '' });
+    if (await createIfAbsent(host, withAppliedHash(secret), log)) {
+      scope.steps.push({ action: 'create', target: { kind: 'host' }, object: secret });
+    } else credentials = await issue();
+  }
+  // As files, and as the base64 a kubeconfig holds them in (the kubeconfig output).
+  for (const file of SECRET_FILES) {
+    if (credentials.files[file]) [credentials.files[file], base64(credentials.files[file])].forEach(scope.mask);
+  }
+  const token = adminToken(credentials.files);
+  if (token) scope.mask(token);
+  if (credentials.issued.length)
+    log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
+  const objects = hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' });
+  scope.steps.push(...(await converge(onHost(objects), () => host, { writes, log })));
+  endGroup();
+
+  scope.issued = credentials.issued;
+  scope.caPem = credentials.files[FILES.caCert];
+  if (!address) return;
+  const federation = connectFederation(spec, endpointUrl(address), credentials.files);
+  scope.federation = federation;
+  scope.reportsFederation = true;
+  scope.federationUp = writes || (await federation.cluster.ready());
+  // A kubeconfig is only handed out for credentials the server really has.
+  if (writes || credentials.issued.length === 0) scope.federationKubeconfig = federation.kubeconfig;
+};
+
+/**
+ * The namespace and Service; a namespace that existed before the action is used as it is,
+ * never labelled as the action's (so destroy never deletes it, only the action's objects in it).
+ */
+async function ownAddressObjects(host: Cluster, spec: Spec): Promise<KubeObject[]> {
+  const namespace = await host.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } });
+  const ours = !namespace || namespace.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER;
+  return addressObjects(spec).filter((o) => o.kind !== 'Namespace' || ours);
+}
+
+/** The DNS names and addresses the serving certificate must cover. */
+function servingNames(spec: Spec, address: string | undefined): string[] {
+  const inCluster = serviceNames(hostNames(spec.federationName).apiServer, spec.namespace);
+  return [...new Set([...inCluster, 'localhost', '127.0.0.1', ...(address ? [address] : [])])];
+}
+
+/** A Service's in-cluster DNS names. */
+function serviceNames(service: string, namespace: string): string[] {
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
+}

@@ -1,0 +1,263 @@
+// One member joined or unjoined: observed, planned and applied on its own, every failure kept
+// in its outcome so the other members go on.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { converge, execute, observeAll, observedOf, removeAll } from '../apply/converge.js';
+import {
+  MEMBER_NAMESPACE,
+  MemberAccess,
+  federationMemberObjects,
+  memberNames,
+  memberObjects,
+} from '../desired/member-objects.js';
+import type { KubeObject } from '../desired/objects.js';
+import type { ClusterSpec, Spec } from '../inputs/spec.js';
+import { forContext } from '../inputs/kubeconfig.js';
+import { Cluster, ClusterError } from '../observe/cluster.js';
+import { caOf, federationToken } from '../observe/member-token.js';
+import { COREDNS, KUBE_DNS, planKubeDns } from '../plan/kube-dns.js';
+import type { Desired, Step } from '../plan/plan.js';
+import type { Target } from '../desired/objects.js';
+import { Log, prefixed } from '../report/log.js';
+
+const KUBE_DNS_ATTEMPTS = 5;
+
+export type MemberState =
+  'joined' | 'not joined' | 'out of date' | 'unjoined' | 'to unjoin' | 'joined, not listed' | 'unreachable' | 'failed';
+
+/** The states of a member that is in the federation once the run is done. */
+export const JOINED_STATES: ReadonlySet<MemberState> = new Set<MemberState>([
+  'joined',
+  'out of date',
+  'joined, not listed',
+]);
+
+export interface MemberOutcome {
+  name: string;
+  endpoint?: string;
+  state: MemberState;
+  /** Changes made (or, without writes, that would be made) for this member, on every cluster. */
+  steps: Step[];
+  /** What went wrong; the step fails at the end when any member has one. */
+  error?: string;
+  warnings: string[];
+  /** Its kubeconfig context skips TLS verification (and so does the federation's record). */
+  tlsUnverified?: boolean;
+}
+
+export interface MembershipContext {
+  spec: Spec;
+  kubeconfig: KubeConfig;
+  /** The federation API, or undefined when it has no address yet (a plan before the first apply). */
+  federation?: Cluster;
+  federationUp: boolean;
+  writes: boolean;
+  log: Log;
+  mask: (secret: string) => void;
+  /**
+   * The clusters that are members once the run is done: the list on apply, plan and check;
+   * none on destroy and `kubefed unjoin`. What one of them still uses is never removed.
+   */
+  listed: ClusterSpec[];
+}
+
+/** A member joined by the action, as its KubeFedCluster records it. */
+export interface MemberRecord {
+  name: string;
+  context?: string;
+  endpoint?: string;
+  secretName?: string;
+}
+
+function memberCluster(kubeconfig: KubeConfig, name: string, context: string): Cluster {
+  return new Cluster(
+    { kind: 'member', cluster: name },
+    `cluster "${name}" (context "${context}")`,
+    forContext(kubeconfig, context, 'clusters'),
+  );
+}
+
+function clustersFor(ctx: MembershipContext, member: Cluster) {
+  return (t: Target): Cluster => {
+    if (t.kind !== 'federation') return member;
+    if (!ctx.federation) throw new Error('the federation API has no address yet');
+    return ctx.federation;
+  };
+}
+
+const onMember =
+  (cluster: string) =>
+  (object: KubeObject): Desired => ({ target: { kind: 'member', cluster }, object });
+const onFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
+
+export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): Promise<MemberOutcome> {
+  const { spec, writes } = ctx;
+  const log = prefixed(ctx.log, cluster.name);
+  const member = memberCluster(ctx.kubeconfig, cluster.name, cluster.context);
+  const outcome: MemberOutcome = {
+    name: cluster.name,
+    endpoint: member.server,
+    state: 'joined',
+    steps: [],
+    warnings: [],
+  };
+  if (!(await reachable(member, outcome))) return outcome;
+  try {
+    const clusterFor = clustersFor(ctx, member);
+    const opts = { writes, log };
+    const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
+    const observed = await observeAll(desired, clusterFor);
+    outcome.steps.push(...(await converge(desired, clusterFor, opts, true, observed)));
+    // The token Secret as just read: a member already joined needs no second read of it.
+    const tokenSecret = desired.map((d) => observedOf(observed, d)).find((o) => o?.kind === 'Secret');
+    const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
+    if (token.token) ctx.mask(token.token);
+    outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
+    const access: MemberAccess = {
+      endpoint: cluster.endpoint ?? member.server,
+      caPem: caOf(member) ?? token.caPem,
+      insecure: member.config.getCurrentCluster()?.skipTLSVerify === true,
+      token: token.token,
+    };
+    if (access.insecure) {
+      outcome.tlsUnverified = true;
+      warn(
+        log,
+        outcome,
+        'its kubeconfig context skips TLS verification (insecure-skip-tls-verify): ' +
+          'the federation will not verify its certificate either (disabledTLSValidations: ["*"])',
+      );
+    }
+    const record = federationMemberObjects(spec, cluster, access).map(onFederation);
+    outcome.steps.push(...(await converge(record, clusterFor, opts, ctx.federationUp)));
+  } catch (err) {
+    return { ...outcome, state: 'failed', error: (err as Error).message };
+  }
+  if (!writes && outcome.steps.some((s) => s.object.kind === 'KubeFedCluster' && s.action === 'create'))
+    outcome.state = 'not joined';
+  else if (!writes && outcome.steps.length) outcome.state = 'out of date';
+  return outcome;
+}
+
+/**
+ * Deletes what join made: the member's kube-dns entry, token, binding, role and account, then
+ * the member's Secret and KubeFedCluster in the federation. The KubeFedCluster is the record of
+ * the membership, so it goes last: a run that fails half way still finds the cluster next time.
+ */
+export async function unjoinMember(
+  ctx: MembershipContext,
+  record: MemberRecord,
+  givenContext?: string,
+): Promise<MemberOutcome> {
+  const { spec, writes } = ctx;
+  const log = prefixed(ctx.log, record.name);
+  const outcome: MemberOutcome = {
+    name: record.name,
+    endpoint: record.endpoint,
+    state: writes ? 'unjoined' : 'to unjoin',
+    steps: [],
+    warnings: [],
+  };
+  const opts = { writes, log };
+  const context = givenContext ?? contextOf(ctx, record);
+  try {
+    if (context) {
+      const member = memberCluster(ctx.kubeconfig, record.name, context);
+      outcome.endpoint ??= member.server;
+      if (!(await reachable(member, outcome))) return outcome;
+      // The same cluster may still be listed under another name: its DNS entry stays then.
+      const stillListed = ctx.listed.some((c) => serverOf(ctx.kubeconfig, c.context) === member.server);
+      if (!stillListed) outcome.steps.push(...(await convergeKubeDns(ctx, member, record.name, false, log, outcome)));
+      outcome.steps.push(
+        ...(await removeAll(memberObjects(spec, record.name).map(onMember(record.name)), () => member, opts)),
+      );
+    } else {
+      const n = memberNames(spec.federationName, record.name);
+      const left =
+        `ServiceAccount ${MEMBER_NAMESPACE}/${n.serviceAccount}, Secret ${MEMBER_NAMESPACE}/${n.tokenSecret}, ` +
+        `ClusterRole and ClusterRoleBinding ${n.clusterRole}`;
+      warn(
+        log,
+        outcome,
+        `no kubeconfig context reaches ${record.endpoint ?? 'it'}: it leaves the federation, but ${left} ` +
+          'stay on the cluster (and its token stays valid) until it is unjoined with a context for it',
+      );
+    }
+    if (ctx.federation && ctx.federationUp) {
+      const secretName = record.secretName ?? record.name;
+      // A listed cluster may have taken over the Secret's name: it is that cluster's now.
+      const secretInUse = ctx.listed.some((c) => c.secretName === secretName);
+      const recordObjects = federationMemberObjects(
+        spec,
+        { name: record.name, context: context ?? '', secretName },
+        { endpoint: '', insecure: false, token: '' },
+      );
+      const unwanted = recordObjects.filter((o) => !(secretInUse && o.kind === 'Secret')).map(onFederation);
+      outcome.steps.push(...(await removeAll(unwanted, () => ctx.federation as Cluster, opts)));
+    }
+  } catch (err) {
+    return { ...outcome, state: 'failed', error: (err as Error).message };
+  }
+  return outcome;
+}
+
+/** The context to reach a member being unjoined when none is given: as recorded, or by its endpoint. */
+function contextOf(ctx: MembershipContext, record: MemberRecord): string | undefined {
+  const contexts = ctx.kubeconfig.getContexts();
+  if (record.context && contexts.some((c) => c.name === record.context)) return record.context;
+  if (!record.endpoint) return undefined;
+  return contexts.find((c) => ctx.kubeconfig.getCluster(c.cluster)?.server === record.endpoint)?.name;
+}
+
+export function serverOf(kubeconfig: KubeConfig, context: string): string | undefined {
+  const clusterName = kubeconfig.getContextObject(context)?.cluster;
+  return clusterName ? kubeconfig.getCluster(clusterName)?.server : undefined;
+}
+
+async function reachable(member: Cluster, outcome: MemberOutcome): Promise<boolean> {
+  try {
+    await member.ensureReachable();
+    return true;
+  } catch (err) {
+    outcome.state = 'unreachable';
+    outcome.error = (err as Error).message;
+    return false;
+  }
+}
+
+function warn(log: Log, outcome: MemberOutcome, message: string): void {
+  log.warning(message);
+  outcome.warnings.push(`cluster "${outcome.name}": ${message}`);
+}
+
+/**
+ * Sets (or removes) this federation's entry in the member's kube-dns ConfigMap. The patch is
+ * guarded by the resourceVersion it was planned from; when someone else wrote in between, read
+ * and plan again.
+ */
+async function convergeKubeDns(
+  ctx: MembershipContext,
+  member: Cluster,
+  name: string,
+  present: boolean,
+  log: Log,
+  outcome: MemberOutcome,
+): Promise<Step[]> {
+  for (let attempt = 1; ; attempt++) {
+    const [kubeDns, coreDns] = await Promise.all([member.read(configMap(KUBE_DNS)), member.read(configMap(COREDNS))]);
+    const plan = planKubeDns(ctx.spec, name, { kubeDns, coreDns }, present);
+    if (plan.warning) warn(log, outcome, plan.warning);
+    if (!plan.step) return [];
+    try {
+      return await execute([plan.step], () => member, { writes: ctx.writes, log });
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.status === 409 && attempt < KUBE_DNS_ATTEMPTS)) throw err;
+      log.info(`kube-dns ConfigMap changed while it was being updated; reading it again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+const configMap = (ref: { name: string; namespace: string }) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { ...ref },
+});

@@ -1,0 +1,154 @@
+// Membership: `kubefed join` and `unjoin` as convergence of the `clusters` list. Members are
+// worked on in parallel with a bound, and a member that fails is reported without stopping the
+// others. Which clusters stay members is decided by the phase (and so by the mode), not here.
+import pLimit from 'p-limit';
+import { CONTEXT_ANNOTATION } from '../desired/member-objects.js';
+import { KUBEFED_API } from '../desired/kubefed-crds.js';
+import { ownedBySelector } from '../desired/objects.js';
+import type { ClusterSpec } from '../inputs/spec.js';
+import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
+import { type MemberOutcome, type MemberRecord, type MembershipContext, joinMember, unjoinMember } from './member.js';
+import type { Phase, Scope } from './scope.js';
+
+/** How many members are worked on at once: enough to hide latency, few enough to be polite. */
+export const MEMBER_CONCURRENCY = 8;
+
+const contextOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext => ({
+  spec: scope.spec,
+  kubeconfig: scope.kubeconfig,
+  federation: scope.federation?.cluster,
+  federationUp: scope.federationUp,
+  writes: scope.writes,
+  log: scope.log,
+  mask: scope.mask,
+  listed,
+});
+
+function record(scope: Scope, outcomes: MemberOutcome[]): void {
+  scope.members.push(...outcomes);
+  scope.steps.push(...outcomes.flatMap((o) => o.steps));
+  scope.warnings.push(...outcomes.flatMap((o) => o.warnings));
+}
+
+/** apply, plan and check: every listed cluster joined, and (with prune) no other. */
+export const convergeMembers: Phase = async (scope) => {
+  const endGroup = scope.log.group('Member clusters');
+  record(scope, await convergeMembership(contextOf(scope, scope.spec.clusters)));
+  endGroup();
+};
+
+/** `kubefed join`: the listed cluster joined, every other member left as it is. */
+export const joinListedMembers: Phase = async (scope) => {
+  record(scope, await joinListed(contextOf(scope, scope.spec.clusters)));
+};
+
+/** `kubefed unjoin`: the one named cluster leaves, through its given context or its recorded one. */
+export const unjoinNamedMember: Phase = async (scope) => {
+  const [cluster] = scope.spec.clusters;
+  const context = cluster.context !== cluster.name ? cluster.context : undefined;
+  record(scope, [await unjoinNamed(contextOf(scope, []), cluster.name, context)]);
+};
+
+/** destroy: every member leaves, recorded or listed. */
+export const unjoinEveryMember: Phase = async (scope) => {
+  const endGroup = scope.log.group('Unjoining member clusters');
+  record(scope, await unjoinAll(contextOf(scope, []), scope.spec.clusters));
+  endGroup();
+};
+
+/**
+ * Joins every listed cluster, then (with prune) unjoins the clusters the action joined that
+ * are no longer listed. Joins go first so a cluster renamed in the list is never without
+ * its DNS entry or credentials in between.
+ */
+async function convergeMembership(given: MembershipContext): Promise<MemberOutcome[]> {
+  const ctx = await withMemberRecords(given);
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  const records = await joinedMembers(ctx);
+  const listed = new Set(ctx.listed.map((c) => c.name));
+  const stale = records.filter((r) => !listed.has(r.name));
+  const joins = await joinListed(ctx);
+  if (!ctx.spec.prune) {
+    if (stale.length)
+      ctx.log.info(`joined but no longer listed: ${stale.map((r) => r.name).join(', ')} (prune: true unjoins them)`);
+    return [
+      ...joins,
+      ...stale.map((r): MemberOutcome => ({
+        name: r.name,
+        endpoint: r.endpoint,
+        state: 'joined, not listed',
+        steps: [],
+        warnings: [],
+      })),
+    ];
+  }
+  return [...joins, ...(await Promise.all(stale.map((r) => limit(() => unjoinMember(ctx, r)))))];
+}
+
+/** Joins the listed clusters (`kubefed join`), leaving every other member as it is. */
+async function joinListed(ctx: MembershipContext): Promise<MemberOutcome[]> {
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  return Promise.all(ctx.listed.map((c) => limit(() => joinMember(ctx, c))));
+}
+
+/**
+ * Unjoins one member by name (`kubefed unjoin`), through the given context or else the one
+ * its record names. Fails when the federation has no such member and the context reaches none.
+ */
+async function unjoinNamed(ctx: MembershipContext, name: string, context?: string): Promise<MemberOutcome> {
+  const record = (await joinedMembers(ctx)).find((r) => r.name === name);
+  if (!record && !context) {
+    return {
+      name,
+      state: 'failed',
+      steps: [],
+      warnings: [],
+      error:
+        `is not a member of federation ${ctx.spec.federationName} ` +
+        `(no KubeFedCluster "${name}" made by this action)`,
+    };
+  }
+  return unjoinMember(ctx, record ?? { name }, context);
+}
+
+/**
+ * Unjoins every member: those the federation records, and every cluster in `clusters` besides,
+ * each through its context there when it has one.
+ */
+async function unjoinAll(ctx: MembershipContext, clusters: ClusterSpec[]): Promise<MemberOutcome[]> {
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  const records = await joinedMembers(ctx);
+  const listed = (name: string) => clusters.find((c) => c.name === name);
+  const unrecorded = clusters.filter((c) => !records.some((r) => r.name === c.name));
+  const all = [
+    ...records.map((r) => ({ ...r, secretName: r.secretName ?? listed(r.name)?.secretName })),
+    ...unrecorded.map((c) => ({ name: c.name, secretName: c.secretName })),
+  ];
+  return Promise.all(all.map((r) => limit(() => unjoinMember(ctx, r, listed(r.name)?.context))));
+}
+
+/** The context with the members' records in the federation read once, for all members. */
+async function withMemberRecords(ctx: MembershipContext): Promise<MembershipContext> {
+  if (!ctx.federation || !ctx.federationUp) return ctx;
+  return { ...ctx, federation: await SnapshotCluster.of(ctx.federation, ctx.spec.namespace, MEMBER_RECORD_KINDS) };
+}
+
+/** The KubeFedClusters this action created for this federation. */
+async function joinedMembers(ctx: MembershipContext): Promise<MemberRecord[]> {
+  if (!ctx.federation || !ctx.federationUp) return [];
+  const items = await ctx.federation.list(
+    KUBEFED_API,
+    'KubeFedCluster',
+    ownedBySelector(ctx.spec.federationName),
+    ctx.spec.namespace,
+  );
+  return items.map((kfc) => {
+    const spec = (kfc.spec ?? {}) as { apiEndpoint?: string; secretRef?: { name?: string } };
+    return {
+      name: kfc.metadata.name,
+      context: kfc.metadata.annotations?.[CONTEXT_ANNOTATION],
+      endpoint: spec.apiEndpoint,
+      secretName: spec.secretRef?.name,
+    };
+  });
+}

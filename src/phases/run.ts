@@ -1,0 +1,62 @@
+// One run, shared by the action and the CLI: a list of phases over one scope, picked by the
+// command and the mode (the way cluster-api's reconcilers read), and one result from the scope.
+// Phases run in order because each needs the last: the API server's address goes into its
+// certificate, the federation API is bootstrapped once it answers, and members join once it is.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Mode, Spec } from '../inputs/spec.js';
+import { type RunResult, resultOf } from '../report/result.js';
+import { checkContexts, checkMemberContext, connectHost, findFederation } from './connect.js';
+import { convergeControlPlane } from './control-plane.js';
+import { findFederationToDestroy, removeControlPlane } from './destroy.js';
+import { bootstrapFederationApi } from './federation-api.js';
+import { type FederateTarget, federatePhases } from './federate.js';
+import { checkHealth, gateMembership } from './health.js';
+import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
+import { type Phase, type RunOptions, newScope } from './scope.js';
+import { disableNamedTypes, enableTypes } from './types.js';
+
+export type { RunOptions } from './scope.js';
+
+/** What a run does: the action's modes, and the CLI's commands beyond them. */
+export type Command =
+  'converge' | 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | { federate: FederateTarget; enableType: boolean };
+
+const CONTROL_PLANE: Phase[] = [checkContexts, connectHost, convergeControlPlane, bootstrapFederationApi];
+const ON_FEDERATION: Phase[] = [connectHost, findFederation];
+
+/** The phases of one command in one mode. */
+export function phasesOf(command: Command, mode: Mode): Phase[] {
+  const plan = mode === 'plan';
+  if (typeof command === 'object') return [...ON_FEDERATION, ...federatePhases(command.federate, command.enableType)];
+  switch (command) {
+    case 'converge':
+      if (mode === 'destroy')
+        return [checkContexts, connectHost, findFederationToDestroy, unjoinEveryMember, removeControlPlane];
+      if (mode === 'check')
+        return [...CONTROL_PLANE, convergeMembers, checkHealth('joined or unreachable'), gateMembership];
+      return [...CONTROL_PLANE, convergeMembers, checkHealth(plan ? 'none' : 'joined')];
+    case 'init':
+      return [...CONTROL_PLANE, checkHealth('none')];
+    case 'join':
+      return [checkMemberContext('join'), ...ON_FEDERATION, joinListedMembers, checkHealth(plan ? 'none' : 'joined')];
+    case 'unjoin':
+      return [checkMemberContext('unjoin'), ...ON_FEDERATION, unjoinNamedMember, checkHealth('none')];
+    case 'enable':
+      return [...ON_FEDERATION, enableTypes];
+    case 'disable':
+      return [...ON_FEDERATION, disableNamedTypes];
+  }
+}
+
+/** Runs `command` (by default the action's: converge to the spec in its mode). */
+export async function run(
+  spec: Spec,
+  kubeconfig: KubeConfig,
+  opts: RunOptions,
+  command: Command = 'converge',
+): Promise<RunResult> {
+  const writes = spec.mode === 'apply' || spec.mode === 'destroy';
+  const scope = newScope(spec, kubeconfig, opts, writes);
+  for (const phase of phasesOf(command, spec.mode)) await phase(scope);
+  return resultOf(scope);
+}

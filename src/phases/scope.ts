@@ -1,0 +1,91 @@
+// What one run carries from phase to phase. Each field names the phase that sets it; the
+// result is a function of the scope alone (report/result.ts), so no phase builds one.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../desired/objects.js';
+import type { Spec } from '../inputs/spec.js';
+import type { Cluster } from '../observe/cluster.js';
+import type { FederationApi } from '../observe/federation-api.js';
+import type { Step } from '../plan/plan.js';
+import type { Log } from '../report/log.js';
+import type { MemberOutcome } from './member.js';
+
+export interface RunOptions {
+  log: Log;
+  /** Masks a credential in every later log line (core.setSecret in the action). */
+  mask: (secret: string) => void;
+  now?: Date;
+}
+
+export interface Scope extends Readonly<RunOptions> {
+  readonly spec: Spec;
+  readonly kubeconfig: KubeConfig;
+  /** Whether the run writes: decided by run() from the mode, never by a phase. */
+  readonly writes: boolean;
+
+  /** connectHost. */
+  host?: Cluster;
+  /** connectHost: the host's kubeconfig context skips TLS verification. */
+  hostTlsUnverified?: boolean;
+  /** The host's row in the report: connectHost ("reachable"), then removeControlPlane. */
+  hostState?: string;
+
+  /** convergeControlPlane, or findFederation: the federation API, once it has an address. */
+  federation?: FederationApi;
+  /** convergeControlPlane, findFederation: it answers (when writing: it will, the run waits for it). */
+  federationUp: boolean;
+  /** convergeControlPlane, findFederation: the federation API has a row and an endpoint in the report. */
+  reportsFederation: boolean;
+  /** convergeControlPlane: the federation's CA certificate (PEM), for KubeFed's webhooks. */
+  caPem?: string;
+  /** convergeControlPlane: certificates, keys and tokens issued by this run. */
+  issued: string[];
+  /** convergeControlPlane: a kubeconfig for the federation API, only for credentials the server has. */
+  federationKubeconfig?: string;
+
+  /** The membership phases: each member's outcome. */
+  members: MemberOutcome[];
+  /** checkHealth: member name → its problem as the federation sees it, or null when ready. */
+  memberHealth: Map<string, string | null>;
+
+  /** federateObject: the Federated<Kind> objects made of existing ones. */
+  federated: KubeObject[];
+
+  /** Every phase appends: the changes made (or that would be made), in order. */
+  steps: Step[];
+  /** Every phase appends: what is worth a look but no failure. */
+  warnings: string[];
+  /** checkHealth, gateMembership: what is not healthy. */
+  problems: string[];
+}
+
+export type Phase = (scope: Scope) => Promise<void>;
+
+export function newScope(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions, writes: boolean): Scope {
+  return {
+    ...opts,
+    spec,
+    kubeconfig,
+    writes,
+    federationUp: false,
+    reportsFederation: false,
+    issued: [],
+    members: [],
+    federated: [],
+    memberHealth: new Map(),
+    steps: [],
+    warnings: [],
+    problems: [],
+  };
+}
+
+/** The federation API's client, for phases that run only once one was found or made. */
+export function federationOf(scope: Scope): Cluster {
+  if (!scope.federation) throw new Error('the federation API has no address yet');
+  return scope.federation.cluster;
+}
+
+/** The host's client, set by connectHost, the first phase of every run. */
+export function hostOf(scope: Scope): Cluster {
+  if (!scope.host) throw new Error('the host cluster is not connected');
+  return scope.host;
+}

@@ -1,0 +1,61 @@
+// The job summary, as a pure function of a run's result: text read from a cluster is escaped.
+import type { Spec } from '../inputs/spec.js';
+import { objectRef, targetName } from '../desired/objects.js';
+import type { RunResult } from './result.js';
+
+/**
+ * Text for a Markdown line or table cell: the job summary renders HTML, and text read from a
+ * cluster must show as text, never as a link, an image or markup.
+ */
+export const escapeCell = (text: string) =>
+  text.replace(/[&<>|\n]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '|': '\\|', '\n': ' ' })[c] ?? c);
+
+/** Text for a quoted Mermaid label, which a double quote would end. */
+const escapeLabel = (text: string) => escapeCell(text).replaceAll('"', '#quot;');
+
+/** Markdown for the job summary: what changed, the clusters, and a diagram of the federation. */
+export function summaryMarkdown(spec: Spec, result: RunResult): string {
+  const verb = spec.mode === 'plan' || spec.mode === 'check' ? 'would change' : 'changed';
+  const changeCount =
+    result.steps.length === 0
+      ? `Nothing ${verb}: everything already matched.`
+      : `${result.steps.length} object(s) ${verb}.`;
+  const hostNode = `host["host cluster<br/>${escapeLabel(spec.hostContext)}"]`;
+  const federationNode = `fed(["federation API<br/>${escapeLabel(result.federationEndpoint ?? 'pending')}"])`;
+  const lines = [
+    `## Federation \`${spec.federationName}\` (${spec.mode})`,
+    '',
+    `- Health: ${result.healthy ? '✅ healthy' : '❌ unhealthy'}`,
+    `- Federation API: ${escapeCell(result.federationEndpoint ?? 'no address yet')}`,
+    `- ${changeCount}`,
+    ...result.errors.map((e) => `  - ❌ ${escapeCell(e)}`),
+    ...result.problems.map((p) => `  - ⚠️ ${escapeCell(p)}`),
+    ...result.warnings.map((w) => `  - ℹ️ ${escapeCell(w)}`),
+    '',
+    '| cluster | endpoint | state | changes |',
+    '| --- | --- | --- | --- |',
+    ...result.clusters.map((c) => {
+      const endpoint = `${escapeCell(c.endpoint ?? '')}${c.tlsUnverified ? ' ⚠️ TLS not verified' : ''}`;
+      return `| ${escapeCell(c.name)} | ${endpoint} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`;
+    }),
+    '',
+    '```mermaid',
+    'flowchart LR',
+    `  ${hostNode} --> ${federationNode}`,
+    ...result.clusters
+      .filter((c) => c.role === 'member')
+      .map((c, i) => `  fed --> m${i}["${escapeLabel(c.name)}<br/>${escapeLabel(c.state)}"]`),
+    '```',
+  ];
+  if (result.steps.length) {
+    lines.push(
+      '',
+      '<details><summary>Changes</summary>',
+      '',
+      ...result.steps.map((s) => `- ${escapeCell(`${s.action} ${objectRef(s.object)} on ${targetName(s.target)}`)}`),
+      '',
+      '</details>',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

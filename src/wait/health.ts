@@ -1,0 +1,215 @@
+// Health of the federation: reads only, shared by the wait after apply and by `mode: check`.
+import { KubeConfig } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import { Cluster } from '../observe/cluster.js';
+import { hostNames } from '../desired/control-plane.js';
+import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../desired/federation-objects.js';
+import { KUBEFED_API } from '../desired/kubefed-crds.js';
+import type { Spec } from '../inputs/spec.js';
+import type { Log } from '../report/log.js';
+import { fromBase64 } from '../desired/objects.js';
+import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
+import { pollUntil } from './poll.js';
+
+/**
+ * What is not yet healthy in the control plane (the given deployments, by default all of it,
+ * and the federation API's /readyz); empty when all is well.
+ */
+export async function controlPlaneProblems(
+  host: Cluster,
+  federation: Cluster,
+  spec: Spec,
+  deployments?: string[],
+): Promise<string[]> {
+  const n = hostNames(spec.federationName);
+  const problems: string[] = [];
+  for (const name of deployments ?? [n.apiServer, n.controllerManager, n.webhook]) {
+    const problem = await deploymentProblem(host, spec.namespace, name);
+    if (problem) problems.push(problem);
+  }
+  if (!(await federation.ready())) problems.push(`federation API ${federation.server}: /readyz is not ok`);
+  return problems;
+}
+
+async function deploymentProblem(host: Cluster, namespace: string, name: string): Promise<string | null> {
+  const d = await host.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } });
+  if (!d) return `deployment ${namespace}/${name} does not exist`;
+  const status = (d.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+  const generation = (d.metadata as { generation?: number }).generation;
+  if ((status.observedGeneration ?? 0) < (generation ?? 0)) return `deployment ${namespace}/${name} is rolling out`;
+  if (!status.conditions?.some((c) => c.type === 'Available' && c.status === 'True'))
+    return `deployment ${namespace}/${name} is not available`;
+  return null;
+}
+
+export interface HealthInputs {
+  spec: Spec;
+  host: Cluster;
+  /** The federation API, once it has an address. */
+  federation?: Cluster;
+  /** The joined members to check (none when the federation API does not answer). */
+  members: string[];
+  log: Log;
+  /** Wait (up to the timeout) for everything to be healthy, saying what is pending. */
+  wait: boolean;
+  /** How many members are probed at once. */
+  concurrency: number;
+  /**
+   * Where the action itself reaches a member, by name, when the federation records another
+   * address for it (a cluster entry's `endpoint`); otherwise the recorded address is probed.
+   */
+  probeAt?: Map<string, string>;
+}
+
+export interface FederationHealth {
+  controlPlane: string[];
+  /** Member name → its problem, or null when ready. */
+  members: Map<string, string | null>;
+  /** The members' problems, each naming its member. */
+  memberProblems: string[];
+}
+
+/** The control plane's problems and each member's, waited for when asked. */
+export async function federationHealth({
+  spec,
+  host,
+  federation,
+  members,
+  log,
+  wait,
+  concurrency,
+  probeAt,
+}: HealthInputs): Promise<FederationHealth> {
+  for (const [name, address] of probeAt ?? []) {
+    if (members.includes(name))
+      log.info(
+        `cluster "${name}": probed at ${address}, the kubeconfig's address (the federation reaches it at its endpoint)`,
+      );
+  }
+  const observe = async () => ({
+    controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
+    members: federation
+      ? await memberProblems(federation, spec, members, concurrency, probeAt)
+      : new Map<string, string | null>(),
+  });
+  const list = (h: Awaited<ReturnType<typeof observe>>) => [
+    ...h.controlPlane,
+    ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : [])),
+  ];
+  let health = await observe();
+  if (wait && list(health).length) {
+    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async () => {
+      health = await observe();
+      const pending = list(health);
+      return pending.length ? pending.join('; ') : null;
+    });
+  }
+  return { ...health, memberProblems: list({ controlPlane: [], members: health.members }) };
+}
+
+/**
+ * Whether each joined member is ready as the federation sees it: reached at the endpoint its
+ * KubeFedCluster records, with the token the federation holds (its /readyz, and a list of
+ * namespaces, which the token's rights must allow), and the KubeFedCluster's Ready condition
+ * once a controller reports one. Member name → problem, or null when ready.
+ */
+export async function memberProblems(
+  federation: Cluster,
+  spec: Spec,
+  names: string[],
+  concurrency: number,
+  probeAt?: Map<string, string>,
+): Promise<Map<string, string | null>> {
+  const limit = pLimit(concurrency);
+  // Every member's KubeFedCluster and Secret in two lists, not two reads per member.
+  const records = names.length ? await SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS) : federation;
+  const checked = await Promise.all(
+    names.map((name) =>
+      limit(async () => [name, await memberProblem(records, spec, name, probeAt?.get(name))] as const),
+    ),
+  );
+  return new Map(checked);
+}
+
+interface KubeFedClusterFields {
+  metadata?: { creationTimestamp?: string | Date };
+  spec?: { apiEndpoint?: string; caBundle?: string; disabledTLSValidations?: string[]; secretRef?: { name?: string } };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+/**
+ * KubeFed's own verdict on a member, from the conditions its cluster health check writes:
+ * null when Ready=True. KubeFed writes Offline=True (and no Ready condition) for a member it
+ * cannot reach and ConfigMalformed=True for a bad record; a member with no verdict after one
+ * health-check period means KubeFed is not checking it.
+ */
+export function kubeFedVerdict(
+  kfc: KubeFedClusterFields,
+  now: Date,
+  periodMs = KUBEFED_HEALTH_CHECK_PERIOD_MS,
+): string | null {
+  const conditions = kfc.status?.conditions ?? [];
+  const describe = (c: { status: string; reason?: string; message?: string }) =>
+    [c.reason, c.message].filter(Boolean).join(': ') || c.status;
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return null;
+  for (const type of ['Offline', 'ConfigMalformed']) {
+    const c = conditions.find((x) => x.type === type && x.status === 'True');
+    if (c) return `KubeFed reports it ${type} (${describe(c)})`;
+  }
+  if (ready) return `KubeFed reports it not Ready (${describe(ready)})`;
+  const created = kfc.metadata?.creationTimestamp ? new Date(kfc.metadata.creationTimestamp).getTime() : now.getTime();
+  const silentSeconds = Math.round((now.getTime() - created) / 1000);
+  return now.getTime() - created > periodMs
+    ? `KubeFed has reported no Ready condition for it in ${silentSeconds}s (is the KubeFed controller manager running?)`
+    : 'KubeFed has not checked it yet';
+}
+
+async function memberProblem(federation: Cluster, spec: Spec, name: string, probeAt?: string): Promise<string | null> {
+  const kfc = (await federation.read({
+    apiVersion: KUBEFED_API,
+    kind: 'KubeFedCluster',
+    metadata: { name, namespace: spec.namespace },
+  })) as KubeFedClusterFields | undefined;
+  if (!kfc) return 'not joined (no KubeFedCluster in the federation)';
+  const endpoint = probeAt ?? kfc.spec?.apiEndpoint ?? '';
+  const secretName = kfc.spec?.secretRef?.name ?? '';
+  const secret = await federation.read({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName, namespace: spec.namespace },
+  });
+  const token = fromBase64((secret?.data as Record<string, string> | undefined)?.token) ?? '';
+  if (!token) return `the federation's Secret ${spec.namespace}/${secretName} holds no token`;
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [
+      {
+        name,
+        server: endpoint,
+        caData: kfc.spec?.caBundle,
+        skipTLSVerify: kfc.spec?.disabledTLSValidations?.includes('*') ?? false,
+      },
+    ],
+    users: [{ name: 'federation', token }],
+    contexts: [{ name, cluster: name, user: 'federation' }],
+    currentContext: name,
+  });
+  const asFederation = new Cluster(
+    { kind: 'member', cluster: name },
+    `cluster "${name}" through the federation's token`,
+    config,
+  );
+  // Both signals: KubeFed's verdict, and the action's own probe through the same token.
+  const problems = [kubeFedVerdict(kfc, new Date())];
+  if (!(await asFederation.ready())) problems.push(`${endpoint}/readyz is not ok through the federation's token`);
+  else {
+    try {
+      await asFederation.ensureReachable();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const found = problems.filter((p): p is string => p !== null);
+  return found.length ? found.join('; ') : null;
+}
