@@ -308,13 +308,13 @@ try {
     const writes = Object.values(audit).reduce((sum, c) => sum + c.writes, 0);
     const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
     note(
-      `${n}: join, kubefedctl one by one | the action`,
-      `${seconds(theirs.ms)}${theirs.failed ? ` (${theirs.failed} failed)` : ''} | ${seconds(first.ms)} (${ratio(theirs.ms, first.ms)})`,
+      `${n}: join, kubefedctl one by one / the action`,
+      `${seconds(theirs.ms)}${theirs.failed ? ` (${theirs.failed} failed)` : ''} / ${seconds(first.ms)} (${ratio(theirs.ms, first.ms)})`,
       n === 20 ? '≥ 5×' : '',
     );
     note(
-      `${n}: re-run, kubefedctl | the action`,
-      `${seconds(theirRerun.ms)}, ${theirRerun.failed} failed | ${seconds(noop.ms)}, 0 failed (${ratio(theirRerun.ms, noop.ms)})`,
+      `${n}: re-run, kubefedctl / the action`,
+      `${seconds(theirRerun.ms)}, ${theirRerun.failed} failed / ${seconds(noop.ms)}, 0 failed (${ratio(theirRerun.ms, noop.ms)})`,
       n === 100 ? 'action < 3 s' : '',
     );
     note(`${n}: the action's no-op writes`, String(writes), '0');
@@ -359,6 +359,7 @@ try {
 note('peak memory of a run (max RSS)', `${(peak / 1024).toFixed(0)} MiB`, '< 150 MiB');
 
 const widths = [0, 1, 2].map((i) => Math.max(...[['measure', 'value', 'target'], ...rows].map((r) => r[i].length)));
+// A cell never holds "|", which would end it: side-by-side figures are "theirs / ours".
 const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 console.log(
   [line(['measure', 'value', 'target']), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'),

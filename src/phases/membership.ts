@@ -13,7 +13,8 @@ import type { Phase, Scope } from './scope.js';
 /** How many members are worked on at once: enough to hide latency, few enough to be polite. */
 export const MEMBER_CONCURRENCY = 8;
 
-const contextOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext => ({
+/** What the membership functions need of the scope, and the clusters that stay members. */
+const membershipOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext => ({
   spec: scope.spec,
   kubeconfig: scope.kubeconfig,
   federation: scope.federation?.cluster,
@@ -33,26 +34,26 @@ function record(scope: Scope, outcomes: MemberOutcome[]): void {
 /** apply, plan and check: every listed cluster joined, and (with prune) no other. */
 export const convergeMembers: Phase = async (scope) => {
   const endGroup = scope.log.group('Member clusters');
-  record(scope, await convergeMembership(contextOf(scope, scope.spec.clusters)));
+  record(scope, await convergeMembership(membershipOf(scope, scope.spec.clusters)));
   endGroup();
 };
 
 /** `kubefed join`: the listed cluster joined, every other member left as it is. */
 export const joinListedMembers: Phase = async (scope) => {
-  record(scope, await joinListed(contextOf(scope, scope.spec.clusters)));
+  record(scope, await joinListed(membershipOf(scope, scope.spec.clusters)));
 };
 
 /** `kubefed unjoin`: the one named cluster leaves, through its given context or its recorded one. */
 export const unjoinNamedMember: Phase = async (scope) => {
   const [cluster] = scope.spec.clusters;
   const context = cluster.context !== cluster.name ? cluster.context : undefined;
-  record(scope, [await unjoinNamed(contextOf(scope, []), cluster.name, context)]);
+  record(scope, [await unjoinNamed(membershipOf(scope, []), cluster.name, context)]);
 };
 
 /** destroy: every member leaves, recorded or listed. */
 export const unjoinEveryMember: Phase = async (scope) => {
   const endGroup = scope.log.group('Unjoining member clusters');
-  record(scope, await unjoinAll(contextOf(scope, []), scope.spec.clusters));
+  record(scope, await unjoinAll(membershipOf(scope, []), scope.spec.clusters));
   endGroup();
 };
 
