@@ -1,6 +1,6 @@
 // The CLI's fatal-error path goes through the same redaction as its progress: a credential the
 // client library quotes in an error (here a token with a line break, an invalid header) is
-// never printed.
+// never printed. A command that would write where the user asked for a dry run is refused.
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -40,5 +40,28 @@ describe('kubefed fatal errors', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^kubefed: host cluster \(context "c"\): /m);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/secret-token-value|second-line-secret/);
+  });
+
+  test('destroy --dry-run is refused before anything is read: it would otherwise destroy', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubefed-fatal-'));
+    const kubeconfig = join(dir, 'config');
+    // An address nothing answers at: reaching for it would fail with exit 1, not 2.
+    writeFileSync(
+      kubeconfig,
+      yaml.dump({
+        apiVersion: 'v1',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 't0k3n' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      }),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [resolve('dist/cli.js'), 'destroy', 'fed', '--host-cluster-context=c', '--dry-run'],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', KUBECONFIG: kubeconfig }, timeout: 60_000 },
+    );
+    expect(run.stderr).toContain('--dry-run: destroy cannot be dry-run');
+    expect(run.stderr).toContain('nothing was changed');
+    expect(run.status).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 // Unit tests of what `kubefedctl federate` makes of an object (pure): template, placement, name,
 // namespace, and which type a command-line name means.
 import { describe, expect, it } from '@jest/globals';
-import { federatedObject, resolveFederateType, typeOfObject } from '../src/desired/federated-object.js';
+import { federatedObject, resolveFederateType } from '../src/desired/federated-object.js';
 import { KNOWN_TYPES } from '../src/desired/federated-types.js';
 import type { KubeObject } from '../src/desired/objects.js';
 
@@ -154,12 +154,5 @@ describe('the type a name means', () => {
     expect(result).toEqual({ error: expect.stringContaining('"widgets" is not a type that can be federated') });
     expect('error' in result && result.error).toContain('deployments.apps');
     expect(resolveFederateType('deployments.extensions')).toHaveProperty('error');
-  });
-
-  it('finds an object\u2019s type by its group and kind', () => {
-    expect(typeOfObject(deployment)).toBe(KNOWN_TYPES['deployments.apps']);
-    expect(typeOfObject({ apiVersion: 'v1', kind: 'Namespace' })).toBe(KNOWN_TYPES.namespaces);
-    expect(typeOfObject({ apiVersion: 'extensions/v1beta1', kind: 'Deployment' })).toBeUndefined();
-    expect(typeOfObject({ apiVersion: 'example.com/v1', kind: 'Widget' })).toBeUndefined();
   });
 });

@@ -71,8 +71,9 @@ export function startStep(inputs, entry = 'dist/index.js') {
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
-  const done = new Promise((done) =>
-    child.on('exit', (status, signal) => done({ status, signal, log, outputs: step.outputs() })),
+  // 'close', not 'exit': the child's output may still be arriving when it exits.
+  const done = new Promise((resolveDone) =>
+    child.on('close', (status, signal) => resolveDone({ status, signal, log, outputs: step.outputs() })),
   );
   return { ...step, child, done };
 }

@@ -68,43 +68,43 @@ export function apiServerDeployment(input: ControlPlaneInputs): KubeObject {
 
 function apiServerPods({ spec, credentials, address }: ControlPlaneInputs): KubeObject {
   const n = hostNames(spec.federationName);
-  return deployment(
-    spec,
-    n.apiServer,
-    'federation-apiserver',
-    {
-      containers: [
-        {
-          name: 'apiserver',
-          image: spec.apiServer.image,
-          command: ['kube-apiserver'],
-          args: apiServerArgs(spec, address),
-          ports: [{ name: 'https', containerPort: API_SERVER_CONTAINER_PORT, protocol: 'TCP' }],
-          // Serving at all (with anonymous auth off, /readyz would answer 401); the action
-          // waits for the federation API's /readyz with its own credentials.
-          readinessProbe: { tcpSocket: { port: API_SERVER_CONTAINER_PORT }, periodSeconds: 2 },
-          volumeMounts: [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }],
-        },
-        {
-          name: 'etcd',
-          image: spec.etcd.image,
-          command: ['etcd'],
-          args: [
-            '--data-dir=/var/etcd/data',
-            '--listen-client-urls=http://127.0.0.1:2379',
-            '--advertise-client-urls=http://127.0.0.1:2379',
-          ],
-          volumeMounts: [{ name: 'etcd-data', mountPath: '/var/etcd' }],
-        },
-      ],
-      volumes: [
-        { name: 'credentials', secret: { secretName: n.credentials } },
-        spec.etcd.persistentStorage
-          ? { name: 'etcd-data', persistentVolumeClaim: { claimName: n.etcdClaim } }
-          : { name: 'etcd-data', emptyDir: {} },
-      ],
-    },
-    // A new certificate or token must restart the server: the template changes with them.
-    { [CREDENTIALS_HASH_ANNOTATION]: sha256(canonicalJson(credentials)).slice(0, 32) },
-  );
+  const etcdData = spec.etcd.persistentStorage
+    ? { name: 'etcd-data', persistentVolumeClaim: { claimName: n.etcdClaim } }
+    : { name: 'etcd-data', emptyDir: {} };
+  const pod = {
+    containers: [apiServerContainer(spec, address), etcdContainer(spec)],
+    volumes: [{ name: 'credentials', secret: { secretName: n.credentials } }, etcdData],
+  };
+  // A new certificate or token must restart the server: the template changes with them.
+  const restartOn = { [CREDENTIALS_HASH_ANNOTATION]: sha256(canonicalJson(credentials)).slice(0, 32) };
+  return deployment(spec, n.apiServer, 'federation-apiserver', pod, restartOn);
+}
+
+function apiServerContainer(spec: Spec, address: string) {
+  return {
+    name: 'apiserver',
+    image: spec.apiServer.image,
+    command: ['kube-apiserver'],
+    args: apiServerArgs(spec, address),
+    ports: [{ name: 'https', containerPort: API_SERVER_CONTAINER_PORT, protocol: 'TCP' }],
+    // Serving at all (with anonymous auth off, /readyz would answer 401); the action
+    // waits for the federation API's /readyz with its own credentials.
+    readinessProbe: { tcpSocket: { port: API_SERVER_CONTAINER_PORT }, periodSeconds: 2 },
+    volumeMounts: [{ name: 'credentials', mountPath: CREDENTIALS_DIR, readOnly: true }],
+  };
+}
+
+/** The federation's own etcd, beside the API server in its pod, reachable only from it. */
+function etcdContainer(spec: Spec) {
+  return {
+    name: 'etcd',
+    image: spec.etcd.image,
+    command: ['etcd'],
+    args: [
+      '--data-dir=/var/etcd/data',
+      '--listen-client-urls=http://127.0.0.1:2379',
+      '--advertise-client-urls=http://127.0.0.1:2379',
+    ],
+    volumeMounts: [{ name: 'etcd-data', mountPath: '/var/etcd' }],
+  };
 }

@@ -23,13 +23,6 @@ export function resolveFederateType(name: string): { type: TargetType } | { erro
   return { error: `"${name}" is not a type that can be federated (known: ${Object.keys(KNOWN_TYPES).join(', ')})` };
 }
 
-/** The type of an object by its apiVersion's group and its kind, as `kubefedctl federate -f` finds it. */
-export function typeOfObject(resource: Pick<KubeObject, 'apiVersion' | 'kind'>): TargetType | undefined {
-  const slash = resource.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : resource.apiVersion.slice(0, slash);
-  return Object.values(KNOWN_TYPES).find((t) => t.group === group && t.kind === resource.kind);
-}
-
 /**
  * The object as the federated object's template: no apiVersion, kind or status, and of its metadata
  * only the labels (everything else there, annotations included, is the system's or a controller's).
@@ -42,10 +35,11 @@ export function federatedTemplate(resource: KubeObject, type: TargetType): Field
   for (const field of ['apiVersion', 'kind', 'status', 'metadata']) delete template[field];
   const spec = isFields(template.spec) ? template.spec : undefined;
   if (type.group === '') {
-    // Each API server puts its own finalizer on a Namespace; ClusterIPs and node ports are allocated per cluster.
+    // Each API server puts its own finalizer on a Namespace.
     if (type.kind === 'Namespace' && spec) delete spec.finalizers;
     // The token controller fills a ServiceAccount's secrets in each cluster.
     if (type.kind === 'ServiceAccount') delete template.secrets;
+    // ClusterIPs and node ports are allocated per cluster.
     if (type.kind === 'Service' && spec) {
       delete spec.clusterIP;
       delete spec.clusterIPs;

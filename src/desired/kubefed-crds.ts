@@ -15,6 +15,8 @@ export const SCHEDULING_GROUP = 'scheduling.kubefed.io';
 export const OPEN = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 const str = { type: 'string' };
 const int = { type: 'integer', format: 'int64' };
+/** An object schema with these required fields. */
+const fields = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', required, properties });
 const apiResource = {
   type: 'object',
   required: ['kind', 'pluralName', 'scope', 'version'],
@@ -78,17 +80,13 @@ const KUBEFED_CLUSTER = crd({
   shortNames: ['kfc'],
   required: ['spec'],
   properties: {
-    spec: {
-      type: 'object',
-      required: ['apiEndpoint', 'secretRef'],
-      properties: {
-        apiEndpoint: str,
-        caBundle: { type: 'string', format: 'byte' },
-        disabledTLSValidations: { type: 'array', items: str },
-        proxyURL: str,
-        secretRef: { type: 'object', required: ['name'], properties: { name: str } },
-      },
-    },
+    spec: fields(['apiEndpoint', 'secretRef'], {
+      apiEndpoint: str,
+      caBundle: { type: 'string', format: 'byte' },
+      disabledTLSValidations: { type: 'array', items: str },
+      proxyURL: str,
+      secretRef: fields(['name'], { name: str }),
+    }),
     status: OPEN,
   },
   printerColumns: [
@@ -121,7 +119,7 @@ const KUBEFED_CONFIG = crd({
         },
         featureGates: {
           type: 'array',
-          items: { type: 'object', required: ['name', 'configuration'], properties: { name: str, configuration: str } },
+          items: fields(['name', 'configuration'], { name: str, configuration: str }),
         },
         clusterHealthCheck: {
           type: 'object',
@@ -192,20 +190,16 @@ export function kubeFedCrds(): KubeObject[] {
       shortNames: ['rsp'],
       status: false,
       properties: {
-        spec: {
-          type: 'object',
-          required: ['targetKind', 'totalReplicas'],
-          properties: {
-            targetKind: str,
-            totalReplicas: { type: 'integer', format: 'int32' },
-            rebalance: { type: 'boolean' },
-            intersectWithClusterSelector: { type: 'boolean' },
-            clusters: {
-              type: 'object',
-              additionalProperties: { type: 'object', properties: { minReplicas: int, maxReplicas: int, weight: int } },
-            },
+        spec: fields(['targetKind', 'totalReplicas'], {
+          targetKind: str,
+          totalReplicas: { type: 'integer', format: 'int32' },
+          rebalance: { type: 'boolean' },
+          intersectWithClusterSelector: { type: 'boolean' },
+          clusters: {
+            type: 'object',
+            additionalProperties: { type: 'object', properties: { minReplicas: int, maxReplicas: int, weight: int } },
           },
-        },
+        }),
         status: OPEN,
       },
     }),

@@ -9,7 +9,7 @@ import { mergeKubeconfigText } from '../inputs/kubeconfig.js';
 import { DEFAULTS, InputError, type Spec, parseSpec } from '../inputs/spec.js';
 import { discoverFederation } from '../observe/discover.js';
 import { type Command, run } from '../phases/run.js';
-import type { Log } from '../report/log.js';
+import { type Log, neutralizeCommands } from '../report/log.js';
 import { jsonReport, outputs } from '../report/outputs.js';
 import { verdict } from '../report/verdict.js';
 import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
@@ -48,6 +48,9 @@ export function inputsOf(command: Program): Record<string, string> {
 }
 
 const readFile = (p: string) => readFileSync(p, 'utf8');
+
+/** stdout, where text read from a cluster may be: the CLI may run inside a workflow step too. */
+const print = (text: string) => process.stdout.write(neutralizeCommands(text));
 
 interface CliFlags {
   kubeconfig?: string;
@@ -97,6 +100,10 @@ async function specOf(
       todo: { federate, enableType: flags.enableType !== undefined && String(flags.enableType) !== 'false' },
     };
   }
+  // destroy has no plan of its own: a dry run of it would otherwise delete (its mode wins).
+  if (operation === 'destroy' && inputs.mode === 'plan') {
+    throw new InputError(['--dry-run: destroy cannot be dry-run; `kubefed plan` shows what converging would change']);
+  }
   const mode = operation === 'init' ? inputs.mode : operation === 'plan' ? 'plan' : operation;
   const known =
     operation === 'init'
@@ -142,13 +149,12 @@ export async function execute(
   const outcome = verdict(spec, result);
   if (printsObject(operation, flags)) {
     const objects = result.federated ?? [];
-    if (flags.output === 'json')
-      process.stdout.write(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
-    else process.stdout.write(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
+    if (flags.output === 'json') print(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
+    else print(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
   } else if (flags.output === 'json') {
-    process.stdout.write(`${JSON.stringify(jsonReport(spec, result, written, outcome), null, 2)}\n`);
+    print(`${JSON.stringify(jsonReport(spec, result, written, outcome), null, 2)}\n`);
   } else {
-    for (const [key, value] of Object.entries(outputs(result, written))) process.stdout.write(`${key}=${value}\n`);
+    for (const [key, value] of Object.entries(outputs(result, written))) print(`${key}=${value}\n`);
   }
   for (const error of result.errors) log.info(`error: ${error}`);
   for (const problem of result.problems) log.info(`${outcome.failed ? 'error' : 'warning'}: ${problem}`);

@@ -12,12 +12,13 @@ import { type Log, safeLog } from '../report/log.js';
  */
 export function terminalLog(): Log & { mask: (secret: string) => void } {
   const secrets: string[] = [];
+  // Longest first: a secret that holds a shorter one is redacted whole.
   const redact = (m: string) => secrets.reduce((text, s) => text.split(s).join('***'), m);
   const log = safeLog({
     info: (m) => process.stderr.write(`${redact(m)}\n`),
     warning: (m) => process.stderr.write(`warning: ${redact(m)}\n`),
     group: (title) => {
-      process.stderr.write(`== ${title}\n`);
+      process.stderr.write(`== ${redact(title)}\n`);
       return () => undefined;
     },
   });
@@ -25,6 +26,7 @@ export function terminalLog(): Log & { mask: (secret: string) => void } {
     ...log,
     mask: (secret) => {
       if (secret.length >= 4) secrets.push(...secret.split('\n').filter((l) => l.length >= 4), secret);
+      secrets.sort((a, b) => b.length - a.length);
     },
   };
 }

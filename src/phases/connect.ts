@@ -4,7 +4,7 @@ import { InputError } from '../inputs/spec.js';
 import { contextProblems } from '../inputs/kubeconfig.js';
 import { hostCluster } from '../observe/cluster.js';
 import { existingFederation } from '../observe/federation-api.js';
-import type { Phase } from './scope.js';
+import { type Phase, hostOf } from './scope.js';
 
 /** Every context the inputs name is checked before anything is read or written. */
 export const checkContexts: Phase = async ({ spec, kubeconfig }) => {
@@ -46,8 +46,7 @@ export const connectHost: Phase = async (scope) => {
 /** The federation `kubefed init` made, which must answer: nothing is changed otherwise. */
 export const findFederation: Phase = async (scope) => {
   const { spec, log } = scope;
-  const host = scope.host;
-  if (!host) throw new Error('the host cluster is not connected');
+  const host = hostOf(scope);
   const federation = await existingFederation(host, spec, log);
   if (!federation) {
     throw new Error(

@@ -30,9 +30,11 @@ export const findFederationToDestroy: Phase = async (scope) => {
   scope.federation = federation;
   scope.federationUp = await federation.cluster.ready();
   if (!scope.federationUp) {
-    scope.log.warning(
-      `the federation API at ${federation.cluster.server} does not answer: only the listed clusters can be unjoined`,
-    );
+    const warning =
+      `the federation API at ${federation.cluster.server} does not answer: ` +
+      'only the listed clusters can be unjoined';
+    scope.warnings.push(warning);
+    scope.log.warning(warning);
   }
 };
 
@@ -54,7 +56,7 @@ export const removeControlPlane: Phase = async (scope) => {
   }
   const endGroup = log.group('Removing the control plane from the host cluster');
   const volume = await etcdVolume(host, spec);
-  const steps = await execute(await hostRemovals(host, spec), () => host, { writes: true, log });
+  const steps = await execute(await hostRemovals(host, spec), () => host, { writes: scope.writes, log });
   scope.steps.push(...steps);
   if (spec.wait && steps.some((s) => s.object.kind === 'Namespace')) await namespaceGone(host, spec, log);
   endGroup();

@@ -7,7 +7,7 @@ import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { KubeObject } from '../desired/objects.js';
 import { InputError } from '../inputs/spec.js';
 import { type Phase, federationOf } from './scope.js';
-import { enableTypes } from './types.js';
+import { enableTypes } from './enable-types.js';
 
 export interface FederateTarget {
   type: TargetType;

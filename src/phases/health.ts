@@ -3,7 +3,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Spec } from '../inputs/spec.js';
 import { federationHealth } from '../wait/health.js';
-import { JOINED_STATES, serverOf } from './member.js';
+import { JOINED_STATES } from './member-outcome.js';
+import { serverOf } from './member.js';
 import { MEMBER_CONCURRENCY } from './membership.js';
 import { type Phase, type Scope, hostOf } from './scope.js';
 

@@ -18,31 +18,9 @@ import { COREDNS, KUBE_DNS, planKubeDns } from '../plan/kube-dns.js';
 import type { Desired, Step } from '../plan/plan.js';
 import type { Target } from '../desired/objects.js';
 import { Log, prefixed } from '../report/log.js';
+import type { MemberOutcome } from './member-outcome.js';
 
 const KUBE_DNS_ATTEMPTS = 5;
-
-export type MemberState =
-  'joined' | 'not joined' | 'out of date' | 'unjoined' | 'to unjoin' | 'joined, not listed' | 'unreachable' | 'failed';
-
-/** The states of a member that is in the federation once the run is done. */
-export const JOINED_STATES: ReadonlySet<MemberState> = new Set<MemberState>([
-  'joined',
-  'out of date',
-  'joined, not listed',
-]);
-
-export interface MemberOutcome {
-  name: string;
-  endpoint?: string;
-  state: MemberState;
-  /** Changes made (or, without writes, that would be made) for this member, on every cluster. */
-  steps: Step[];
-  /** What went wrong; the step fails at the end when any member has one. */
-  error?: string;
-  warnings: string[];
-  /** Its kubeconfig context skips TLS verification (and so does the federation's record). */
-  tlsUnverified?: boolean;
-}
 
 export interface MembershipContext {
   spec: Spec;
@@ -245,7 +223,7 @@ async function convergeKubeDns(
   for (let attempt = 1; ; attempt++) {
     const [kubeDns, coreDns] = await Promise.all([member.read(configMap(KUBE_DNS)), member.read(configMap(COREDNS))]);
     const plan = planKubeDns(ctx.spec, name, { kubeDns, coreDns }, present);
-    if (plan.warning) warn(log, outcome, plan.warning);
+    if (plan.warning && attempt === 1) warn(log, outcome, plan.warning);
     if (!plan.step) return [];
     try {
       return await execute([plan.step], () => member, { writes: ctx.writes, log });

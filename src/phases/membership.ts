@@ -7,7 +7,8 @@ import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import { ownedBySelector } from '../desired/objects.js';
 import type { ClusterSpec } from '../inputs/spec.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
-import { type MemberOutcome, type MemberRecord, type MembershipContext, joinMember, unjoinMember } from './member.js';
+import { type MemberRecord, type MembershipContext, joinMember, unjoinMember } from './member.js';
+import type { MemberOutcome } from './member-outcome.js';
 import type { Phase, Scope } from './scope.js';
 
 /** How many members are worked on at once: enough to hide latency, few enough to be polite. */

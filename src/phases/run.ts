@@ -13,7 +13,7 @@ import { type FederateTarget, federatePhases } from './federate.js';
 import { checkHealth, gateMembership } from './health.js';
 import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
 import { type Phase, type RunOptions, newScope } from './scope.js';
-import { disableNamedTypes, enableTypes } from './types.js';
+import { disableNamedTypes, enableTypes } from './enable-types.js';
 
 export type { RunOptions } from './scope.js';
 

@@ -7,7 +7,7 @@ import type { Cluster } from '../observe/cluster.js';
 import type { FederationApi } from '../observe/federation-api.js';
 import type { Step } from '../plan/plan.js';
 import type { Log } from '../report/log.js';
-import type { MemberOutcome } from './member.js';
+import type { MemberOutcome } from './member-outcome.js';
 
 export interface RunOptions {
   log: Log;
@@ -29,9 +29,9 @@ export interface Scope extends Readonly<RunOptions> {
   /** The host's row in the report: connectHost ("reachable"), then removeControlPlane. */
   hostState?: string;
 
-  /** convergeControlPlane, or findFederation: the federation API, once it has an address. */
+  /** convergeControlPlane, findFederation, findFederationToDestroy: the federation API, once it has an address. */
   federation?: FederationApi;
-  /** convergeControlPlane, findFederation: it answers (when writing: it will, the run waits for it). */
+  /** convergeControlPlane, findFederation, findFederationToDestroy: it answers (when writing: it will). */
   federationUp: boolean;
   /** convergeControlPlane, findFederation: the federation API has a row and an endpoint in the report. */
   reportsFederation: boolean;

@@ -1,7 +1,7 @@
 // What a run found and did, in one shape for the action, the CLI and the report.
-import { JOINED_STATES, type MemberOutcome } from '../phases/member.js';
+import { JOINED_STATES, type MemberOutcome } from '../phases/member-outcome.js';
 import type { Scope } from '../phases/scope.js';
-import { type KubeObject, targetName } from '../desired/objects.js';
+import type { KubeObject } from '../desired/objects.js';
 import type { Step } from '../plan/plan.js';
 
 export interface RunResult {
@@ -81,7 +81,7 @@ function clusterReport(
   state: string,
   steps: Step[],
 ): ClusterReport {
-  const changes = describeChanges(steps.filter((s) => targetName(s.target) === role));
+  const changes = describeChanges(steps.filter((s) => s.target.kind === role));
   return { name: role, role, endpoint, state, changes };
 }
 

@@ -62,6 +62,12 @@ func imagesOf(table []byte) map[string]program {
 	}
 	for _, p := range parsed.Programs {
 		for _, i := range p.Images {
+			if len(i.Entrypoint) == 0 {
+				panic(fmt.Sprintf("programs.json: image %s has no entrypoint", i.Image))
+			}
+			if _, twice := out[i.Image]; twice {
+				panic(fmt.Sprintf("programs.json: image %s is listed twice", i.Image))
+			}
 			commands := i.Commands
 			if len(commands) == 0 {
 				commands = []string{path.Base(i.Entrypoint[0])}
