@@ -62,6 +62,19 @@ function withInitFlags(command: Command): Command {
   return command;
 }
 
+/** kubefedctl's verbs on one type. */
+const TYPE_COMMANDS = [
+  ['enable', 'propagate a type (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
+  ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD once unused), as kubefedctl disable'],
+] as const;
+
+/** The action's modes beyond apply, with the action's inputs as flags. */
+const CONVERGE_COMMANDS = [
+  ['plan', 'print what converging to these flags would change, write nothing'],
+  ['check', 'write nothing; exit 1 unless the federation and its members are healthy'],
+  ['destroy', 'unjoin every member and delete the control plane'],
+] as const;
+
 /** One for the process: a fatal error is redacted with every credential the run registered. */
 const log = terminalLog();
 
@@ -102,10 +115,7 @@ function program(): Command {
     .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: the one it was joined with)')
     .option(...FEDERATION_NAME)
     .action(act('unjoin'));
-  for (const [operation, description] of [
-    ['enable', 'propagate a type (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
-    ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD once unused), as kubefedctl disable'],
-  ] as const) {
+  for (const [operation, description] of TYPE_COMMANDS) {
     common(cli.command(operation).argument('<type>', 'e.g. configmaps, deployments.apps').description(description))
       .option(...FEDERATION_NAME)
       .action(act(operation));
@@ -123,11 +133,7 @@ function program(): Command {
     .option('--enable-type [bool]', 'enable the type first when it is not (as kubefed enable)')
     .option(...FEDERATION_NAME)
     .action(act('federate'));
-  for (const [operation, description] of [
-    ['plan', 'print what converging to these flags would change, write nothing'],
-    ['check', 'write nothing; exit 1 unless the federation and its members are healthy'],
-    ['destroy', 'unjoin every member and delete the control plane'],
-  ] as const) {
+  for (const [operation, description] of CONVERGE_COMMANDS) {
     withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
       .option('--prune [bool]', 'unjoin clusters the action joined that are not listed')
