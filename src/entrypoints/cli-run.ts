@@ -24,7 +24,7 @@ export const EXIT_USAGE = 2;
 const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type'];
 
 /** The action's inputs from a command's flags. */
-export function inputsOf(command: Program): Record<string, string> {
+function inputsOf(command: Program): Record<string, string> {
   const values = command.opts<Record<string, unknown>>();
   const inputs: Record<string, string> = {};
   for (const option of command.options) {

@@ -17,7 +17,7 @@ export interface FederateTarget {
 }
 
 /** Without --enable-type, federating a type KubeFed does not propagate would do nothing. */
-export const requireTypesEnabled: Phase = async (scope) => {
+const requireTypesEnabled: Phase = async (scope) => {
   const { spec } = scope;
   const federation = federationOf(scope);
   for (const type of spec.federatedTypes) {

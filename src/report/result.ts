@@ -67,7 +67,7 @@ export function failedResult(federationContext: string, applied: Step[], error: 
   return { ...emptyResult(federationContext), steps: applied, changed: applied.length > 0, errors: [error] };
 }
 
-export function describeChanges(steps: Step[]): string {
+function describeChanges(steps: Step[]): string {
   if (steps.length === 0) return '—';
   const counts = new Map<string, number>();
   for (const s of steps) counts.set(s.action, (counts.get(s.action) ?? 0) + 1);
