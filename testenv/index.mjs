@@ -12,10 +12,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 // What testenv builds, one Go module each, from the one table of its programs and the images
 // they run (cmd/testenv/programs.json, which the testenv program embeds too).
 const PROGRAMS = JSON.parse(readFileSync(join(here, 'cmd', 'testenv', 'programs.json'), 'utf8')).programs;
-const BUILDS = [...new Set(PROGRAMS.map((p) => p.module))].map((dir) => ({
+const GO_PROGRAMS = PROGRAMS.filter((p) => p.module !== undefined);
+const BUILDS = [...new Set(GO_PROGRAMS.map((p) => p.module))].map((dir) => ({
   dir,
-  programs: PROGRAMS.filter((p) => p.module === dir).map((p) => p.package),
+  programs: GO_PROGRAMS.filter((p) => p.module === dir).map((p) => p.package),
 }));
+// Programs built with gcc from a file of the Kubernetes module (the pause image's pause.c).
+const C_PROGRAMS = PROGRAMS.filter((p) => p.c !== undefined);
 
 // The project's own image runs as this node on the repository's dist/cli.js (images.go).
 const project = dirname(here);
@@ -37,18 +40,20 @@ function cacheDir() {
   return join(base, 'kubefed-action', 'testenv', hash.digest('hex').slice(0, 16));
 }
 
-/** Builds (or finds in the cache) every program of BUILDS. */
+/** Builds (or finds in the cache) every program of BUILDS, after installing what the nodes need. */
 export function ensureBinaries() {
+  installNodePackages();
   const bin = cacheDir();
   if (existsSync(join(bin, 'testenv'))) return bin;
   const building = `${bin}.building-${process.pid}`;
   mkdirSync(building, { recursive: true });
   process.stderr.write(
-    `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, etcd, KubeFed, external-dns and CoreDNS from their Go modules into ${bin}\n` +
+    `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, etcd, KubeFed, external-dns and CoreDNS from their Go modules, and pause with gcc, into ${bin}\n` +
       'testenv: (a first build takes about 13 minutes on 2 cores; later runs reuse it)\n',
   );
   for (const { dir, programs } of BUILDS) {
-    const build = spawnSync('go', ['build', '-o', building + '/', ...programs], {
+    // Stripped, as Kubernetes releases its binaries (-s -w): the nodes import every image.
+    const build = spawnSync('go', ['build', '-ldflags=-s -w', '-o', building + '/', ...programs], {
       cwd: join(here, dir),
       stdio: 'inherit',
     });
@@ -57,9 +62,27 @@ export function ensureBinaries() {
       throw new Error(`testenv: go build in testenv/${dir} failed (exit ${build.status})`);
     }
   }
+  const kubernetes = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'k8s.io/kubernetes'], { cwd: here, encoding: 'utf8' });
+  for (const p of C_PROGRAMS) {
+    const cc = spawnSync('gcc', [...p.cflags, '-o', join(building, p.binary), join(kubernetes.trim(), p.c)], { stdio: 'inherit' });
+    if (cc.status !== 0) {
+      rmSync(building, { recursive: true, force: true });
+      throw new Error(`testenv: gcc ${p.c} failed (exit ${cc.status})`);
+    }
+  }
   rmSync(bin, { recursive: true, force: true });
   renameSync(building, bin);
   return bin;
+}
+
+/**
+ * The nodes' packages from Debian (containerd, runc, the CNI plugins, iptables), installed
+ * with apt-get when one is missing, as a fresh machine needs; quick when all are there.
+ */
+function installNodePackages() {
+  const script = join(here, 'install-node-packages.sh');
+  const result = spawnSync(script, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`testenv: ${script} failed (exit ${result.status})`);
 }
 
 // Where the project's image comes from: this node, this repository (flags given later win).

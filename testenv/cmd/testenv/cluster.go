@@ -39,9 +39,12 @@ var httpClient = &http.Client{
 	Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 }
 
+// environment is what one testenv made: what ready.json says, the host network, the nodes.
 type environment struct {
-	info  readyInfo
-	nodes *nodeEnv
+	info   readyInfo
+	net    *hostNetwork
+	nodes  nodes
+	stopCh chan struct{}
 }
 
 type cluster struct {
@@ -58,40 +61,50 @@ type cluster struct {
 	config   *rest.Config
 }
 
-func start(ctx context.Context, o options, procs *processes) (*environment, error) {
+func start(ctx context.Context, o options, procs *processes, env *environment) error {
 	clusters, err := parseClusters(o.clusters)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if env.net, err = newHostNetwork(); err != nil {
+		return err
+	}
+	logf("host network: bridge %s at %s", env.net.bridge, env.net.hostIP())
+	// Every node holds every image of the table: written once (the project's at each start).
+	var archives []archive
+	if needsNodes(clusters) {
+		started := time.Now()
+		if archives, err = imageArchives(o); err != nil {
+			return err
+		}
+		logf("images: %d archives (%s)", len(archives), time.Since(started).Round(time.Millisecond))
 	}
 	policy := filepath.Join(o.state, "audit-policy.yaml")
 	auditDir := filepath.Join(o.state, "audit")
 	if err := writeFiles(auditDir, nil); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
-		return nil, err
+		return err
 	}
-	etcdURL, err := startEtcd(o, procs)
+	etcdURL, err := startEtcd(o, procs, env.net)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	dns, err := startDNS(o, procs, etcdURL)
+	dns, err := startDNS(o, procs, env.net, etcdURL)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, c := range clusters {
 		c.dir = filepath.Join(o.state, "clusters", c.name)
 		c.auditLog = filepath.Join(auditDir, c.name+".log")
-		if err := startAPIServer(o, procs, c, etcdURL, policy); err != nil {
-			return nil, err
+		if err := startAPIServer(o, procs, c, env.net, etcdURL, policy); err != nil {
+			return err
 		}
 	}
-	env := &environment{
-		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, DNS: dns, AuditDir: auditDir},
-		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(), stopCh: make(chan struct{})},
-	}
+	env.info = readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, DNS: dns, AuditDir: auditDir}
 	// The API servers start in parallel; each cluster gets its controllers, storage class and
-	// kubelet as soon as its own server is ready, so that the benchmark's many servers do not
+	// node as soon as its own server is ready, so that the benchmark's many servers do not
 	// wait on one another (they share 2 cores, and the slowest sets the pace anyway).
 	errs := make([]error, len(clusters))
 	var wg sync.WaitGroup
@@ -99,24 +112,35 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = finishCluster(ctx, o, procs, env.nodes, c, len(clusters))
+			errs[i] = finishCluster(ctx, o, procs, env, c, len(clusters), archives)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
-		return nil, err
+		return err
 	}
 	for _, c := range clusters {
 		env.info.Clusters = append(env.info.Clusters, c.infos()...)
 	}
-	return env, nil
+	return nil
+}
+
+// needsNodes: a server standing for several clusters (SERVER=CTX1+CTX2+...: the benchmark's
+// members, which run no Pod) has no node; every other cluster has one.
+func needsNodes(clusters []*cluster) bool {
+	for _, c := range clusters {
+		if !c.shared {
+			return true
+		}
+	}
+	return false
 }
 
 // finishCluster waits for a started API server and adds the rest of its cluster.
-func finishCluster(ctx context.Context, o options, procs *processes, nodes *nodeEnv, c *cluster, servers int) error {
+func finishCluster(ctx context.Context, o options, procs *processes, env *environment, c *cluster, servers int, archives []archive) error {
 	// Many servers starting at once on 2 cores each take longer to become ready.
 	if err := waitReady(c.config, c.name, 2*time.Minute+time.Duration(servers)*10*time.Second); err != nil {
 		return err
@@ -130,12 +154,23 @@ func finishCluster(ctx context.Context, o options, procs *processes, nodes *node
 	if err := addStorageClass(c); err != nil {
 		return err
 	}
-	_, err := startKubelet(ctx, nodes, c)
-	return err
+	if c.shared {
+		return nil
+	}
+	n, err := startNode(ctx, o, procs, &env.nodes, env.net, c, archives)
+	if err != nil {
+		return err
+	}
+	if err := startLoadBalancer(n, env.stopCh); err != nil {
+		return err
+	}
+	return startClusterDNS(ctx, c)
 }
 
-func startEtcd(o options, procs *processes) (string, error) {
-	clientPort, err := freePort("127.0.0.1")
+// startEtcd runs the one etcd of every cluster, reachable from the nodes (external-dns's
+// coredns provider writes its records there from a Pod).
+func startEtcd(o options, procs *processes, hn *hostNetwork) (string, error) {
+	clientPort, err := freePort(hn.listenIPs()...)
 	if err != nil {
 		return "", err
 	}
@@ -143,11 +178,12 @@ func startEtcd(o options, procs *processes) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	url := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
+	url := fmt.Sprintf("http://%s:%d", hn.hostIP(), clientPort)
+	local := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
 	peer := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
 	_, err = procs.start("etcd", filepath.Join(o.state, "etcd.log"), filepath.Join(o.bin, "etcd"),
 		"--name=testenv", "--data-dir="+filepath.Join(o.state, "etcd"),
-		"--listen-client-urls="+url, "--advertise-client-urls="+url,
+		"--listen-client-urls="+local+","+url, "--advertise-client-urls="+url,
 		"--listen-peer-urls="+peer, "--initial-advertise-peer-urls="+peer,
 		"--initial-cluster=testenv="+peer,
 		// Test data: durability is not worth the fsync latency.
@@ -168,12 +204,20 @@ func startEtcd(o options, procs *processes) (string, error) {
 	return "", fmt.Errorf("etcd not healthy after 30s")
 }
 
-func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy string) error {
+// startAPIServer runs the cluster's API server on the host bridge's address, which the
+// kubeconfig names: this machine and the nodes' Pods (through the kubernetes Service) reach it
+// there alike.
+func startAPIServer(o options, procs *processes, c *cluster, hn *hostNetwork, etcdURL, policy string) error {
 	var err error
 	if c.ca, err = newAuthority(c.name); err != nil {
 		return err
 	}
-	serving, err := c.ca.issue("kube-apiserver", nil, true)
+	serving, err := c.ca.issue("kube-apiserver", nil, true, hn.hostIP(), kubernetesServiceIP)
+	if err != nil {
+		return err
+	}
+	// The API server's identity towards the kubelets (logs, exec, port-forward).
+	kubeletClient, err := c.ca.issue("kube-apiserver-kubelet-client", []string{"system:masters"}, false)
 	if err != nil {
 		return err
 	}
@@ -191,27 +235,31 @@ func startAPIServer(o options, procs *processes, c *cluster, etcdURL, policy str
 	if err := writeFiles(pki, map[string][]byte{
 		"ca.crt": c.ca.pem, "apiserver.crt": serving.certPEM, "apiserver.key": serving.keyPEM,
 		"sa.key": saKey.private, "sa.pub": saKey.public,
+		"apiserver-kubelet-client.crt": kubeletClient.certPEM, "apiserver-kubelet-client.key": kubeletClient.keyPEM,
 	}); err != nil {
 		return err
 	}
-	port, err := freePort("127.0.0.1")
+	port, err := freePort(hn.hostIP())
 	if err != nil {
 		return err
 	}
-	c.server = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.server = fmt.Sprintf("https://%s:%d", hn.hostIP(), port)
 	c.config = &rest.Config{Host: c.server, TLSClientConfig: rest.TLSClientConfig{
 		CAData: c.ca.pem, CertData: c.admin.certPEM, KeyData: c.admin.keyPEM,
 	}, QPS: 50, Burst: 100}
 	_, err = procs.start(c.name+" kube-apiserver", filepath.Join(c.dir, "kube-apiserver.log"),
 		filepath.Join(o.bin, "kube-apiserver"),
 		"--etcd-servers="+etcdURL, "--etcd-prefix=/clusters/"+c.name,
-		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port), "--advertise-address=127.0.0.1",
+		"--bind-address="+hn.hostIP(), fmt.Sprintf("--secure-port=%d", port), "--advertise-address="+hn.hostIP(),
 		"--cert-dir="+filepath.Join(c.dir, "generated"),
 		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"), "--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
 		"--client-ca-file="+filepath.Join(pki, "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc", "--service-account-key-file="+filepath.Join(pki, "sa.pub"),
 		"--service-account-signing-key-file="+filepath.Join(pki, "sa.key"),
-		"--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/16",
+		"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+		"--kubelet-client-certificate="+filepath.Join(pki, "apiserver-kubelet-client.crt"),
+		"--kubelet-client-key="+filepath.Join(pki, "apiserver-kubelet-client.key"),
+		"--service-cluster-ip-range=10.96.0.0/16",
 		"--audit-policy-file="+policy, "--audit-log-path="+c.auditLog, "--audit-log-format=json",
 		"--enable-priority-and-fairness=false", "--profiling=false")
 	return err
@@ -235,6 +283,10 @@ func startControllerManager(o options, procs *processes, c *cluster) error {
 		"--root-ca-file="+filepath.Join(pki, "ca.crt"), "--use-service-account-credentials=false")
 	return err
 }
+
+// kubernetesServiceIP is the kubernetes Service's ClusterIP (the first of 10.96.0.0/16), which
+// Pods reach the API server through.
+const kubernetesServiceIP = "10.96.0.1"
 
 // startScheduler runs kube-scheduler, which binds pods to the cluster's one Node.
 func startScheduler(o options, procs *processes, c *cluster) error {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 // external-dns's coredns provider writes under /skydns in testenv's etcd. With no fallthrough, a
 // name that has no record is NXDOMAIN, as a provider's authoritative server answers it.
 const providerCorefile = `.:%d {
-    bind 127.0.0.1
+    bind %s
     etcd {
         path /skydns
         endpoint %s
@@ -22,21 +23,21 @@ const providerCorefile = `.:%d {
 }
 `
 
-// startDNS runs the DNS provider's server on 127.0.0.1 (UDP and TCP) and returns its address.
-// Its port is one pods reach too (nodeListeners): a member's CoreDNS forwards to it.
-func startDNS(o options, procs *processes, etcdURL string) (string, error) {
-	port, err := freeDNSPort()
+// startDNS runs the DNS provider's server (UDP and TCP) on loopback and on the host bridge,
+// whose address it returns: a member's CoreDNS, in a Pod, forwards to it there.
+func startDNS(o options, procs *processes, hn *hostNetwork, etcdURL string) (string, error) {
+	port, err := freeDNSPort(hn.listenIPs())
 	if err != nil {
 		return "", err
 	}
 	corefile := filepath.Join(o.state, "Corefile")
-	if err := os.WriteFile(corefile, []byte(fmt.Sprintf(providerCorefile, port, etcdURL)), 0o600); err != nil {
+	if err := os.WriteFile(corefile, []byte(fmt.Sprintf(providerCorefile, port, strings.Join(hn.listenIPs(), " "), etcdURL)), 0o600); err != nil {
 		return "", err
 	}
 	if _, err := procs.start("coredns", filepath.Join(o.state, "coredns.log"), filepath.Join(o.bin, "coredns"), "-conf", corefile); err != nil {
 		return "", err
 	}
-	address := net.JoinHostPort("127.0.0.1", fmt.Sprint(port))
+	address := net.JoinHostPort(hn.hostIP(), fmt.Sprint(port))
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if dnsAnswers(address) {
@@ -48,15 +49,23 @@ func startDNS(o options, procs *processes, etcdURL string) (string, error) {
 	return "", fmt.Errorf("the DNS server (CoreDNS) does not answer at %s after 30s", address)
 }
 
-// freeDNSPort finds a port free for both TCP and UDP on 127.0.0.1.
-func freeDNSPort() (int, error) {
+// freeDNSPort finds a port free for both TCP and UDP on the given addresses.
+func freeDNSPort(ips []string) (int, error) {
 	for tries := 0; tries < 100; tries++ {
-		port, err := freePort("127.0.0.1")
+		port, err := freePort(ips...)
 		if err != nil {
 			return 0, err
 		}
-		if pc, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", fmt.Sprint(port))); err == nil {
+		free := true
+		for _, ip := range ips {
+			pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, fmt.Sprint(port)))
+			if err != nil {
+				free = false
+				break
+			}
 			pc.Close()
+		}
+		if free {
 			return port, nil
 		}
 	}

@@ -5,161 +5,188 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 )
 
-// program is how testenv runs a container image: the binary built from the image's upstream
-// source, and the version that source has. A container whose image is not in this table, or
-// whose tag names another version, does not run: its pod waits, saying why.
-type program struct {
-	// binary is the file under the build directory, or an absolute path ("" while unknown).
-	binary string
-	// version is the tag testenv's build matches ("" accepts any tag).
-	version string
-	// entrypoint is the image's ENTRYPOINT, used when the container names no command.
-	entrypoint []string
-	// commands are the command names the image holds (argv[0]'s base name); empty accepts any.
-	commands []string
-	// files maps a directory of the image to where its content is on this machine, for the
-	// paths a container's command and args name.
-	files map[string]string
-}
-
-// projectImage is the project's own image: node running the action's CLI (dist/cli.js), run
-// from the working tree testenv was started for, at the version its package.json says.
-const projectImage = "ghcr.io/kubefed-action/kubefed-action"
-
 // programs.json is the one table of what testenv builds (testenv/index.mjs reads it too) and
-// the images each program can run.
+// the images its nodes hold, each fact cited to its upstream file.
 //
 //go:embed programs.json
 var programsTable []byte
 
-// images maps an image repository to the program built from its source, from programs.json,
-// plus the project's own image, which runs once useProject knows where node and the project are.
-var images = imagesOf(programsTable)
-
-func imagesOf(table []byte) map[string]program {
-	var parsed struct {
-		Programs []struct {
-			Binary string `json:"binary"`
-			Images []struct {
-				Image      string   `json:"image"`
-				Version    string   `json:"version"`
-				Entrypoint []string `json:"entrypoint"`
-				Commands   []string `json:"commands"`
-			} `json:"images"`
-		} `json:"programs"`
-	}
-	if err := json.Unmarshal(table, &parsed); err != nil {
-		panic(fmt.Sprintf("programs.json: %v", err))
-	}
-	out := map[string]program{
-		projectImage: {entrypoint: []string{"node", "/app/dist/cli.js"}, commands: []string{"node"}},
-	}
-	for _, p := range parsed.Programs {
-		for _, i := range p.Images {
-			if len(i.Entrypoint) == 0 {
-				panic(fmt.Sprintf("programs.json: image %s has no entrypoint", i.Image))
-			}
-			if _, twice := out[i.Image]; twice {
-				panic(fmt.Sprintf("programs.json: image %s is listed twice", i.Image))
-			}
-			commands := i.Commands
-			if len(commands) == 0 {
-				commands = []string{path.Base(i.Entrypoint[0])}
-			}
-			out[i.Image] = program{binary: p.Binary, version: i.Version, entrypoint: i.Entrypoint, commands: commands}
-		}
-	}
-	return out
+// base is what an image's base image gives it: users, directories and the default config.
+type base struct {
+	Passwd     []string          `json:"passwd"`
+	Group      []string          `json:"group"`
+	Dirs       map[string]string `json:"dirs"`
+	User       string            `json:"user"`
+	WorkingDir string            `json:"workingDir"`
+	Env        []string          `json:"env"`
 }
 
-// useProject makes the project's image runnable: node at the given path, /app standing for the
-// project's directory, and the tag v<version> of its package.json.
-func useProject(node, project string) error {
-	if node == "" || project == "" {
-		return nil
+// imageSpec is one image of the table: the program's binary at path on its base, with the
+// config the real image has.
+type imageSpec struct {
+	Image        string            `json:"image"`
+	Version      string            `json:"version"`
+	Base         string            `json:"base"`
+	Path         string            `json:"path"`
+	Capabilities []string          `json:"capabilities"`
+	Links        map[string]string `json:"links"`
+	Files        map[string]string `json:"files"` // image path → path in the project
+	Libraries    bool              `json:"libraries"`
+	Users        struct {
+		Passwd []string `json:"passwd"`
+		Group  []string `json:"group"`
+	} `json:"users"`
+	Dirs       map[string]string `json:"dirs"`
+	Owner      string            `json:"owner"`
+	User       *string           `json:"user"`
+	WorkingDir *string           `json:"workingDir"`
+	Entrypoint []string          `json:"entrypoint"`
+	Env        []string          `json:"env"`
+	Sources    map[string]string `json:"sources"`
+
+	binary  string // the program's file name in the build directory
+	project bool   // the project's own image, built at each start
+}
+
+type table struct {
+	Bases    map[string]base `json:"bases"`
+	Programs []struct {
+		Binary  string      `json:"binary"`
+		Project bool        `json:"project"`
+		Images  []imageSpec `json:"images"`
+	} `json:"programs"`
+}
+
+// imageTable reads programs.json and checks what a mistake in it would otherwise hide.
+func imageTable() (table, []imageSpec) {
+	var t table
+	if err := json.Unmarshal(programsTable, &t); err != nil {
+		panic(fmt.Sprintf("programs.json: %v", err))
 	}
+	var out []imageSpec
+	seen := map[string]bool{}
+	for _, p := range t.Programs {
+		for _, i := range p.Images {
+			i.binary, i.project = p.Binary, p.Project
+			if _, ok := t.Bases[i.Base]; !ok {
+				panic(fmt.Sprintf("programs.json: image %s has no known base %q", i.Image, i.Base))
+			}
+			if len(i.Sources) == 0 {
+				panic(fmt.Sprintf("programs.json: image %s cites no source", i.Image))
+			}
+			if seen[i.Image] {
+				panic(fmt.Sprintf("programs.json: image %s is listed twice", i.Image))
+			}
+			seen[i.Image] = true
+			out = append(out, i)
+		}
+	}
+	return t, out
+}
+
+// imageConfig is the image's OCI config: its base's, with what the image itself sets.
+func (t table) imageConfig(i imageSpec) map[string]any {
+	b := t.Bases[i.Base]
+	user, dir, env := b.User, b.WorkingDir, b.Env
+	if i.User != nil {
+		user = *i.User
+	}
+	if i.WorkingDir != nil {
+		dir = *i.WorkingDir
+	}
+	if i.Env != nil {
+		env = i.Env
+	}
+	cfg := map[string]any{"User": user, "WorkingDir": dir, "Env": env}
+	if len(i.Entrypoint) > 0 {
+		cfg["Entrypoint"] = i.Entrypoint
+	}
+	return cfg
+}
+
+// projectVersion is the tag of the project's image: v and its package.json's version.
+func projectVersion(project string) (string, error) {
 	raw, err := os.ReadFile(filepath.Join(project, "package.json"))
 	if err != nil {
-		return err
+		return "", err
 	}
 	var pkg struct {
 		Version string `json:"version"`
 	}
 	if err := json.Unmarshal(raw, &pkg); err != nil || pkg.Version == "" {
-		return fmt.Errorf("%s/package.json has no version (%v)", project, err)
+		return "", fmt.Errorf("%s/package.json has no version (%v)", project, err)
 	}
-	p := images[projectImage]
-	p.binary, p.version, p.files = node, "v"+pkg.Version, map[string]string{"/app": project}
-	images[projectImage] = p
-	return nil
+	return "v" + pkg.Version, nil
 }
 
-// splitImage parses "registry/repo:tag" (a digest is kept as the tag's stand-in). Docker Hub's
-// implicit names are spelled short: docker.io/library/x is x.
-func splitImage(image string) (repo, tag string) {
-	image = strings.TrimPrefix(strings.TrimPrefix(image, "docker.io/"), "library/")
-	if at := strings.Index(image, "@"); at >= 0 {
-		return image[:at], image[at+1:]
-	}
-	slash := strings.LastIndex(image, "/")
-	if colon := strings.LastIndex(image, ":"); colon > slash {
-		return image[:colon], image[colon+1:]
-	}
-	return image, "latest"
-}
-
-// resolve finds the program for a container: the binary to run and the argv (argv[0] as the
-// image would see it). The error says why the container cannot run here.
-func resolve(image string, command, args []string) (binary string, argv []string, err error) {
-	repo, tag := splitImage(image)
-	p, ok := images[repo]
-	if !ok {
-		return "", nil, fmt.Errorf("testenv has no program for image %s (it runs only images it builds from source)", image)
-	}
-	if p.binary == "" {
-		return "", nil, fmt.Errorf("testenv runs image %s only when started with --node and --project", repo)
-	}
-	if p.version != "" && tag != p.version {
-		return "", nil, fmt.Errorf("testenv builds %s %s, not %s", repo, p.version, tag)
-	}
-	if len(command) == 0 {
-		command = p.entrypoint
-	}
-	name := path.Base(command[0])
-	if len(p.commands) > 0 && !contains(p.commands, name) {
-		return "", nil, fmt.Errorf("image %s has no command %s", image, command[0])
-	}
-	return p.binary, p.inImage(append(append([]string{}, command...), args...)), nil
-}
-
-// inImage maps the paths of the image's files that argv names to where they are here.
-func (p program) inImage(argv []string) []string {
-	dirs := make([]string, 0, len(p.files))
-	for dir := range p.files {
-		dirs = append(dirs, dir)
-	}
-	// Longest first, so /a/b wins over /a.
-	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
-	for i, v := range argv {
-		for _, dir := range dirs {
-			v = replaceAtBoundary(v, dir, p.files[dir], "/")
+// imageArchives writes (or finds) an OCI image archive of every image of the table and
+// returns them with their references. The programs' images depend only on the build, so they
+// are written once next to it; the project's image is written into the state directory at each
+// start, from its working tree.
+func imageArchives(o options) ([]archive, error) {
+	t, specs := imageTable()
+	var out []archive
+	for _, i := range specs {
+		ref := i.Image + ":" + i.Version
+		dir := filepath.Join(o.bin, "images")
+		layer := []layerFile{{path: i.Path, from: filepath.Join(o.bin, i.binary), mode: 0o755, caps: i.Capabilities}}
+		if i.project {
+			if o.node == "" || o.project == "" {
+				continue
+			}
+			version, err := projectVersion(o.project)
+			if err != nil {
+				return nil, err
+			}
+			ref, dir = i.Image+":"+version, filepath.Join(o.state, "images")
+			layer[0].from = o.node
+			for to, from := range i.Files {
+				layer = append(layer, layerFile{path: to, from: filepath.Join(o.project, from)})
+			}
+			if i.Libraries {
+				libs, err := sharedLibraries(o.node)
+				if err != nil {
+					return nil, err
+				}
+				layer = append(layer, libs...)
+			}
 		}
-		argv[i] = v
+		name := strings.NewReplacer("/", "_", ":", "_").Replace(ref) + ".tar"
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			if err := writeArchive(path, ref, t.imageLayer(i, layer), t.imageConfig(i)); err != nil {
+				return nil, fmt.Errorf("image %s: %w", ref, err)
+			}
+		}
+		out = append(out, archive{ref: ref, path: path})
 	}
-	return argv
+	sort.Slice(out, func(a, b int) bool { return out[a].ref < out[b].ref })
+	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+type archive struct{ ref, path string }
+
+// imageLayer lists the image's one layer: its base's users and directories, then its files.
+func (t table) imageLayer(i imageSpec, files []layerFile) layerSpec {
+	b := t.Bases[i.Base]
+	dirs := map[string]string{}
+	for d, mode := range b.Dirs {
+		dirs[d] = mode
+	}
+	for d, mode := range i.Dirs {
+		dirs[d] = mode
+	}
+	l := layerSpec{dirs: dirs, files: files, links: i.Links, owner: i.Owner}
+	if passwd := append(append([]string{}, b.Passwd...), i.Users.Passwd...); len(passwd) > 0 {
+		l.etc = map[string]string{
+			"/etc/passwd": strings.Join(passwd, "\n") + "\n",
+			"/etc/group":  strings.Join(append(append([]string{}, b.Group...), i.Users.Group...), "\n") + "\n",
 		}
 	}
-	return false
+	return l
 }

@@ -71,14 +71,14 @@ func up(args []string) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	readyPath := filepath.Join(o.state, "ready.json")
-	deadline := time.After(4 * time.Minute)
+	deadline := time.After(6 * time.Minute)
 	for {
 		select {
 		case err := <-exited:
 			return fmt.Errorf("supervisor exited (%v); last lines of %s:\n%s", err, logFile.Name(), tail(logFile.Name(), 30))
 		case <-deadline:
 			_ = cmd.Process.Signal(syscall.SIGTERM)
-			return fmt.Errorf("clusters not ready after 4m; see %s:\n%s", logFile.Name(), tail(logFile.Name(), 30))
+			return fmt.Errorf("clusters not ready after 6m; see %s:\n%s", logFile.Name(), tail(logFile.Name(), 30))
 		case <-time.After(200 * time.Millisecond):
 			if _, err := os.Stat(readyPath); err == nil {
 				fmt.Printf("testenv: clusters %s ready; kubeconfig %s\n", o.clusters, o.kubeconfig)
@@ -102,7 +102,9 @@ func down(args []string) error {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		return err
 	}
-	for i := 0; i < 150; i++ {
+	// Its cleanup stops every node's processes, then removes their containers, mounts and
+	// namespaces: allow it 60 s.
+	for i := 0; i < 600; i++ {
 		if syscall.Kill(pid, 0) != nil {
 			fmt.Println("testenv: stopped")
 			return nil
@@ -110,7 +112,7 @@ func down(args []string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	return errors.New("supervisor did not stop in 15s; killed its process group")
+	return errors.New("supervisor did not stop in 60s; killed its process group")
 }
 
 func supervisorPID(state string) (int, bool) {
@@ -132,14 +134,22 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := useProject(o.node, o.project); err != nil {
-		return err
-	}
 	if err := os.WriteFile(filepath.Join(o.state, "serve.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		return err
 	}
 	procs := &processes{}
-	defer procs.stopAll()
+	env := &environment{stopCh: make(chan struct{})}
+	// On the way out, in order: the informers, every process, then what the nodes leave behind
+	// (containers, mounts, cgroups, namespaces) and the host bridge.
+	defer func() {
+		close(env.stopCh)
+		procs.stopAll()
+		env.nodes.remove()
+		if env.net != nil {
+			env.net.remove()
+		}
+		logf("stopped")
+	}()
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
@@ -149,11 +159,22 @@ func serve(args []string) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env, err := start(ctx, o, procs)
-	if err != nil {
-		return err
+	startErr := make(chan error, 1)
+	go func() { startErr <- start(ctx, o, procs, env) }()
+	select {
+	case err := <-startErr:
+		if err != nil {
+			return err
+		}
+	case <-stop:
+		cancel()
+		<-startErr
+		return errors.New("stopped while starting")
+	case name := <-procs.died:
+		cancel()
+		<-startErr
+		return fmt.Errorf("%s exited while starting", name)
 	}
-	defer close(env.nodes.stopCh)
 	raw, _ := json.MarshalIndent(env.info, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.state, "ready.json"), raw, 0o600); err != nil {
 		return err

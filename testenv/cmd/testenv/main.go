@@ -25,6 +25,14 @@ import (
 )
 
 func main() {
+	// The nodes' containerd runs testenv as runc (runc.go).
+	if filepath.Base(os.Args[0]) == "runc" {
+		if err := runcWrapper(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv runc:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 2 {
 		usage()
 	}
@@ -36,10 +44,6 @@ func main() {
 		err = down(os.Args[2:])
 	case "serve":
 		err = serve(os.Args[2:])
-	case "pod-exec":
-		err = podExec(os.Args[2:])
-	case "pod-sandbox":
-		err = podSandbox()
 	default:
 		usage()
 	}

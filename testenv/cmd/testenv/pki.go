@@ -49,9 +49,10 @@ func newAuthority(name string) (*authority, error) {
 // keyPair is a certificate and its key, PEM-encoded.
 type keyPair struct{ certPEM, keyPEM []byte }
 
-// issue signs a leaf certificate. Server certificates get the loopback SANs;
-// client certificates carry the user name (CN) and groups (O) that RBAC sees.
-func (a *authority) issue(cn string, groups []string, server bool) (keyPair, error) {
+// issue signs a leaf certificate. Server certificates get the loopback and the in-cluster SANs,
+// and the given addresses; client certificates carry the user name (CN) and groups (O) that
+// RBAC sees.
+func (a *authority) issue(cn string, groups []string, server bool, ips ...string) (keyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return keyPair{}, err
@@ -66,8 +67,11 @@ func (a *authority) issue(cn string, groups []string, server bool) (keyPair, err
 	}
 	if server {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default.svc"}
+		tmpl.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+		for _, ip := range ips {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
 	if err != nil {

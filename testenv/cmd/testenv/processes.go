@@ -78,20 +78,23 @@ func stopProcesses(cmds []*exec.Cmd) {
 	}
 }
 
-// freePort asks the kernel for an unused port on addr, at 30000 or above: pods reach the node's
-// listeners on those ports only (nodeListeners), and they must reach etcd, the API servers and
-// the DNS server. (The kernel's ephemeral range usually starts at 32768.)
-func freePort(addr string) (int, error) {
+// freePort asks the kernel for a port unused on the first address and free on the others too
+// (etcd and the DNS server listen on loopback and on the host bridge).
+func freePort(addrs ...string) (int, error) {
 	for tries := 0; tries < 100; tries++ {
-		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+		l, err := net.Listen("tcp", net.JoinHostPort(addrs[0], "0"))
 		if err != nil {
 			return 0, err
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		if port >= 30000 {
+		free := true
+		for _, addr := range addrs[1:] {
+			free = free && freeIPPort(addr, port)
+		}
+		if free {
 			return port, nil
 		}
 	}
-	return 0, fmt.Errorf("no free port at 30000 or above on %s", addr)
+	return 0, fmt.Errorf("no port free on all of %v", addrs)
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+)
+
+// hostNetwork is the network testenv makes on this machine, as kind's node containers sit on
+// Docker's bridge: a bridge kte<slot> with 172.30.<slot>.1/24, the address where etcd, the API
+// servers and the DNS provider's server listen (reachable from the root namespace and from
+// every node), and one address per node on it (172.30.<slot>.2...). LoadBalancer Services get
+// addresses from 172.31.<slot>.0/24, each routed to its cluster's node, where kube-proxy
+// serves it. The slot is the first free one from the supervisor's pid on, so that test
+// environments side by side on one machine never meet.
+type hostNetwork struct {
+	slot   int
+	bridge string
+
+	mu       sync.Mutex
+	nextNode int
+	nextLB   int
+}
+
+// newHostNetwork claims a slot by creating its bridge (creation fails if another testenv holds it).
+func newHostNetwork() (*hostNetwork, error) {
+	start := os.Getpid() % 250
+	for i := 0; i < 250; i++ {
+		slot := (start+i)%250 + 1
+		name := fmt.Sprintf("kte%d", slot)
+		if err := run("ip", "link", "add", name, "type", "bridge"); err != nil {
+			continue
+		}
+		n := &hostNetwork{slot: slot, bridge: name}
+		if err := firstError(
+			run("ip", "addr", "add", n.hostIP()+"/24", "dev", name),
+			run("ip", "link", "set", name, "up"),
+		); err != nil {
+			n.remove()
+			return nil, err
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("no free bridge kte1..kte250 for the nodes' network")
+}
+
+// hostIP is this machine's address on the bridge.
+func (n *hostNetwork) hostIP() string { return fmt.Sprintf("172.30.%d.1", n.slot) }
+
+// nodeIP hands out the next node address.
+func (n *hostNetwork) nodeIP() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.nextNode++
+	return fmt.Sprintf("172.30.%d.%d", n.slot, n.nextNode+1)
+}
+
+// loadBalancerIP hands out the next LoadBalancer address and routes it to the node.
+func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
+	n.mu.Lock()
+	n.nextLB++
+	next := n.nextLB
+	n.mu.Unlock()
+	if next > 253 {
+		return "", fmt.Errorf("no LoadBalancer address left in 172.31.%d.0/24", n.slot)
+	}
+	ip := fmt.Sprintf("172.31.%d.%d", n.slot, next)
+	return ip, run("ip", "route", "replace", ip+"/32", "via", nodeIP, "dev", n.bridge)
+}
+
+// remove deletes the bridge, and with it the routes through it.
+func (n *hostNetwork) remove() {
+	if err := run("ip", "link", "del", n.bridge); err != nil {
+		logf("remove bridge %s: %v", n.bridge, err)
+	}
+}
+
+// listenIPs are where the servers the nodes reach listen: loopback, for people, and the bridge.
+func (n *hostNetwork) listenIPs() []string { return []string{"127.0.0.1", n.hostIP()} }
+
+func run(name string, args ...string) error {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freeIP tells whether ip:port is free for TCP.
+func freeIPPort(ip string, port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
