@@ -168,7 +168,7 @@ describe('KubeFed propagates through the federation the action made', () => {
     expect(run.log).toContain(
       '::warning::[noldor] its kubeconfig context skips TLS verification (insecure-skip-tls-verify)',
     );
-    expect(run.summary).toMatch(/\| noldor \| https:\/\/127\.0\.0\.1:\d+ ⚠️ TLS not verified \|/);
+    expect(run.summary).toMatch(/\| noldor \| https:\/\/172\.30\.\d+\.1:\d+ ⚠️ TLS not verified \|/);
     expect(
       (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec?.disabledTLSValidations,
     ).toEqual(['*']);

@@ -66,6 +66,10 @@ async function ownedObjects(client: KubernetesObjectApi): Promise<string[]> {
 describe('join, unjoin and destroy', () => {
   let federation: KubernetesObjectApi;
   let first: ActionRun;
+  // The Corefiles of rivendell's and noldor's cluster DNS before any join (kubeadm's CoreDNS).
+  const corefiles: Record<string, string> = {};
+  const corefileOf = async (client: KubernetesObjectApi) =>
+    (await get(client, 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
 
   /** Creates the object, or replaces what another test file left under its name. */
   const put = async (client: KubernetesObjectApi, object: KubernetesObject) => {
@@ -92,13 +96,10 @@ describe('join, unjoin and destroy', () => {
       metadata: { name: 'kube-dns', namespace: 'kube-system' },
       data: { federations: 'mordor=evil.org', stubDomains: '{"acme.local": ["1.2.3.4"]}' },
     } as KubernetesObject);
-    // rivendell runs CoreDNS: joining it merges the federation's server block into its Corefile.
-    await put(rivendell(), {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'coredns', namespace: 'kube-system' },
-      data: { Corefile: '.:53 {}' },
-    } as KubernetesObject);
+    // rivendell and noldor run CoreDNS, as kubeadm deploys it (and no kube-dns ConfigMap): joining
+    // merges the federation's server block into their Corefile.
+    corefiles.rivendell = await corefileOf(rivendell());
+    corefiles.noldor = await corefileOf(noldor());
   });
 
   test('plan shows the join of both members and writes nothing', () => {
@@ -112,7 +113,7 @@ describe('join, unjoin and destroy', () => {
         'create federation KubeFedCluster noldor',
         'create federation Secret 11kingdom',
         'update gondor ConfigMap kube-dns',
-        'create noldor ConfigMap kube-dns',
+        'update noldor ConfigMap coredns',
       ]),
     );
     expect(mark().total).toBe(0);
@@ -166,11 +167,12 @@ describe('join, unjoin and destroy', () => {
       federations: 'mordor=evil.org,fellowship=example.com',
       stubDomains: '{"acme.local": ["1.2.3.4"]}',
     });
-    expect((await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({
-      federations: 'fellowship=example.com',
-    });
+    expect(await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
+    const noldorCorefile = await corefileOf(noldor());
+    expect(noldorCorefile.startsWith(corefiles.noldor)).toBe(true);
+    expect(noldorCorefile).toContain('fellowship.svc.cluster.local:53 {');
     expect(first.summary).toMatch(
-      /\| gondor \| https:\/\/127\.0\.0\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/,
+      /\| gondor \| https:\/\/172\.30\.\d+\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/,
     );
   });
 
@@ -204,10 +206,11 @@ describe('join, unjoin and destroy', () => {
       kind: 'Secret',
       metadata: { name: 'kubefed.fellowship.gondor.token', namespace: 'kube-system' },
     });
-    // The same API server under another name its certificate covers.
+    // The same API server at another address its certificate covers (it listens on every address).
+    const noldorAt = new URL(server('noldor') as string);
     const moved = kubeconfigText().replace(
       `server: ${server('noldor')}`,
-      `server: ${server('noldor')?.replace('127.0.0.1', 'localhost')}`,
+      `server: https://127.0.0.1:${noldorAt.port}`,
     );
     const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: moved });
     expect(run.status).toBe(0);
@@ -222,8 +225,8 @@ describe('join, unjoin and destroy', () => {
     expect(after).not.toBe(before);
     expect(
       (await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS))?.spec.apiEndpoint,
-    ).toMatch(/^https:\/\/localhost:/);
-    expect(runAction(inputs(GONDOR + NOLDOR)).outputs.changed).toBe('true'); // back to 127.0.0.1
+    ).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    expect(runAction(inputs(GONDOR + NOLDOR)).outputs.changed).toBe('true'); // back to the bridge address
   });
 
   test('a third member joins and prune unjoins the one no longer listed, leaving other federations\u2019 DNS entries', async () => {
@@ -239,8 +242,9 @@ describe('join, unjoin and destroy', () => {
       'mordor=evil.org',
     );
     // rivendell runs CoreDNS: its Corefile gets the federation's server block after the rest.
-    const corefile = (await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile as string;
-    expect(corefile).toMatch(/^\.:53 \{\}\n# kubefed-action federation fellowship: begin/);
+    const corefile = await corefileOf(rivendell());
+    expect(corefile.startsWith(corefiles.rivendell)).toBe(true);
+    expect(corefile.slice(corefiles.rivendell.length)).toMatch(/^\n?# kubefed-action federation fellowship: begin/);
     expect(corefile).toContain('fellowship.svc.cluster.local:53 {');
     expect(await get(rivendell(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
     expect(run.summary).toMatch(/\| gondor \| [^|]+ \| unjoined \| 1 update, 6 delete \|/);
@@ -290,9 +294,9 @@ describe('join, unjoin and destroy', () => {
       expect(run.status).toBe(1);
       expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor', 'noldor', 'rivendell']);
       expect(run.log).toMatch(
-        /::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/,
+        /::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/172\.30\.\d+\.1:\d+: ECONNREFUSED/,
       );
-      expect(run.summary).toMatch(/\| mordor \| https:\/\/127\.0\.0\.1:\d+ \| unreachable \| — \|/);
+      expect(run.summary).toMatch(/\| mordor \| https:\/\/172\.30\.\d+\.1:\d+ \| unreachable \| — \|/);
       expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeDefined();
       expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'mordor', NS)).toBeUndefined();
       expect(run.outputs.healthy).toBe('false');
@@ -321,8 +325,9 @@ describe('join, unjoin and destroy', () => {
     );
     expect(run.summary).toContain(`PersistentVolume ${volume}`);
     expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
-    // Unjoined, rivendell's Corefile is as it was, byte for byte.
-    expect((await get(rivendell(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe('.:53 {}');
+    // Unjoined, rivendell's and noldor's Corefiles are as they were, byte for byte.
+    expect(await corefileOf(rivendell())).toBe(corefiles.rivendell);
+    expect(await corefileOf(noldor())).toBe(corefiles.noldor);
     for (const client of [rivendell(), gondor(), noldor()]) expect(await ownedObjects(client)).toEqual([]);
     // Other federations' DNS entries stay; the kube-dns ConfigMap the action made is gone.
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data?.federations).toBe(

@@ -204,7 +204,8 @@ func startEtcd(o options, procs *processes, hn *hostNetwork) (string, error) {
 	return "", fmt.Errorf("etcd not healthy after 30s")
 }
 
-// startAPIServer runs the cluster's API server on the host bridge's address, which the
+// startAPIServer runs the cluster's API server on every address of this machine, as kubeadm's
+// listens (--bind-address 0.0.0.0), advertised at the host bridge's address, which the
 // kubeconfig names: this machine and the nodes' Pods (through the kubernetes Service) reach it
 // there alike.
 func startAPIServer(o options, procs *processes, c *cluster, hn *hostNetwork, etcdURL, policy string) error {
@@ -239,7 +240,7 @@ func startAPIServer(o options, procs *processes, c *cluster, hn *hostNetwork, et
 	}); err != nil {
 		return err
 	}
-	port, err := freePort(hn.hostIP())
+	port, err := freePort("0.0.0.0")
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func startAPIServer(o options, procs *processes, c *cluster, hn *hostNetwork, et
 	_, err = procs.start(c.name+" kube-apiserver", filepath.Join(c.dir, "kube-apiserver.log"),
 		filepath.Join(o.bin, "kube-apiserver"),
 		"--etcd-servers="+etcdURL, "--etcd-prefix=/clusters/"+c.name,
-		"--bind-address="+hn.hostIP(), fmt.Sprintf("--secure-port=%d", port), "--advertise-address="+hn.hostIP(),
+		"--bind-address=0.0.0.0", fmt.Sprintf("--secure-port=%d", port), "--advertise-address="+hn.hostIP(),
 		"--cert-dir="+filepath.Join(c.dir, "generated"),
 		"--tls-cert-file="+filepath.Join(pki, "apiserver.crt"), "--tls-private-key-file="+filepath.Join(pki, "apiserver.key"),
 		"--client-ca-file="+filepath.Join(pki, "ca.crt"),

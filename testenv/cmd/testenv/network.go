@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -14,7 +15,8 @@ import (
 // servers and the DNS provider's server listen (reachable from the root namespace and from
 // every node), and one address per node on it (172.30.<slot>.2...). LoadBalancer Services get
 // addresses from 172.31.<slot>.0/24, each routed to its cluster's node, where kube-proxy
-// serves it. The slot is the first free one from the supervisor's pid on, so that test
+// serves it. Nodes route 172.30.0.0/16 and 172.31.0.0/16 (every testenv's servers and load
+// balancers) through this machine, and nothing else: nothing a Pod sends leaves the machine. The slot is the first free one from the supervisor's pid on, so that test
 // environments side by side on one machine never meet.
 type hostNetwork struct {
 	slot   int
@@ -25,8 +27,16 @@ type hostNetwork struct {
 	nextLB   int
 }
 
+// testenvRange holds every testenv's bridges and load balancers. It is unreachable from this
+// machine but for the bridges (and routes) of the testenvs running: a stopped cluster's address
+// fails at once (EHOSTUNREACH) rather than going to the default gateway.
+const testenvRange = "172.30.0.0/15"
+
 // newHostNetwork claims a slot by creating its bridge (creation fails if another testenv holds it).
 func newHostNetwork() (*hostNetwork, error) {
+	if err := run("ip", "route", "add", "unreachable", testenvRange); err != nil && !strings.Contains(err.Error(), "File exists") {
+		return nil, err
+	}
 	start := os.Getpid() % 250
 	for i := 0; i < 250; i++ {
 		slot := (start+i)%250 + 1
@@ -35,9 +45,12 @@ func newHostNetwork() (*hostNetwork, error) {
 			continue
 		}
 		n := &hostNetwork{slot: slot, bridge: name}
+		// Forwarding on this bridge alone (the machine's other interfaces keep theirs): a Pod
+		// reaches the servers and load balancers of another testenv's bridge through this machine.
 		if err := firstError(
 			run("ip", "addr", "add", n.hostIP()+"/24", "dev", name),
 			run("ip", "link", "set", name, "up"),
+			run("sysctl", "-q", "-w", "net.ipv4.conf."+name+".forwarding=1"),
 		); err != nil {
 			n.remove()
 			return nil, err
@@ -71,10 +84,14 @@ func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 	return ip, run("ip", "route", "replace", ip+"/32", "via", nodeIP, "dev", n.bridge)
 }
 
-// remove deletes the bridge, and with it the routes through it.
+// remove deletes the bridge, and with it the routes through it; the last testenv to go
+// removes the unreachable route too.
 func (n *hostNetwork) remove() {
 	if err := run("ip", "link", "del", n.bridge); err != nil {
 		logf("remove bridge %s: %v", n.bridge, err)
+	}
+	if links, err := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output(); err == nil && !regexp.MustCompile(`: kte\d+:`).Match(links) {
+		_ = run("ip", "route", "del", "unreachable", testenvRange)
 	}
 }
 

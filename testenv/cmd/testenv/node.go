@@ -94,7 +94,7 @@ func (n *node) inNode(args ...string) []string {
 }
 
 // makeNetwork makes the node's namespace, with eth0 on the host bridge, as a kind node container
-// has: no default route, so that nothing a pod sends leaves the machine.
+// has, but with no default route: only testenv's addresses (network.go) are reachable.
 func (n *node) makeNetwork() error {
 	veth := n.id
 	return firstError(
@@ -104,6 +104,8 @@ func (n *node) makeNetwork() error {
 		run("ip", "-n", n.id, "addr", "add", n.ip+"/24", "dev", "eth0"),
 		run("ip", "-n", n.id, "link", "set", "eth0", "up"),
 		run("ip", "-n", n.id, "link", "set", "lo", "up"),
+		run("ip", "-n", n.id, "route", "add", "172.30.0.0/16", "via", n.net.hostIP()),
+		run("ip", "-n", n.id, "route", "add", "172.31.0.0/16", "via", n.net.hostIP()),
 		run("nsenter", "--net="+n.netns(), "--", "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=1"),
 	)
 }
