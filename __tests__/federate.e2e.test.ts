@@ -1,5 +1,5 @@
 // The federation federates: after the built action runs, the real KubeFed v0.10.0 controller
-// manager and webhook (run by testenv's kubelet from the Deployments the action wrote)
+// manager and webhook (run by the real kubelet of testenv's nodes from the Deployments the action wrote)
 // propagate what is created in the federation API to the members, and KubeFed's own verdict
 // on each member gates the health check.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -319,7 +319,7 @@ describe('KubeFed propagates through the federation the action made', () => {
   });
 });
 
-/** A TCP proxy to 127.0.0.1:`upstreamPort` on a free port below 30000 (testenv mirrors only higher ones into pods). */
+/** A TCP proxy to 127.0.0.1:`upstreamPort` on a free port below 30000: on loopback, where no pod reaches it. */
 async function proxyBelow30000(upstreamPort: number): Promise<{ server: Server; port: number }> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);

@@ -1,6 +1,6 @@
 // `kubefed init` as convergence, end to end: the built action (dist/index.js) against the
 // real API servers testenv runs; the federation's API server, etcd, KubeFed controller manager
-// and webhook run as the real programs, started by testenv's kubelet from the Deployments the
+// and webhook run as the real programs, started by the real kubelet of testenv's nodes from the Deployments the
 // action wrote.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, statSync } from 'node:fs';

@@ -53,7 +53,7 @@ export function ensureBinaries() {
   );
   for (const { dir, programs } of BUILDS) {
     // Stripped, as Kubernetes releases its binaries (-s -w): the nodes import every image.
-    const build = spawnSync('go', ['build', '-ldflags=-s -w', '-o', building + '/', ...programs], {
+    const build = spawnSync('go', ['build', `-ldflags=-s -w ${versionFlags(dir)}`, '-o', building + '/', ...programs], {
       cwd: join(here, dir),
       stdio: 'inherit',
     });
@@ -62,9 +62,14 @@ export function ensureBinaries() {
       throw new Error(`testenv: go build in testenv/${dir} failed (exit ${build.status})`);
     }
   }
-  const kubernetes = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'k8s.io/kubernetes'], { cwd: here, encoding: 'utf8' });
+  const kubernetes = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'k8s.io/kubernetes'], {
+    cwd: here,
+    encoding: 'utf8',
+  });
   for (const p of C_PROGRAMS) {
-    const cc = spawnSync('gcc', [...p.cflags, '-o', join(building, p.binary), join(kubernetes.trim(), p.c)], { stdio: 'inherit' });
+    const cc = spawnSync('gcc', [...p.cflags, '-o', join(building, p.binary), join(kubernetes.trim(), p.c)], {
+      stdio: 'inherit',
+    });
     if (cc.status !== 0) {
       rmSync(building, { recursive: true, force: true });
       throw new Error(`testenv: gcc ${p.c} failed (exit ${cc.status})`);
@@ -73,6 +78,26 @@ export function ensureBinaries() {
   rmSync(bin, { recursive: true, force: true });
   renameSync(building, bin);
   return bin;
+}
+
+/**
+ * The Kubernetes programs report their release, as hack/lib/version.sh stamps it (-X
+ * k8s.io/component-base/version.gitVersion=...): the kubelet's Node says v1.34.4, as a real one.
+ */
+function versionFlags(dir) {
+  if (dir !== '.') return '';
+  const version = execFileSync('go', ['list', '-m', '-f', '{{.Version}}', 'k8s.io/kubernetes'], {
+    cwd: here,
+    encoding: 'utf8',
+  }).trim();
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  const vars = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: 'clean' };
+  return Object.entries(vars)
+    .flatMap(([key, value]) => [
+      `-X k8s.io/client-go/pkg/version.${key}=${value}`,
+      `-X k8s.io/component-base/version.${key}=${value}`,
+    ])
+    .join(' ');
 }
 
 /**

@@ -260,6 +260,7 @@ func startAPIServer(o options, procs *processes, c *cluster, hn *hostNetwork, et
 		"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
 		"--kubelet-client-certificate="+filepath.Join(pki, "apiserver-kubelet-client.crt"),
 		"--kubelet-client-key="+filepath.Join(pki, "apiserver-kubelet-client.key"),
+		"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--audit-policy-file="+policy, "--audit-log-path="+c.auditLog, "--audit-log-format=json",
 		"--enable-priority-and-fairness=false", "--profiling=false")

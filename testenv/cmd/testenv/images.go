@@ -36,7 +36,6 @@ type imageSpec struct {
 	Capabilities []string          `json:"capabilities"`
 	Links        map[string]string `json:"links"`
 	Files        map[string]string `json:"files"` // image path → path in the project
-	Libraries    bool              `json:"libraries"`
 	Users        struct {
 		Passwd []string `json:"passwd"`
 		Group  []string `json:"group"`
@@ -148,14 +147,14 @@ func imageArchives(o options) ([]archive, error) {
 			for to, from := range i.Files {
 				layer = append(layer, layerFile{path: to, from: filepath.Join(o.project, from)})
 			}
-			if i.Libraries {
-				libs, err := sharedLibraries(o.node)
-				if err != nil {
-					return nil, err
-				}
-				layer = append(layer, libs...)
-			}
 		}
+		// A dynamically linked program (testenv's Go builds use cgo; the npm package's node
+		// links glibc) brings the libraries it loads, at their paths.
+		libs, err := sharedLibraries(layer[0].from)
+		if err != nil {
+			return nil, err
+		}
+		layer = append(layer, libs...)
 		name := strings.NewReplacer("/", "_", ":", "_").Replace(ref) + ".tar"
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); err != nil {

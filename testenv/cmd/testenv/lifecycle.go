@@ -148,6 +148,8 @@ func serve(args []string) error {
 		if env.net != nil {
 			env.net.remove()
 		}
+		// The project's image archive (the programs' stay in the build's cache).
+		_ = os.RemoveAll(filepath.Join(o.state, "images"))
 		logf("stopped")
 	}()
 

@@ -193,7 +193,8 @@ func (n *node) writeConfig(o options) error {
 
 func (n *node) containerdConfig() string {
 	return fmt.Sprintf(containerdConfig, filepath.Join(n.dir, "containerd", "root"), filepath.Join(n.dir, "containerd", "state"),
-		n.socket(), filepath.Join(n.dir, "runc"), filepath.Join(n.dir, "cni", "net.d"), filepath.Join(n.dir, "certs.d"))
+		n.socket(), filepath.Join(n.dir, "runc"), filepath.Join(n.dir, "runc-state"), filepath.Join(n.dir, "cni", "net.d"),
+		filepath.Join(n.dir, "certs.d"))
 }
 
 func (n *node) kubeletConfig(ca string) string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,6 +36,7 @@ func (ns *nodes) remove() {
 
 func (n *node) remove() {
 	n.killCgroups()
+	n.removeShimSockets()
 	unmountUnder(n.dir)
 	n.removeCgroups()
 	if _, err := os.Stat(n.netns()); err == nil {
@@ -43,11 +46,21 @@ func (n *node) remove() {
 	}
 	removeLinksInto("/var/log/containers", n.dir)
 	if len(mountsUnder(n.dir)) == 0 {
-		for _, dir := range []string{"containerd", "kubelet", "cni"} {
+		for _, dir := range []string{"containerd", "kubelet", "cni", "runc-state"} {
 			_ = os.RemoveAll(filepath.Join(n.dir, dir))
 		}
 	} else {
 		logf("node %s: mounts left under %s: %v", n.name, n.dir, mountsUnder(n.dir))
+	}
+}
+
+// removeShimSockets removes the sockets of the node's containerd shims, which containerd 1.6
+// keeps in /run/containerd/s under a hash of its address, namespace and task id.
+func (n *node) removeShimSockets() {
+	tasks, _ := os.ReadDir(filepath.Join(n.dir, "containerd", "state", "io.containerd.runtime.v2.task", "k8s.io"))
+	for _, t := range tasks {
+		sum := sha256.Sum256([]byte(filepath.Join(n.socket(), "k8s.io", t.Name())))
+		_ = os.Remove(filepath.Join("/run/containerd/s", hex.EncodeToString(sum[:])))
 	}
 }
 

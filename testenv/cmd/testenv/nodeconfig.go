@@ -4,8 +4,8 @@ package main
 // plugin with the overlayfs snapshotter, runc through testenv's wrapper (runcWrapper) with
 // cgroupfs, the node's CNI directory, the pause image testenv builds, and the registries'
 // hosts.toml (each a mirror that refuses). Pod network namespaces are mounted under the state
-// directory, so the cleanup finds them. Arguments: root, state, socket, runc, CNI conf dir,
-// registry config dir.
+// directory, so the cleanup finds them, and so is runc's state. Arguments: root, state, socket,
+// runc, runc's root, CNI conf dir, registry config dir.
 const containerdConfig = `version = 2
 root = %q
 state = %q
@@ -22,6 +22,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         BinaryName = %q
+        Root = %q
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"

@@ -265,11 +265,15 @@ func fileCapability(caps []string) string {
 	return string(raw)
 }
 
-// sharedLibraries are the files a dynamically linked program loads (ldd), at their paths.
+// sharedLibraries are the files a dynamically linked program loads (ldd), at their paths; a
+// static one loads none.
 func sharedLibraries(program string) ([]layerFile, error) {
-	out, err := exec.Command("ldd", program).Output()
+	out, err := exec.Command("ldd", program).CombinedOutput()
+	if strings.Contains(string(out), "not a dynamic executable") {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("ldd %s: %w", program, err)
+		return nil, fmt.Errorf("ldd %s: %w: %s", program, err, out)
 	}
 	var files []layerFile
 	for _, line := range strings.Split(string(out), "\n") {
