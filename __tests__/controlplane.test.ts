@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { controllerManagerArgs, kubeControllerManagerImage } from '../src/desired/controllers.js';
+import { controllerManagerArgs } from '../src/desired/controllers.js';
 import { apiServerArgs } from '../src/desired/api-server.js';
 import { addressObjects, etcdClaim, mergeFlags } from '../src/desired/control-plane.js';
 import { hostObjects } from '../src/desired/host-objects.js';
@@ -25,8 +25,12 @@ const credentials = {
   'kube-controller-manager.key': 'KCMKEY',
   'webhook.crt': 'WH',
   'webhook.key': 'WHKEY',
+  'webhook-client.crt': 'WHC',
+  'webhook-client.key': 'WHCKEY',
   'dns.crt': 'DNS',
   'dns.key': 'DNSKEY',
+  'external-dns.crt': 'XDNS',
+  'external-dns.key': 'XDNSKEY',
 };
 const find = (objects: KubeObject[], kind: string, name: string) =>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
@@ -136,18 +140,6 @@ describe('flags', () => {
     expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(InputError);
     expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(
       /--federation-name is not a flag of the KubeFed controller manager/,
-    );
-  });
-
-  test("kube-controller-manager runs at the API server's release", () => {
-    expect(kubeControllerManagerImage('registry.k8s.io/kube-apiserver:v1.34.4')).toBe(
-      'registry.k8s.io/kube-controller-manager:v1.34.4',
-    );
-    expect(kubeControllerManagerImage('mirror.example/k8s/kube-apiserver@sha256:abc')).toBe(
-      'mirror.example/k8s/kube-controller-manager@sha256:abc',
-    );
-    expect(kubeControllerManagerImage('example.com/apiserver:v1.30.0')).toBe(
-      'registry.k8s.io/kube-controller-manager:v1.30.0',
     );
   });
 });
