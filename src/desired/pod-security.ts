@@ -30,7 +30,8 @@ export const RUN_AS = {
 /**
  * The Pod's part of "restricted": non-root, the runtime's default seccomp profile, and, for a
  * Pod with a volume it writes (etcd's), the group its files are made writable by (fsGroup, as
- * the kubelet applies it to CSI and emptyDir volumes; kind's local-path volumes are 0777).
+ * the kubelet applies it to CSI volumes; emptyDirs and kind's local-path volumes, made by
+ * `mkdir -m 0777` in local-path-provisioner's setup script, are writable by any user).
  */
 export function restrictedPod(fsGroup?: number): object {
   return {
