@@ -2,10 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
 import { controllerManagerArgs } from '../src/desired/controllers.js';
 import { apiServerArgs } from '../src/desired/api-server.js';
-import { addressObjects, etcdClaim, mergeFlags } from '../src/desired/control-plane.js';
+import { addressObjects, etcdClaim, mergeFlags, retiredHostObjects } from '../src/desired/control-plane.js';
 import { hostObjects } from '../src/desired/host-objects.js';
 import { InputError, Spec, parseSpec } from '../src/inputs/spec.js';
-import { HASH_ANNOTATION, KubeObject } from '../src/desired/objects.js';
+import { HASH_ANNOTATION, KubeObject, madeByThisFederation, withAppliedHash } from '../src/desired/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
   const all: Record<string, string> = {
@@ -93,6 +93,25 @@ spec:
         o.kind === 'Namespace' ? undefined : 'fellowship',
       );
     }
+  });
+
+  test('the namespace the action makes enforces Pod Security "restricted", at a pinned version', () => {
+    expect(find(addressObjects(spec()), 'Namespace', 'federation-system').metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'kubefed-action',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.34',
+    });
+  });
+
+  test("an older release's objects are removed only when they carry this federation's marks", () => {
+    const [account] = retiredHostObjects(spec());
+    expect(account.metadata.name).toBe('fellowship-controller-manager');
+    const marked = withAppliedHash(account);
+    expect(madeByThisFederation(marked, 'fellowship')).toBe(true);
+    expect(madeByThisFederation(marked, 'rohan')).toBe(false);
+    expect(madeByThisFederation(account, 'fellowship')).toBe(false);
+    const unlabelled = { ...marked, metadata: { ...marked.metadata, labels: {} } };
+    expect(madeByThisFederation(unlabelled, 'fellowship')).toBe(false);
   });
 
   test('a new certificate rolls the API server (its template changes)', () => {
