@@ -208,10 +208,7 @@ describe('join, unjoin and destroy', () => {
     });
     // The same API server at another address its certificate covers (it listens on every address).
     const noldorAt = new URL(server('noldor') as string);
-    const moved = kubeconfigText().replace(
-      `server: ${server('noldor')}`,
-      `server: https://127.0.0.1:${noldorAt.port}`,
-    );
+    const moved = kubeconfigText().replace(`server: ${server('noldor')}`, `server: https://127.0.0.1:${noldorAt.port}`);
     const run = runAction({ ...inputs(GONDOR + NOLDOR), kubeconfig: moved });
     expect(run.status).toBe(0);
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];

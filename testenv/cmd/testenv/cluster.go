@@ -155,13 +155,13 @@ func finishCluster(ctx context.Context, o options, procs *processes, env *enviro
 		return err
 	}
 	if c.shared {
-		return nil
+		return startLoadBalancer(c, env.net, "", env.stopCh)
 	}
 	n, err := startNode(ctx, o, procs, &env.nodes, env.net, c, archives)
 	if err != nil {
 		return err
 	}
-	if err := startLoadBalancer(n, env.stopCh); err != nil {
+	if err := startLoadBalancer(c, env.net, n.ip, env.stopCh); err != nil {
 		return err
 	}
 	return startClusterDNS(ctx, c)

@@ -16,17 +16,19 @@ import (
 // loadBalancer plays the cloud's load balancer, the one part of a cluster testenv still plays:
 // each LoadBalancer Service gets an address of its own (network.go), routed from this machine to
 // the cluster's node, where kube-proxy serves it as it serves any load-balancer ingress address;
-// the Service's status names it, as a cloud's controller writes it.
+// the Service's status names it, as a cloud's controller writes it. A server without a node (the
+// benchmark's members) gets addresses too, routed nowhere: no Pod runs there to serve them.
 type loadBalancer struct {
-	node   *node
-	client kubernetes.Interface
+	cluster *cluster
+	net     *hostNetwork
+	nodeIP  string // "" for a server without a node
+	client  kubernetes.Interface
 
 	mu  sync.Mutex
 	ips map[string]string // namespace/name → address
 }
 
-func startLoadBalancer(n *node, stopCh <-chan struct{}) error {
-	c := n.cluster
+func startLoadBalancer(c *cluster, hn *hostNetwork, nodeIP string, stopCh <-chan struct{}) error {
 	// Its own identity, so that the audit log tells its writes from the action's.
 	id, err := c.ca.issue("testenv:load-balancer", []string{"system:masters"}, false)
 	if err != nil {
@@ -38,7 +40,7 @@ func startLoadBalancer(n *node, stopCh <-chan struct{}) error {
 	if err != nil {
 		return err
 	}
-	lb := &loadBalancer{node: n, client: client, ips: map[string]string{}}
+	lb := &loadBalancer{cluster: c, net: hn, nodeIP: nodeIP, client: client, ips: map[string]string{}}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	informer := factory.Core().V1().Services().Informer()
 	sync := func(obj any) {
@@ -65,9 +67,9 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 	ip, ok := lb.ips[key]
 	if !ok {
 		var err error
-		if ip, err = lb.node.net.loadBalancerIP(lb.node.ip); err != nil {
+		if ip, err = lb.net.loadBalancerIP(lb.nodeIP); err != nil {
 			lb.mu.Unlock()
-			logf("%s: load balancer for %s: %v", lb.node.cluster.name, key, err)
+			logf("%s: load balancer for %s: %v", lb.cluster.name, key, err)
 			return
 		}
 		lb.ips[key] = ip
@@ -80,6 +82,6 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
 	_, err := lb.client.CoreV1().Services(svc.Namespace).UpdateStatus(context.Background(), svc, metav1.UpdateOptions{})
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
-		logf("%s: load balancer for %s: %v", lb.node.cluster.name, key, err)
+		logf("%s: load balancer for %s: %v", lb.cluster.name, key, err)
 	}
 }

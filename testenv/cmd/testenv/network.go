@@ -71,7 +71,7 @@ func (n *hostNetwork) nodeIP() string {
 	return fmt.Sprintf("172.30.%d.%d", n.slot, n.nextNode+1)
 }
 
-// loadBalancerIP hands out the next LoadBalancer address and routes it to the node.
+// loadBalancerIP hands out the next LoadBalancer address and routes it to the node (if any).
 func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 	n.mu.Lock()
 	n.nextLB++
@@ -81,6 +81,9 @@ func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 		return "", fmt.Errorf("no LoadBalancer address left in 172.31.%d.0/24", n.slot)
 	}
 	ip := fmt.Sprintf("172.31.%d.%d", n.slot, next)
+	if nodeIP == "" {
+		return ip, nil
+	}
 	return ip, run("ip", "route", "replace", ip+"/32", "via", nodeIP, "dev", n.bridge)
 }
 

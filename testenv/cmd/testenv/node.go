@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -224,14 +225,25 @@ func (n *node) startContainerd(procs *processes) error {
 	return fmt.Errorf("node %s: containerd does not answer at %s after 30s (see %s)", n.name, n.socket(), filepath.Join(n.dir, "containerd.log"))
 }
 
-// importImages puts the table's images into the node's containerd, under their references.
+// importImages puts the table's images into the node's containerd, under their references,
+// three at a time.
 func (n *node) importImages(archives []archive) error {
-	for _, a := range archives {
-		if out, err := exec.Command("ctr", "-a", n.socket(), "-n", "k8s.io", "images", "import", a.path).CombinedOutput(); err != nil {
-			return fmt.Errorf("node %s: import %s: %v: %s", n.name, a.ref, err, out)
-		}
+	errs := make([]error, len(archives))
+	slots := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for i, a := range archives {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if out, err := exec.Command("ctr", "-a", n.socket(), "-n", "k8s.io", "images", "import", a.path).CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("node %s: import %s: %v: %s", n.name, a.ref, err, out)
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func (n *node) startKubelet(o options, procs *processes) error {
