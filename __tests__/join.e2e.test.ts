@@ -291,7 +291,7 @@ describe('join, unjoin and destroy', () => {
       expect(run.status).toBe(1);
       expect(JSON.parse(run.outputs['joined-clusters'])).toEqual(['gondor', 'noldor', 'rivendell']);
       expect(run.log).toMatch(
-        /::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/172\.30\.\d+\.1:\d+: ECONNREFUSED/,
+        /::error::cluster "mordor" \(context "mordor"\): cannot list namespaces at https:\/\/172\.30\.\d+\.1:\d+: EHOSTUNREACH/,
       );
       expect(run.summary).toMatch(/\| mordor \| https:\/\/172\.30\.\d+\.1:\d+ \| unreachable \| — \|/);
       expect(await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS)).toBeDefined();
