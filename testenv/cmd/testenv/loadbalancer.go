@@ -55,7 +55,7 @@ func startLoadBalancer(c *cluster, hn *hostNetwork, nodeIP string, stopCh <-chan
 	}
 	factory.Start(stopCh)
 	factory.WaitForCacheSync(stopCh)
-	return nil
+	return openVolumes(client, stopCh)
 }
 
 func (lb *loadBalancer) sync(svc *corev1.Service) {

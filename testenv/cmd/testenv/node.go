@@ -95,7 +95,7 @@ func (n *node) inNode(args ...string) []string {
 }
 
 // makeNetwork makes the node's namespace, with eth0 on the host bridge, as a kind node container
-// has, but with no default route: only testenv's addresses (network.go) are reachable.
+// has; only testenv's addresses (network.go) are routed there.
 func (n *node) makeNetwork() error {
 	veth := n.id
 	return firstError(
@@ -105,6 +105,12 @@ func (n *node) makeNetwork() error {
 		run("ip", "-n", n.id, "addr", "add", n.ip+"/24", "dev", "eth0"),
 		run("ip", "-n", n.id, "link", "set", "eth0", "up"),
 		run("ip", "-n", n.id, "link", "set", "lo", "up"),
+		// A default route into a dummy interface, where what is sent elsewhere vanishes: the
+		// node routes every address as a real node does (a Service without endpoints is then
+		// refused by kube-proxy's rules, not unroutable), and nothing leaves the machine.
+		run("ip", "-n", n.id, "link", "add", "dummy0", "type", "dummy"),
+		run("ip", "-n", n.id, "link", "set", "dummy0", "up"),
+		run("ip", "-n", n.id, "route", "add", "default", "dev", "dummy0"),
 		run("ip", "-n", n.id, "route", "add", "172.30.0.0/16", "via", n.net.hostIP()),
 		run("ip", "-n", n.id, "route", "add", "172.31.0.0/16", "via", n.net.hostIP()),
 		run("nsenter", "--net="+n.netns(), "--", "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=1"),

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// hostPathVolumes is where kube-controller-manager's hostPath provisioner makes the default
+// storage class's volumes (a directory of this machine, which the node mounts).
+const hostPathVolumes = "/tmp/hostpath_pv/"
+
+// openVolumes makes each volume the provisioner makes writable by any user, as kind's default
+// storage class (local-path-provisioner, whose setup script runs `mkdir -m 0777`) makes its
+// volumes: the provisioner makes them root's 0750, which no non-root Pod could write, and a
+// hostPath volume takes no fsGroup.
+func openVolumes(client kubernetes.Interface, stopCh <-chan struct{}) error {
+	factory := informers.NewSharedInformerFactory(client, 0)
+	informer := factory.Core().V1().PersistentVolumes().Informer()
+	open := func(obj any) {
+		pv, ok := obj.(*corev1.PersistentVolume)
+		if !ok || pv.Spec.HostPath == nil {
+			return
+		}
+		dir := filepath.Clean(pv.Spec.HostPath.Path)
+		if strings.HasPrefix(dir, hostPathVolumes) {
+			if err := os.Chmod(dir, 0o777); err != nil && !os.IsNotExist(err) {
+				logf("volume %s: %v", pv.Name, err)
+			}
+		}
+	}
+	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: open, UpdateFunc: func(_, obj any) { open(obj) },
+	}); err != nil {
+		return err
+	}
+	factory.Start(stopCh)
+	factory.WaitForCacheSync(stopCh)
+	return nil
+}
