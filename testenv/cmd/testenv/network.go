@@ -15,8 +15,8 @@ import (
 // servers and the DNS provider's server listen (reachable from the root namespace and from
 // every node), and one address per node on it (172.30.<slot>.2...). LoadBalancer Services get
 // addresses from 172.31.<slot>.0/24, each routed to its cluster's node, where kube-proxy
-// serves it. Nodes route 172.30.0.0/16 and 172.31.0.0/16 (every testenv's servers and load
-// balancers) through this machine, and nothing else: nothing a Pod sends leaves the machine. The slot is the first free one from the supervisor's pid on, so that test
+// serves it. Nodes route through this machine, which forwards what they send only to testenv's
+// bridges (egressRule): nothing a Pod sends leaves the machine. The slot is the first free one from the supervisor's pid on, so that test
 // environments side by side on one machine never meet.
 type hostNetwork struct {
 	slot   int
@@ -50,6 +50,7 @@ func newHostNetwork() (*hostNetwork, error) {
 		if err := firstError(
 			run("ip", "addr", "add", n.hostIP()+"/24", "dev", name),
 			run("ip", "link", "set", name, "up"),
+			run("iptables", append([]string{"-w", "-I"}, n.egressRule()...)...),
 			run("sysctl", "-q", "-w", "net.ipv4.conf."+name+".forwarding=1"),
 		); err != nil {
 			n.remove()
@@ -87,9 +88,18 @@ func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 	return ip, run("ip", "route", "replace", ip+"/32", "via", nodeIP, "dev", n.bridge)
 }
 
-// remove deletes the bridge, and with it the routes through it; the last testenv to go
-// removes the unreachable route too.
+// egressRule refuses to forward what comes from the bridge to anything but testenv's bridges:
+// nothing a node or a Pod sends leaves the machine.
+func (n *hostNetwork) egressRule() []string {
+	return []string{"FORWARD", "-i", n.bridge, "!", "-o", "kte+", "-j", "REJECT", "--reject-with", "icmp-net-prohibited"}
+}
+
+// remove deletes the forwarding rule and the bridge, and with it the routes through it; the
+// last testenv to go removes the unreachable route too.
 func (n *hostNetwork) remove() {
+	if err := run("iptables", append([]string{"-w", "-D"}, n.egressRule()...)...); err != nil {
+		logf("remove the forwarding rule of %s: %v", n.bridge, err)
+	}
 	if err := run("ip", "link", "del", n.bridge); err != nil {
 		logf("remove bridge %s: %v", n.bridge, err)
 	}
