@@ -285,15 +285,22 @@ describe('init', () => {
 
 describe('init variants', () => {
   test('NodePort with an advertise address, and no persistent storage', async () => {
+    // The address of rivendell's node, where kube-proxy serves the NodePort.
+    const [node] = (await clientFor('rivendell').list('v1', 'Node')).items as {
+      status: { addresses: { type: string; address: string }[] };
+    }[];
+    const nodeIP = node.status.addresses.find((a) => a.type === 'InternalIP')?.address as string;
     const run = runAction({
       ...base('fed-nodeport', 'rohan'),
       'api-server-service-type': 'NodePort',
-      'api-server-advertise-address': '127.0.0.3',
+      'api-server-advertise-address': nodeIP,
       'etcd-persistent-storage': 'false',
     });
     expect(run.log).not.toMatch(/::error::/);
     expect(run.outputs.healthy).toBe('true');
-    expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.0\.0\.3:3\d{4}$/);
+    expect(run.outputs['federation-endpoint']).toMatch(
+      new RegExp(`^https://${nodeIP.replaceAll('.', '\\.')}:3\\d{4}$`),
+    );
     expect(
       await exists(
         clientFor('rivendell'),
