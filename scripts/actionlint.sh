@@ -21,12 +21,11 @@ if [[ ! -x "$actionlint" ]]; then
 fi
 
 if ! command -v shellcheck >/dev/null; then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  apt=(env DEBIAN_FRONTEND=noninteractive apt-get -qq -o DPkg::Lock::Timeout=300)
+  [[ $(id -u) -eq 0 ]] || apt=(sudo "${apt[@]}")
   echo "actionlint.sh: installing shellcheck (apt-get)" >&2
   # The package lists may be missing (a fresh container): refresh them once, then retry.
-  "${sudo[@]}" apt-get install -y -qq shellcheck >/dev/null ||
-    { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq shellcheck >/dev/null; }
+  "${apt[@]}" install -y shellcheck >/dev/null || { "${apt[@]}" update && "${apt[@]}" install -y shellcheck >/dev/null; }
 fi
 
 # Without shellcheck actionlint silently skips the `run:` scripts: name it, so a missing one fails.
