@@ -71,18 +71,21 @@ function clients(path, context) {
 const apply = (api, object) =>
   api.patch(object, undefined, undefined, 'kubefed-demo', true, 'application/apply-patch+yaml');
 
-/** Why a member's hobbits Pods are not available yet, as kubectl describe would say it. */
+/** Why a Pod is not ready yet, as kubectl describe would say it. */
+function whyNotReady(pod) {
+  const container = pod.status?.containerStatuses?.[0];
+  const waiting = container?.state?.waiting;
+  if (waiting) return `waiting: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
+  const unmet = (pod.status?.conditions ?? []).find((condition) => condition.status === 'False');
+  if (unmet) return `${unmet.type}: ${unmet.reason ?? 'False'}${unmet.message ? ` (${unmet.message})` : ''}`;
+  return container ? (container.ready ? 'ready' : 'running, not ready') : 'no container status from the node yet';
+}
+
+/** The member's hobbits Pods and why each is not ready. */
 async function podStates(core) {
   const pods = await core.listNamespacedPod({ namespace: 'shire', labelSelector: 'app=hobbits' });
   if (pods.items.length === 0) return 'no Pod yet';
-  return pods.items
-    .map((pod) => {
-      const c = pod.status?.containerStatuses?.[0];
-      const waiting = c?.state?.waiting;
-      const why = waiting ? `waiting: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}` : '';
-      return `${pod.metadata.name} ${pod.status?.phase}${c?.ready ? ', ready' : ''}${why ? `, ${why}` : ''}`;
-    })
-    .join('; ');
+  return pods.items.map((pod) => `${pod.metadata.name} ${pod.status?.phase}, ${whyNotReady(pod)}`).join('; ');
 }
 
 /** Waits until the member's Deployment shire/hobbits has all its replicas available. */
