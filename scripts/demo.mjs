@@ -28,6 +28,8 @@ const MEMBERS = [
   { name: 'gondor', context: 'gondor_needs-no_king' },
   { name: 'noldor', context: 'noldor' },
 ];
+/** A failure the demo explains itself; any other error shows its stack, to find where it came from. */
+class DemoFailure extends Error {}
 const heading = (title) => console.log(`\n${styleText('bold', `━━ ${title}`, { stream: process.stdout })}`);
 
 /** Runs the action once, its log shown as it comes; returns its outputs once it has ended. */
@@ -45,7 +47,7 @@ async function runAction(inputs) {
   const width = Math.max(...Object.keys(outputs).map((name) => name.length));
   for (const [name, value] of Object.entries(outputs))
     console.log(`${name.padEnd(width)}  ${name === 'plan' ? planShown(value) : value}`);
-  if (status !== 0) throw new Error(`the action failed (${signal ? `signal ${signal}` : `exit ${status}`})`);
+  if (status !== 0) throw new DemoFailure(`the action failed (${signal ? `signal ${signal}` : `exit ${status}`})`);
   return outputs;
 }
 
@@ -105,7 +107,8 @@ async function waitAvailable(member, { apps, core }, timeoutMs = 180_000) {
     const waited = Date.now() - started;
     if (waited > timeoutMs || waited - lastReport >= 10_000) {
       const states = found ? `${available}/${wanted} available; ${await podStates(core)}` : 'not there yet';
-      if (waited > timeoutMs) throw new Error(`${member}: Deployment shire/hobbits not available in 180 s: ${states}`);
+      if (waited > timeoutMs)
+        throw new DemoFailure(`${member}: Deployment shire/hobbits not available in 180 s: ${states}`);
       console.log(`${member}: waiting for Deployment shire/hobbits (${Math.round(waited / 1000)} s): ${states}`);
       lastReport = waited;
     }
@@ -119,7 +122,7 @@ async function until(what, seconds, attempt) {
     last = await attempt().catch((err) => ({ error: err.code ?? err.message }));
     if (last && !last.error) return last;
   }
-  throw new Error(`${what} in ${seconds} s (last: ${last?.error ?? 'no answer'})`);
+  throw new DemoFailure(`${what} in ${seconds} s (last: ${last?.error ?? 'no answer'})`);
 }
 
 async function demo() {
@@ -142,7 +145,7 @@ async function demo() {
   const first = await runAction(inputs);
   heading('second run, the same inputs: must change nothing');
   const second = await runAction(inputs);
-  if (second.changed !== 'false') throw new Error(`the second run changed something (changed=${second.changed})`);
+  if (second.changed !== 'false') throw new DemoFailure(`the second run changed something (changed=${second.changed})`);
   console.log('changed=false: the second run sent no write.');
 
   heading('federating examples/federated-deployment.yaml through the federation API');
@@ -184,7 +187,7 @@ async function demo() {
     const lb = await api.core.readNamespacedService({ name: 'hobbits', namespace: 'shire' });
     const address = lb.status?.loadBalancer?.ingress?.[0]?.ip;
     if (!address || !addresses.includes(address))
-      throw new Error(`${member}'s Service address ${address} not in the answer`);
+      throw new DemoFailure(`${member}'s Service address ${address} not in the answer`);
     const pods = new Resolver({ timeout: 1500, tries: 1 });
     pods.setServers([address]);
     const [[pod]] = await until(`${member}'s Pods did not answer at ${address}`, 30, () =>
@@ -215,7 +218,8 @@ process.once('SIGINT', () => {
 try {
   await demo();
 } catch (err) {
-  console.error(`\n${styleText('red', 'The demo failed:', { stream: process.stderr })} ${err.message}`);
+  const why = err instanceof DemoFailure ? err.message : err.stack;
+  console.error(`\n${styleText('red', 'The demo failed:', { stream: process.stderr })} ${why}`);
   stopClusters();
   process.exitCode = 1;
 }
