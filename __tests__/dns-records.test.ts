@@ -1,6 +1,7 @@
 // Unit tests of the DNS records (pure): which names, which addresses, and what changes.
 import { describe, expect, test } from '@jest/globals';
 import { DnsRecord, DnsView, desiredEndpoints, endpointChanges, recordsFor } from '../src/desired/dns-records.js';
+import { dnsStatusConfigMap } from '../src/desired/dns-status.js';
 import { KubeObject } from '../src/desired/objects.js';
 
 const ready = (name: string, status = 'True') => ({
@@ -197,19 +198,22 @@ describe('what a member may publish', () => {
   });
 
   test('each member gives at most 8 addresses, the global name at most 64, taken in turns: none crowds out another', () => {
-    const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ ip: `${prefix}.${i + 1}` }));
-    const big = withIngress([lb('big', ...many('10.1.0', 5000))]);
+    const many = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ ip: `${prefix}.${Math.floor(i / 250)}.${(i % 250) + 1}` }));
+    const big = withIngress([lb('big', ...many('10.1', 5000))]);
     expect(big.records.map((r) => r.split(' ')[2].split(',').length)).toEqual([8, 8]);
     expect(big.leftOut).toEqual([
-      expect.stringMatching(/^shop\/web: member big: (10\.1\.0\.\d+, ){4991}10\.1\.0\.\d+ left out: over 8 addresses$/),
+      expect.stringMatching(
+        /^shop\/web: member big: (10\.1\.\d+\.\d+, ){7}10\.1\.\d+\.\d+ and 4984 more left out: over 8 addresses$/,
+      ),
     ]);
-    const members = Array.from({ length: 10 }, (_, m) => lb(`m${m}`, ...many(`10.2.${m}`, 8)));
+    const members = Array.from({ length: 10 }, (_, m) => lb(`m${m}`, ...many(`10.${m + 2}`, 8)));
     const { records, leftOut } = withIngress(members);
     const global = records[0].split(' ')[2].split(',');
     expect(global).toHaveLength(64);
     // Every member is in the global name (6 or 7 addresses each), and what is left out is said.
     for (let m = 0; m < 10; m++)
-      expect(global.filter((ip) => ip.startsWith(`10.2.${m}.`)).length).toBeGreaterThanOrEqual(6);
+      expect(global.filter((ip) => ip.startsWith(`10.${m + 2}.`)).length).toBeGreaterThanOrEqual(6);
     expect(leftOut).toHaveLength(10);
     expect(leftOut[0]).toMatch(
       /^shop\/web: member m0: 10\.2\.0\.\d+ left out of the global name: over 64 addresses in all$/,
@@ -235,7 +239,7 @@ describe('what a member may publish', () => {
     expect(records.map((r) => r.dnsName.length)).toEqual([`${long}.${long}.${'f'.repeat(50)}.svc.example.com`.length]);
     expect(records.every((r) => r.dnsName.length <= 253)).toBe(true);
     expect(leftOut).toEqual([
-      expect.stringMatching(/^n{63}\/n{63}: member n{63}: n{63}\.\S+ not published: 257 characters, over DNS's 253$/),
+      expect.stringMatching(/^n{63}\/n{63}: member n{63}: n{63}\.\S+ not published: 258 characters, over DNS's 253$/),
     ]);
     expect(recordsFor('a.example.com', [{ ip: '10.0.0.1', family: 4 }], 'lb.example')).toHaveLength(1);
   });
@@ -264,5 +268,33 @@ describe('the changes to the DNSEndpoints on the server', () => {
       Object.fromEntries(Object.entries(r).reverse()),
     );
     expect(endpointChanges(desired, [onServer({ ...current, spec: { endpoints: reordered } })])).toEqual([]);
+  });
+});
+
+describe("the DNS controller's status", () => {
+  test('text a person reads with kubectl: failing writes, what is left out, failing watches; bounded', () => {
+    const status = dnsStatusConfigMap('fellowship', 'kube-federation-system', {
+      endpoints: 3,
+      failedWrites: [['shop/web', { error: 'HTTP 409: exists', attempts: 4, since: 0, notBefore: 9 }]],
+      leftOut: Array.from(
+        { length: 250 },
+        (_, i) => `shop/s${i}: member gondor: left out of the global name: not Ready`,
+      ),
+      watchFailures: [{ reason: 'ECONNREFUSED', sources: ['federatedservices', 'kubefedclusters'] }],
+    });
+    expect(status.metadata).toEqual({
+      name: 'fellowship-dns-controller',
+      namespace: 'kube-federation-system',
+      labels: { 'app.kubernetes.io/managed-by': 'kubefed-action', 'kubefed-action.io/federation': 'fellowship' },
+    });
+    const data = status.data as Record<string, string>;
+    expect(data['failed-writes']).toBe(
+      'shop/web: HTTP 409: exists (failing since 1970-01-01T00:00:00.000Z; retried with back-off)\n',
+    );
+    expect(data.watches).toBe('federatedservices, kubefedclusters: ECONNREFUSED\n');
+    const leftOut = data['left-out'].trimEnd().split('\n');
+    expect(leftOut).toHaveLength(201);
+    expect(leftOut[200]).toBe("... and 50 more, in the controller's log");
+    expect(data.summary).toMatch(/^3 DNSEndpoint\(s\) wanted; 1 write\(s\) failing; 250 thing\(s\) left out/);
   });
 });

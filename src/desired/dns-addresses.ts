@@ -65,6 +65,13 @@ export function hostnameProblem(hostname: string): string | undefined {
 
 export type Address = Extract<CheckedAddress, { ip: string }>;
 
+/** Addresses for a message: the first eight, and how many more (a member may offer thousands). */
+function listed(addresses: Address[]): string {
+  const shown = addresses.slice(0, MAX_ADDRESSES_PER_MEMBER).map((a) => a.ip);
+  const more = addresses.length - shown.length;
+  return `${shown.join(', ')}${more ? ` and ${more} more` : ''}`;
+}
+
 /** What one member's load balancer may publish: its addresses, or else one host name. */
 export interface MemberOffer {
   member: string;
@@ -91,7 +98,7 @@ export function memberOffer(
   const kept = [...addresses.values()].sort((a, b) => a.family - b.family || a.ip.localeCompare(b.ip));
   if (kept.length > MAX_ADDRESSES_PER_MEMBER) {
     const extra = kept.splice(MAX_ADDRESSES_PER_MEMBER);
-    said(`${member}: ${extra.map((a) => a.ip).join(', ')} left out: over ${MAX_ADDRESSES_PER_MEMBER} addresses`);
+    said(`${member}: ${listed(extra)} left out: over ${MAX_ADDRESSES_PER_MEMBER} addresses`);
   }
   const hostnames: string[] = [];
   for (const hostname of new Set(ingress.flatMap((i) => (i.hostname ? [i.hostname] : [])))) {
@@ -133,8 +140,7 @@ export function globalAddresses(offers: MemberOffer[], said: (message: string) =
   }
   for (const q of queues.filter((q) => q.left.length))
     said(
-      `${q.member}: ${q.left.map((a) => a.ip).join(', ')} left out of the global name: ` +
-        `over ${MAX_GLOBAL_ADDRESSES} addresses in all`,
+      `${q.member}: ${listed(q.left)} left out of the global name: ` + `over ${MAX_GLOBAL_ADDRESSES} addresses in all`,
     );
   return taken;
 }

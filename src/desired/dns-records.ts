@@ -1,6 +1,8 @@
 // Federated services → DNS records (pure): one DNSEndpoint, external-dns's own record type, per
 // federated Service. `<svc>.<ns>.<fed>.svc.<zone>` answers with the Service's load-balancer
 // addresses in every Ready member, `<svc>.<ns>.<fed>.svc.<cluster>.<zone>` with one member's.
+// Only what a member may publish (dns-addresses.ts) goes in; every member, address or name
+// left out is said, for the controller's log and status.
 import { Address, MemberOffer, globalAddresses, memberOffer, nameProblem } from './dns-addresses.js';
 import { KubeObject, canonicalJson, ownedBy } from './objects.js';
 

@@ -19,7 +19,14 @@ export function dnsStatusName(federation: string): string {
   return `${federation}-dns-controller`;
 }
 
-const lines = (list: string[]) => (list.length ? `${list.join('\n')}\n` : '');
+/** Lines per entry: a ConfigMap holds at most 1 MiB, and thousands of Services could each say something. */
+export const MAX_STATUS_LINES = 200;
+
+const lines = (list: string[]) => {
+  const shown = list.slice(0, MAX_STATUS_LINES);
+  if (list.length > shown.length) shown.push(`... and ${list.length - shown.length} more, in the controller's log`);
+  return shown.length ? `${shown.join('\n')}\n` : '';
+};
 
 /** The status as a ConfigMap; its data is text, each entry a line. */
 export function dnsStatusConfigMap(federation: string, namespace: string, status: DnsControllerStatus): KubeObject {

@@ -102,7 +102,10 @@ export async function runDnsController(opts: DnsControllerOptions, signal: Abort
       endpoints: wanted,
       failedWrites: book.entries(),
       leftOut,
-      watchFailures: notes.current().filter((n) => n.sources[0] !== 'status'),
+      watchFailures: notes
+        .current()
+        .map((n) => ({ ...n, sources: n.sources.filter((s) => s !== 'status') }))
+        .filter((n) => n.sources.length),
     });
     const text = canonicalJson(status);
     if (text === statusWritten) return;

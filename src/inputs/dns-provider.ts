@@ -67,7 +67,10 @@ export function upstreamProblem(server: string): string | undefined {
   const [host, port] = split ? [split[1] ?? split[3], split[2] ?? split[4]] : [address, undefined];
   const [ip, zone] = host.split(/%(.*)/s);
   if (!isIP(ip))
-    return "is not an IP address with an optional port (CoreDNS's forward takes no host names; IPv6 with a port as [address]:port)";
+    return (
+      "is not an IP address with an optional port (CoreDNS's forward takes no host names; " +
+      'IPv6 with a port as [address]:port)'
+    );
   if (zone !== undefined && !/^[\w.-]+$/.test(zone)) return `has a zone "${zone}" that is not an interface name`;
   if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
     return `has the port "${port}", not a number from 1 to 65535`;
@@ -123,7 +126,8 @@ export function dnsSettings(
   }
   if (coredns.length > MAX_UPSTREAMS)
     problems.push(
-      `dns-provider-config: coredns-endpoints: ${coredns.length} servers; CoreDNS's forward takes at most ${MAX_UPSTREAMS}`,
+      `dns-provider-config: coredns-endpoints: ${coredns.length} servers; ` +
+        `CoreDNS's forward takes at most ${MAX_UPSTREAMS}`,
     );
   if (coredns.length) settings.forwardTo = coredns;
   for (const { key, file, env } of TLS_FILES) {
