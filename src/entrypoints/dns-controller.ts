@@ -185,7 +185,11 @@ export async function runDnsController(opts: DnsControllerOptions, signal: Abort
       'watching federated Services, their status and the members',
   );
   await Promise.race([Promise.all(all.map((w) => w.start())), aborted(signal)]);
-  const resync = setInterval(schedule, opts.resyncMs ?? 60_000);
+  // The full pass also applies the status again (a no-op unless someone changed or deleted it).
+  const resync = setInterval(() => {
+    statusWritten = '';
+    schedule();
+  }, opts.resyncMs ?? 60_000);
   await aborted(signal);
   clearInterval(resync);
   clearTimeout(retryTimer);
