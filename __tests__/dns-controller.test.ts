@@ -6,10 +6,13 @@ import { CustomObjectsApi, KubeConfig, KubernetesObject, KubernetesObjectApi } f
 import { once } from 'node:events';
 import { AddressInfo, Socket, createServer } from 'node:net';
 import { runDnsController } from '../src/entrypoints/dns-controller.js';
-import { dnsEndpointCrd } from '../src/desired/dns-objects.js';
+import { identities } from '../src/desired/credentials.js';
+import { dnsEndpointCrd, dnsRights } from '../src/desired/dns-objects.js';
+import { dnsStatusRights } from '../src/desired/dns-status.js';
 import { KNOWN_TYPES, federatedCrd } from '../src/desired/federated-types.js';
 import { kubeFedCrds } from '../src/desired/kubefed-crds.js';
 import { KubeObject, ownedBy } from '../src/desired/objects.js';
+import type { Spec } from '../src/inputs/spec.js';
 import { memoryLog } from '../src/report/log.js';
 import { eventually, extraClusters, get } from './helpers/testenv.js';
 
@@ -182,7 +185,17 @@ describe('the DNS controller against a real API server', () => {
         clusterStatus: [{ clusterName: 'lindon', status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } }],
       });
     }
-    run = start(kubeconfig);
+    // The controller runs as the DNS identity, with the rights the action gives it.
+    const spec = { federationName: FED, namespace: KUBEFED_NS } as Spec;
+    for (const o of [...dnsRights(spec), ...dnsStatusRights(FED, KUBEFED_NS)]) await create(o);
+    const asDns = new KubeConfig();
+    asDns.loadFromOptions({
+      clusters: kubeconfig.getClusters(),
+      users: kubeconfig.getUsers().map((u) => ({ ...u, impersonateUser: identities(FED).dns })),
+      contexts: kubeconfig.getContexts(),
+      currentContext: kubeconfig.getCurrentContext(),
+    });
+    run = start(asDns);
   });
 
   afterAll(async () => {

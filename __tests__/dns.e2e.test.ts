@@ -208,6 +208,8 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
 
   test('a same-named DNSEndpoint the DNS controller does not own: its create is refused and reported in its status ConfigMap, the rest goes on', async () => {
     const theirs = { name: 'aaa', namespace: 'shop' };
+    // The namespace is the earlier tests' (made here when this one runs alone).
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }).catch(() => undefined);
     await federation.create({
       apiVersion: 'externaldns.k8s.io/v1alpha1',
       kind: 'DNSEndpoint',

@@ -2,7 +2,7 @@
 // `<fed>-dns-controller` in KubeFed's namespace of the federation API, holding the writes that
 // keep failing, the members and addresses left out of the records, and the watches that fail,
 // each as lines of text. It changes only when one of those does, so a quiet federation causes
-// no writes. The DNS identity may write that one ConfigMap (and create it), nothing else there.
+// no writes. The DNS identity may write that one ConfigMap, nothing else there.
 import type { Failure } from '../wait/retry.js';
 import { KubeObject, ownedBy } from './objects.js';
 import { identities } from './credentials.js';
@@ -51,7 +51,7 @@ export function dnsStatusConfigMap(federation: string, namespace: string, status
   };
 }
 
-/** The DNS identity's rights on its status ConfigMap (create cannot be limited to one name). */
+/** The DNS identity's rights on its status ConfigMap, and no other. */
 export function dnsStatusRights(federation: string, namespace: string): KubeObject[] {
   const name = identities(federation).dns;
   const labels = ownedBy(federation);
@@ -61,13 +61,14 @@ export function dnsStatusRights(federation: string, namespace: string): KubeObje
       apiVersion: rbac,
       kind: 'Role',
       metadata: { name, namespace, labels },
+      // A server-side apply that creates is authorized as a create of that name, so the one
+      // name covers it: the DNS identity can touch no other ConfigMap.
       rules: [
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
         {
           apiGroups: [''],
           resources: ['configmaps'],
           resourceNames: [dnsStatusName(federation)],
-          verbs: ['get', 'patch'],
+          verbs: ['get', 'create', 'patch'],
         },
       ],
     },
