@@ -206,6 +206,37 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toEqual([atFornost]);
   });
 
+  test('a same-named DNSEndpoint the DNS controller does not own: its create is refused and reported in its status ConfigMap, the rest goes on', async () => {
+    const theirs = { name: 'aaa', namespace: 'shop' };
+    // The namespace is the earlier tests' (made here when this one runs alone).
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }).catch(() => undefined);
+    await federation.create({
+      apiVersion: 'externaldns.k8s.io/v1alpha1',
+      kind: 'DNSEndpoint',
+      metadata: theirs,
+      spec: { endpoints: [{ dnsName: 'someone.example.org', recordType: 'A', targets: ['192.0.2.1'] }] },
+    } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: theirs,
+      spec: {
+        placement: { clusters: [{ name: 'lindon' }] },
+        template: { spec: { type: 'LoadBalancer', selector: { app: 'aaa' }, ports: [{ port: 81, protocol: 'TCP' }] } },
+      },
+    } as KubernetesObject);
+    const status = await eventually(
+      () => get(federation, 'v1', 'ConfigMap', `${FED}-dns-controller`, NS),
+      (cm) => /^shop\/aaa: .*create DNSEndpoint shop\/aaa: HTTP 409/m.test(cm?.data?.['failed-writes'] ?? ''),
+      90_000,
+    );
+    expect(status?.metadata?.labels).toMatchObject({ 'kubefed-action.io/federation': FED });
+    const endpoint = await get(federation, 'externaldns.k8s.io/v1alpha1', 'DNSEndpoint', 'aaa', 'shop');
+    expect(endpoint?.spec.endpoints[0].dnsName).toBe('someone.example.org');
+    expect(endpoint?.metadata?.labels).toBeUndefined();
+    // The later tests (placement changes followed, names withdrawn) run with this refusal in place.
+  });
+
   test('inside the CoreDNS member, <svc>.<ns>.<fed>.svc.cluster.local answers the federated addresses through the merged Corefile', async () => {
     // The member's own CoreDNS, started from the Corefile join merged (the real CoreDNS refuses a bad one).
     const labels = { 'k8s-app': 'kube-dns' };

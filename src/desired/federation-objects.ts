@@ -4,6 +4,7 @@
 // rights of KubeFed's own identity, and (once the webhook serves) its admission webhooks.
 import { identities } from './credentials.js';
 import { dnsEndpointCrd, dnsRights } from './dns-objects.js';
+import { dnsStatusRights } from './dns-status.js';
 import { FEDERATED_GROUP, TargetType, federatedCrd, typeConfig } from './federated-types.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API, KUBEFED_GROUP, KUBEFED_VERSION, SCHEDULING_GROUP, kubeFedCrds } from './kubefed-crds.js';
@@ -114,6 +115,7 @@ export function federationObjects(spec: Spec): KubeObject[] {
     dnsEndpointCrd(),
     ...controllerManagerRights(spec),
     ...dnsRights(spec),
+    ...dnsStatusRights(spec.federationName, spec.namespace),
     kubeFedConfig(spec),
     ...federatedTypeObjects(spec, spec.federatedTypes),
   ].map(withAppliedHash);

@@ -50,10 +50,12 @@ export class Cluster {
     /** How the cluster is named to the user: its context, or "federation API". */
     readonly label: string,
     readonly config: KubeConfig,
+    /** The deadline of each request (the DNS controller's tests shorten it). */
+    readonly requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     // Every object the action reads or writes names its namespace: no default one is needed.
-    this.api = new MappedObjectApi(requestConfiguration(config));
-    this.raw = new CustomObjectsApi(requestConfiguration(config));
+    this.api = new MappedObjectApi(requestConfiguration(config, requestTimeoutMs));
+    this.raw = new CustomObjectsApi(requestConfiguration(config, requestTimeoutMs));
   }
 
   /** The server URL, without any user name or password it holds (it appears in messages). */
@@ -174,7 +176,7 @@ export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 /** The client's configuration for a cluster, with a deadline on its credentials and each request. */
-function requestConfiguration(config: KubeConfig): Configuration {
+function requestConfiguration(config: KubeConfig, timeoutMs: number): Configuration {
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
@@ -190,10 +192,7 @@ function requestConfiguration(config: KubeConfig): Configuration {
           // Aborted with an Error of its own (the client rewrites the message of what it gets,
           // which a DOMException does not allow), saying what happened.
           const deadline = new AbortController();
-          setTimeout(
-            () => deadline.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)),
-            REQUEST_TIMEOUT_MS,
-          ).unref();
+          setTimeout(() => deadline.abort(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs).unref();
           context.setSignal(deadline.signal);
           return context;
         },
