@@ -57,9 +57,9 @@ describe('health', () => {
     // The namespaces, KubeFed's 7 CRDs, its rights, config, 10 types (CRD and config each) and
     // 2 webhook configurations, the DNSEndpoint CRD and the DNS identity's rights, and the 2
     // members' Secrets and KubeFedClusters.
-    expect(run.summary).toMatch(/\| federation \| https:\/\/127\.1\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
+    expect(run.summary).toMatch(/\| federation \| https:\/\/172\.31\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
     expect(run.summary).toContain(
-      '```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://127.1.',
+      '```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://172.31.',
     );
     expect(run.summary).toContain('  fed --> m0["gondor<br/>joined, ready"]\n  fed --> m1["noldor<br/>joined, ready"]');
   });
@@ -132,7 +132,7 @@ describe('health', () => {
     const run = runAction(inputs({ 'apiserver-arg-overrides': '--no-such-flag=1', timeout: '13s' }));
     expect(run.status).toBe(1);
     expect(run.log).toMatch(
-      /waiting for the federation API at https:\/\/127\.1\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/,
+      /waiting for the federation API at https:\/\/172\.31\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/,
     );
     expect(run.log).toMatch(
       /::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/,

@@ -55,7 +55,7 @@ describe('init', () => {
     expect(run.status).toBe(0);
     expect(run.outputs.healthy).toBe('true');
     expect(run.outputs.changed).toBe('true');
-    expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/127\.1\.\d+\.\d+:443$/);
+    expect(run.outputs['federation-endpoint']).toMatch(/^https:\/\/172\.31\.\d+\.\d+:443$/);
     expect(run.outputs['federation-context']).toBe('fellowship');
     for (const [kind, name] of [
       ['Secret', 'fellowship-apiserver-credentials'],

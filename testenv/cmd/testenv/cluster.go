@@ -86,9 +86,14 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 			return nil, err
 		}
 	}
+	lbNet, err := claimLoadBalancerRange()
+	if err != nil {
+		return nil, err
+	}
+	procs.atStop(func() { releaseLoadBalancerRange(lbNet) })
 	env := &environment{
 		info:  readyInfo{Kubeconfig: o.kubeconfig, Etcd: etcdURL, DNS: dns, AuditDir: auditDir},
-		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(), stopCh: make(chan struct{})},
+		nodes: &nodeEnv{bin: o.bin, state: o.state, policy: policy, auditDir: auditDir, net: newAddresses(lbNet), stopCh: make(chan struct{})},
 	}
 	// The API servers start in parallel; each cluster gets its controllers, storage class and
 	// kubelet as soon as its own server is ready, so that the benchmark's many servers do not

@@ -18,7 +18,7 @@ import (
 )
 
 // loadBalancer plays the cloud's load balancer and the node's service proxy: each Service with
-// a selector gets a loopback address that forwards each of its ports (TCP, or UDP: udp.go) to a
+// a selector gets an address of the load-balancer range (addresses.go) that forwards each of its ports (TCP, or UDP: udp.go) to a
 // ready pod it selects; a LoadBalancer Service's status names that address, a (TCP) NodePort is
 // also served on the node, and pods find the address under the Service's in-cluster names (their
 // hosts file).
@@ -94,7 +94,7 @@ func (lb *loadBalancer) ensure(svc *corev1.Service) bool {
 		f.close()
 		ip = f.ip
 	} else if ip = lb.env.net.serviceIP(svc.Spec.Ports); ip == "" {
-		logf("%s: no free loopback address for Service %s", lb.cluster.name, key)
+		logf("%s: no free load-balancer address for Service %s", lb.cluster.name, key)
 		return false
 	}
 	f = &frontend{ip: ip, ports: portsKey(svc)}
