@@ -1,11 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { controllerManagerArgs, kubeControllerManagerImage } from '../src/desired/controllers.js';
+import { controllerManagerArgs } from '../src/desired/controllers.js';
 import { apiServerArgs } from '../src/desired/api-server.js';
-import { addressObjects, etcdClaim, mergeFlags } from '../src/desired/control-plane.js';
+import { addressObjects, etcdClaim, mergeFlags, retiredHostObjects } from '../src/desired/control-plane.js';
 import { hostObjects } from '../src/desired/host-objects.js';
 import { InputError, Spec, parseSpec } from '../src/inputs/spec.js';
-import { HASH_ANNOTATION, KubeObject } from '../src/desired/objects.js';
+import { HASH_ANNOTATION, KubeObject, madeByThisFederation, withAppliedHash } from '../src/desired/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
   const all: Record<string, string> = {
@@ -25,8 +25,12 @@ const credentials = {
   'kube-controller-manager.key': 'KCMKEY',
   'webhook.crt': 'WH',
   'webhook.key': 'WHKEY',
+  'webhook-client.crt': 'WHC',
+  'webhook-client.key': 'WHCKEY',
   'dns.crt': 'DNS',
   'dns.key': 'DNSKEY',
+  'external-dns.crt': 'XDNS',
+  'external-dns.key': 'XDNSKEY',
 };
 const find = (objects: KubeObject[], kind: string, name: string) =>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk manifests by path
@@ -91,6 +95,25 @@ spec:
     }
   });
 
+  test('the namespace the action makes enforces Pod Security "restricted", at a pinned version', () => {
+    expect(find(addressObjects(spec()), 'Namespace', 'federation-system').metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'kubefed-action',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.34',
+    });
+  });
+
+  test("an older release's objects are removed only when they carry this federation's marks", () => {
+    const [account] = retiredHostObjects(spec());
+    expect(account.metadata.name).toBe('fellowship-controller-manager');
+    const marked = withAppliedHash(account);
+    expect(madeByThisFederation(marked, 'fellowship')).toBe(true);
+    expect(madeByThisFederation(marked, 'rohan')).toBe(false);
+    expect(madeByThisFederation(account, 'fellowship')).toBe(false);
+    const unlabelled = { ...marked, metadata: { ...marked.metadata, labels: {} } };
+    expect(madeByThisFederation(unlabelled, 'fellowship')).toBe(false);
+  });
+
   test('a new certificate rolls the API server (its template changes)', () => {
     const template = (c: Record<string, string>) =>
       find(hostObjects({ spec: spec(), credentials: c, address: '1.2.3.4' }), 'Deployment', 'fellowship-apiserver').spec
@@ -136,18 +159,6 @@ describe('flags', () => {
     expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(InputError);
     expect(() => spec({ 'controllermanager-arg-overrides': '--federation-name=fellowship' })).toThrow(
       /--federation-name is not a flag of the KubeFed controller manager/,
-    );
-  });
-
-  test("kube-controller-manager runs at the API server's release", () => {
-    expect(kubeControllerManagerImage('registry.k8s.io/kube-apiserver:v1.34.4')).toBe(
-      'registry.k8s.io/kube-controller-manager:v1.34.4',
-    );
-    expect(kubeControllerManagerImage('mirror.example/k8s/kube-apiserver@sha256:abc')).toBe(
-      'mirror.example/k8s/kube-controller-manager@sha256:abc',
-    );
-    expect(kubeControllerManagerImage('example.com/apiserver:v1.30.0')).toBe(
-      'registry.k8s.io/kube-controller-manager:v1.30.0',
     );
   });
 });

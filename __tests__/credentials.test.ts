@@ -71,7 +71,7 @@ describe('ensureCredentials', () => {
     const first = await ensureCredentials({}, opts);
     const later = new Date(opts.now.getTime() + 340 * 24 * 3600 * 1000);
     const again = await ensureCredentials(first.files, { ...opts, now: later });
-    expect(again.issued.filter((i) => i.includes('expires'))).toHaveLength(6);
+    expect(again.issued.filter((i) => i.includes('expires'))).toHaveLength(8);
     expect(again.files[FILES.caCert]).toBe(first.files[FILES.caCert]);
   });
 

@@ -117,14 +117,19 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     away?.stop();
   });
 
-  test('the action deploys the DNS controller beside KubeFed and external-dns, and merges the Corefile of the CoreDNS member', async () => {
+  test('the action deploys the DNS controller and external-dns, each in a Deployment of its own, and merges the Corefile of the CoreDNS member', async () => {
     expect(first.log).not.toMatch(/::error::/);
     expect(first.status).toBe(0);
     expect(first.outputs.healthy).toBe('true');
     const host = clientFor('eriador', home.kubeconfigPath);
-    const cm = await get(host, 'apps/v1', 'Deployment', `${FED}-controller-manager`, NS);
-    expect(cm?.spec.template.spec.containers.map((c: { name: string }) => c.name)).toContain('dns-controller');
-    expect(await get(host, 'apps/v1', 'Deployment', `${FED}-external-dns`, NS)).toBeDefined();
+    // KubeFed's availability never depends on the project's image: the DNS controller runs apart.
+    const names = async (name: string) =>
+      ((await get(host, 'apps/v1', 'Deployment', name, NS))?.spec.template.spec.containers ?? []).map(
+        (c: { name: string }) => c.name,
+      );
+    expect(await names(`${FED}-controller-manager`)).toEqual(['controller-manager', 'kube-controller-manager']);
+    expect(await names(`${FED}-dns-controller`)).toEqual(['dns-controller']);
+    expect(await names(`${FED}-external-dns`)).toEqual(['external-dns']);
     expect(
       await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'dnsendpoints.externaldns.k8s.io'),
     ).toBeDefined();
@@ -134,12 +139,18 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
   });
 
   test('google-clouddns and aws-route53: the real external-dns takes the rendered flags and stops only for want of cloud credentials', async () => {
-    // The DNS identity's kubeconfig, at the federation's outside address (the pod's is in-cluster).
+    // external-dns's own identity's kubeconfig, at the federation's outside address (the pod's is in-cluster).
     const dir = mkdtempSync(join(tmpdir(), 'kubefed-external-dns-'));
     const outside = yaml.load(readFileSync(first.outputs.kubeconfig, 'utf8')) as {
       clusters: { cluster: { server: string } }[];
     };
-    const secret = await get(clientFor('eriador', home.kubeconfigPath), 'v1', 'Secret', `${FED}-dns-kubeconfig`, NS);
+    const secret = await get(
+      clientFor('eriador', home.kubeconfigPath),
+      'v1',
+      'Secret',
+      `${FED}-external-dns-kubeconfig`,
+      NS,
+    );
     const inside = yaml.load(Buffer.from(secret?.data.kubeconfig, 'base64').toString()) as typeof outside;
     inside.clusters[0].cluster.server = outside.clusters[0].cluster.server;
     writeFileSync(join(dir, 'kubeconfig'), yaml.dump(inside), { mode: 0o600 });

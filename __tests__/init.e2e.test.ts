@@ -3,6 +3,7 @@
 // and webhook run as the real programs, started by testenv's kubelet from the Deployments the
 // action wrote.
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { runAction, runActionAsync } from './helpers/action.js';
 import { auditMark, clientFor, exists, get, kubeconfigText, testenv } from './helpers/testenv.js';
@@ -125,11 +126,37 @@ describe('init', () => {
     expect(binding?.subjects).toEqual([
       { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kubefed-action:fellowship:controller-manager' },
     ]);
-    // The real programs run: KubeFed's controller manager and webhook pods are ready on the host.
-    for (const deployment of ['fellowship-controller-manager', 'fellowship-webhook']) {
+    // The real programs run: KubeFed's controller manager and webhook pods are ready on the host,
+    // and the DNS controller in a Deployment of its own.
+    for (const deployment of ['fellowship-controller-manager', 'fellowship-webhook', 'fellowship-dns-controller']) {
       const d = await get(host(), 'apps/v1', 'Deployment', deployment, 'fed-init');
       expect(d?.status?.availableReplicas).toBe(1);
     }
+    // The namespace the action made enforces Pod Security "restricted" (its Pods were admitted there).
+    expect((await get(host(), 'v1', 'Namespace', 'fed-init'))?.metadata?.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.34',
+    });
+    // The webhook and external-dns act as identities of their own, with only what they need.
+    const may = async (user: string, attributes: Record<string, string>) => {
+      const review = await fed.create({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user, resourceAttributes: attributes },
+      } as KubernetesObject);
+      return (review as KubernetesObject & { status?: { allowed?: boolean } }).status?.allowed === true;
+    };
+    const webhook = 'kubefed-action:fellowship:webhook';
+    const kubefed = { group: 'core.kubefed.io', namespace: 'fed-init' };
+    expect(await may(webhook, { ...kubefed, resource: 'kubefedclusters', verb: 'list' })).toBe(true);
+    expect(await may(webhook, { ...kubefed, resource: 'kubefedclusters', verb: 'update' })).toBe(false);
+    expect(await may(webhook, { namespace: 'fed-init', resource: 'secrets', verb: 'get' })).toBe(false);
+    expect(await may(webhook, { group: 'authentication.k8s.io', resource: 'tokenreviews', verb: 'create' })).toBe(true);
+    const externalDns = 'kubefed-action:fellowship:external-dns';
+    const records = { group: 'externaldns.k8s.io', namespace: 'shop', resource: 'dnsendpoints' };
+    expect(await may(externalDns, { ...records, verb: 'watch' })).toBe(true);
+    expect(await may(externalDns, { ...records, subresource: 'status', verb: 'update' })).toBe(true);
+    for (const verb of ['create', 'update', 'delete']) expect(await may(externalDns, { ...records, verb })).toBe(false);
     // No credential of the input kubeconfig reaches the log (the runner consumes the
     // ::add-mask:: commands that register them; they are not log lines).
     for (const secret of secretsOfKubeconfig()) expect(run.shown).not.toContain(secret);
@@ -151,6 +178,79 @@ describe('init', () => {
     expect(run.outputs.plan).toBe('[]');
     expect(mark()).toEqual({ total: 0, byLog: {} });
     expect(run.summary).toContain('Nothing changed');
+  });
+
+  test('a re-run on what an older release made removes what it made and nothing uses, where it can prove it', async () => {
+    const ns = 'fed-init';
+    const marks = {
+      labels: {
+        app: 'federated-cluster',
+        'app.kubernetes.io/managed-by': 'kubefed-action',
+        'kubefed-action.io/federation': 'fellowship',
+      },
+      annotations: { 'kubefed-action.io/applied-hash': '0123456789abcdef0123456789abcdef' },
+    };
+    const name = 'fellowship-controller-manager';
+    const rbac = 'rbac.authorization.k8s.io/v1';
+    // As the older release left them: its account and binding, and a Role it did not make.
+    await host().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, ...marks } });
+    await host().create({
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: { name, namespace: ns },
+      rules: [],
+    } as KubernetesObject);
+    await host().create({
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: { name, namespace: ns, ...marks },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    } as KubernetesObject);
+    // And kube-controller-manager's kubeconfig inside KubeFed's Secret, applied by the action.
+    const secret = await get(host(), 'v1', 'Secret', 'fellowship-controller-manager-kubeconfig', ns);
+    await host().patch(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: secret!.metadata!.name,
+          namespace: ns,
+          labels: secret!.metadata!.labels,
+          ...{ annotations: marks.annotations },
+        },
+        type: secret!.type,
+        data: { ...secret!.data, 'kube-controller-manager.kubeconfig': secret!.data.kubeconfig },
+      } as KubernetesObject,
+      undefined,
+      undefined,
+      'kubefed-action',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+
+    const run = runAction(inputs);
+    expect(run.status).toBe(0);
+    const plan = (JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[]).map(
+      (s) => `${s.action} ${s.kind} ${s.name}`,
+    );
+    expect(plan.sort()).toEqual(
+      [
+        'update Secret fellowship-controller-manager-kubeconfig',
+        `delete RoleBinding ${name}`,
+        `delete ServiceAccount ${name}`,
+      ].sort(),
+    );
+    expect(await exists(host(), 'v1', 'ServiceAccount', name, ns)).toBe(false);
+    expect(await exists(host(), rbac, 'RoleBinding', name, ns)).toBe(false);
+    expect(await exists(host(), rbac, 'Role', name, ns)).toBe(true);
+    expect(
+      Object.keys((await get(host(), 'v1', 'Secret', 'fellowship-controller-manager-kubeconfig', ns))?.data),
+    ).toEqual(['kubeconfig']);
+    const mark = auditMark();
+    expect(runAction(inputs).outputs.changed).toBe('false');
+    expect(mark().total).toBe(0);
+    await host().delete({ apiVersion: rbac, kind: 'Role', metadata: { name, namespace: ns } });
   });
 
   test('turning token auth on changes only what depends on it', async () => {
@@ -238,9 +338,9 @@ describe('init variants', () => {
     const inputs = { ...base('platform', 'gimli'), 'etcd-persistent-storage': 'false' };
     const run = runAction(inputs);
     expect(run.status).toBe(0);
-    expect(
-      (await get(host, 'v1', 'Namespace', 'platform'))?.metadata?.labels?.['app.kubernetes.io/managed-by'],
-    ).toBeUndefined();
+    expect((await get(host, 'v1', 'Namespace', 'platform'))?.metadata?.labels ?? {}).toEqual({
+      'kubernetes.io/metadata.name': 'platform',
+    });
     expect(runAction(inputs).outputs.changed).toBe('false');
 
     const destroyed = runAction({ ...inputs, mode: 'destroy' });

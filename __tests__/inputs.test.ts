@@ -169,7 +169,7 @@ describe('parseSpec', () => {
       `quay.io/kubernetes-multicluster/kubefed@sha256:${'a'.repeat(64)}`,
       'nginx',
     ]) {
-      expect(spec({ image }).apiServer.image).toBe(image);
+      expect(spec({ 'etcd-image': image }).etcd.image).toBe(image);
     }
   });
 

@@ -2,6 +2,7 @@
 // functions from the spec to manifests.
 import * as yaml from 'js-yaml';
 import type { Flag, Spec } from '../inputs/spec.js';
+import { FILES } from './credentials.js';
 import {
   FEDERATION_LABEL,
   FIELD_MANAGER,
@@ -25,10 +26,14 @@ export function hostNames(federation: string) {
     dnsProviderConfig: `${federation}-dns-provider-config`,
     controllerManager: `${federation}-controller-manager`,
     controllerManagerKubeconfig: `${federation}-controller-manager-kubeconfig`,
+    kubeControllerManagerKubeconfig: `${federation}-kube-controller-manager-kubeconfig`,
     webhook: `${federation}-webhook`,
     webhookServingCert: `${federation}-webhook-serving-cert`,
+    webhookKubeconfig: `${federation}-webhook-kubeconfig`,
+    dnsController: `${federation}-dns-controller`,
     dnsKubeconfig: `${federation}-dns-kubeconfig`,
     externalDns: `${federation}-external-dns`,
+    externalDnsKubeconfig: `${federation}-external-dns-kubeconfig`,
   };
 }
 
@@ -46,15 +51,22 @@ export function meta(spec: Spec, name: string, module?: string) {
   return { name, namespace: spec.namespace, labels: labels(spec, module) };
 }
 
+/** The Pod Security level the action's namespace enforces, at the version its Pods were checked against. */
+export const POD_SECURITY_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'v1.34',
+} as const;
+
 /**
  * Several federations may share the namespace (the default is the same for all), so it carries
- * no federation label: each would otherwise set its own on every run.
+ * no federation label: each would otherwise set its own on every run. Every Pod the action
+ * deploys passes Pod Security "restricted", and the namespace enforces it for all others.
  */
 function namespace(spec: Spec): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: spec.namespace, labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER } },
+    metadata: { name: spec.namespace, labels: { [MANAGED_BY_LABEL]: FIELD_MANAGER, ...POD_SECURITY_LABELS } },
   };
 }
 
@@ -115,38 +127,43 @@ export function etcdClaim(spec: Spec): KubeObject {
   };
 }
 
-export function controllerManagerAccess(spec: Spec): KubeObject[] {
+/**
+ * What an older release made on the host and nothing uses any more: a ServiceAccount and Role
+ * for KubeFed's controller manager (configmaps, events, leases on the host), which acts only in
+ * the federation API, with its own certificate. Removed when they carry this federation's marks.
+ */
+export function retiredHostObjects(spec: Spec): KubeObject[] {
   const name = hostNames(spec.federationName).controllerManager;
+  const rbac = 'rbac.authorization.k8s.io/v1';
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(spec, name, 'federation-controller-manager') },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: meta(spec, name, 'federation-controller-manager'),
-      // Leader election and events in its own namespace; everything else it does is in the
-      // federation API, with its own certificate.
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['configmaps', 'events'],
-          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-        },
-        {
-          apiGroups: ['coordination.k8s.io'],
-          resources: ['leases'],
-          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-        },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(spec, name, 'federation-controller-manager'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: spec.namespace }],
-    },
+    { apiVersion: rbac, kind: 'Role', metadata: meta(spec, name, 'federation-controller-manager') },
+    { apiVersion: rbac, kind: 'RoleBinding', metadata: meta(spec, name, 'federation-controller-manager') },
   ];
 }
+
+/**
+ * A Secret holding one identity's kubeconfig for the federation API (its key `kubeconfig`):
+ * each controller mounts its own and no other.
+ */
+export function identityKubeconfig(
+  { spec, credentials }: Pick<ControlPlaneInputs, 'spec' | 'credentials'>,
+  name: string,
+  pair: { cert: string; key: string },
+  module: string,
+): KubeObject {
+  const kubeconfig = federationKubeconfig({
+    name: spec.federationName,
+    server: inClusterServer(spec),
+    caPem: credentials[FILES.caCert],
+    certPem: credentials[pair.cert],
+    keyPem: credentials[pair.key],
+  });
+  return secret(spec, name, { [KUBECONFIG_KEY]: kubeconfig }, module);
+}
+
+/** The file name a kubeconfig Secret holds its kubeconfig under. */
+export const KUBECONFIG_KEY = 'kubeconfig';
 
 /** A kubeconfig for the federation API, with the given client certificate. */
 export function federationKubeconfig(opts: {
@@ -177,7 +194,8 @@ export function podLabels(spec: Spec, module: string): Record<string, string> {
 
 /**
  * A Deployment of the control plane. Its pods use kubeconfigs of their own, so no
- * ServiceAccount token is mounted into them.
+ * ServiceAccount token is mounted into them. The account is named: left unset, the deprecated
+ * `serviceAccount` field would keep an older release's account (which is removed) in the Pods.
  */
 export function deployment(
   spec: Spec,
@@ -197,7 +215,7 @@ export function deployment(
       selector: { matchLabels: podLabels(spec, module) },
       template: {
         metadata: { labels: podLabels(spec, module), annotations: podAnnotations },
-        spec: { automountServiceAccountToken: false, ...podSpec },
+        spec: { serviceAccountName: 'default', automountServiceAccountToken: false, ...podSpec },
       },
     },
   };

@@ -1,56 +1,67 @@
 // The controllers of the federation, on the host cluster, as pure functions from the spec:
 // KubeFed's controller manager (with a kube-controller-manager beside it for the federation
-// API's garbage collection and namespace deletion, and the project's DNS controller) and
-// KubeFed's admission webhook.
+// API's garbage collection and namespace deletion) and KubeFed's admission webhook. Each
+// container mounts its own identity's kubeconfig and nothing else.
 import {
   ControlPlaneInputs,
+  KUBECONFIG_KEY,
   deployment,
-  federationKubeconfig,
   hostNames,
-  inClusterServer,
+  identityKubeconfig,
   mergeFlags,
   meta,
   podLabels,
   secret,
 } from './control-plane.js';
 import { FILES } from './credentials.js';
-import { dnsControllerContainer, dnsKubeconfigVolume } from './dns-objects.js';
+import { RESOURCES, RUN_AS, restrictedContainer, restrictedPod } from './pod-security.js';
 import type { Spec } from '../inputs/spec.js';
 import { CREDENTIALS_HASH_ANNOTATION, KubeObject, canonicalJson, sha256 } from './objects.js';
 
 const KUBECONFIG_DIR = '/etc/federation/controller-manager';
-const KUBEFED_KUBECONFIG = 'kubeconfig';
-const KCM_KUBECONFIG = 'kube-controller-manager.kubeconfig';
+const KCM_KUBECONFIG_DIR = '/etc/federation/kube-controller-manager';
+const WEBHOOK_KUBECONFIG_DIR = '/etc/federation/webhook';
 const SERVING_CERT_DIR = '/var/serving-cert';
 const HEALTHZ_PORT = 8080;
 const METRICS_PORT = 9090;
 const KCM_PORT = 10257;
 const WEBHOOK_PORT = 8443;
+/**
+ * KubeFed's image holds one binary, /hyperfed/hyperfed, linked as each of its commands, which
+ * it tells apart by argv[0] (kubefed v0.10.0 images/kubefed/Dockerfile; its chart's
+ * deployments.yaml runs /hyperfed/controller-manager and /hyperfed/webhook).
+ */
+const HYPERFED = '/hyperfed';
+/** Kubernetes' server images put the binary in /usr/local/bin (build/server-image/Dockerfile). */
+const KUBE_CONTROLLER_MANAGER = '/usr/local/bin/kube-controller-manager';
 
-/** Kubeconfigs for the federation API: KubeFed's identity, and kube-controller-manager's. */
-export function controllerManagerKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {
-  const kubeconfig = (certPem: string, keyPem: string) =>
-    federationKubeconfig({
-      name: spec.federationName,
-      server: inClusterServer(spec),
-      caPem: credentials[FILES.caCert],
-      certPem,
-      keyPem,
-    });
-  return secret(
-    spec,
-    hostNames(spec.federationName).controllerManagerKubeconfig,
-    {
-      [KUBEFED_KUBECONFIG]: kubeconfig(
-        credentials[FILES.controllerManagerCert],
-        credentials[FILES.controllerManagerKey],
-      ),
-      [KCM_KUBECONFIG]: kubeconfig(
-        credentials[FILES.kubeControllerManagerCert],
-        credentials[FILES.kubeControllerManagerKey],
-      ),
-    },
+/** KubeFed's controller manager's kubeconfig: its own identity, nothing else. */
+export function controllerManagerKubeconfig(input: ControlPlaneInputs): KubeObject {
+  return identityKubeconfig(
+    input,
+    hostNames(input.spec.federationName).controllerManagerKubeconfig,
+    { cert: FILES.controllerManagerCert, key: FILES.controllerManagerKey },
     'federation-controller-manager',
+  );
+}
+
+/** kube-controller-manager's kubeconfig (system:kube-controller-manager). */
+export function kubeControllerManagerKubeconfig(input: ControlPlaneInputs): KubeObject {
+  return identityKubeconfig(
+    input,
+    hostNames(input.spec.federationName).kubeControllerManagerKubeconfig,
+    { cert: FILES.kubeControllerManagerCert, key: FILES.kubeControllerManagerKey },
+    'federation-controller-manager',
+  );
+}
+
+/** The webhook's own kubeconfig: a client identity with only the rights KubeFed's chart gives it. */
+export function webhookKubeconfig(input: ControlPlaneInputs): KubeObject {
+  return identityKubeconfig(
+    input,
+    hostNames(input.spec.federationName).webhookKubeconfig,
+    { cert: FILES.webhookClientCert, key: FILES.webhookClientKey },
+    'federation-webhook',
   );
 }
 
@@ -72,7 +83,7 @@ export function webhookServingSecret({ spec, credentials }: ControlPlaneInputs):
 export function controllerManagerArgs(spec: Spec): string[] {
   const args = [
     `--kubefed-namespace=${spec.namespace}`,
-    `--kubeconfig=${KUBECONFIG_DIR}/${KUBEFED_KUBECONFIG}`,
+    `--kubeconfig=${KUBECONFIG_DIR}/${KUBECONFIG_KEY}`,
     `--healthz-addr=:${HEALTHZ_PORT}`,
     `--metrics-addr=:${METRICS_PORT}`,
     '--v=2',
@@ -80,16 +91,8 @@ export function controllerManagerArgs(spec: Spec): string[] {
   return mergeFlags(args, spec.controllerManager.argOverrides);
 }
 
-/** kube-controller-manager of the API server's release: the same repository path and tag. */
-export function kubeControllerManagerImage(apiServerImage: string): string {
-  const match = /^(.*\/)?kube-apiserver([:@].*)?$/.exec(apiServerImage);
-  if (match) return `${match[1] ?? ''}kube-controller-manager${match[2] ?? ''}`;
-  const tag = /:([^:/@]+)$/.exec(apiServerImage)?.[1] ?? 'latest';
-  return `registry.k8s.io/kube-controller-manager:${tag}`;
-}
-
 function kubeControllerManagerArgs(): string[] {
-  const kubeconfig = `${KUBECONFIG_DIR}/${KCM_KUBECONFIG}`;
+  const kubeconfig = `${KCM_KUBECONFIG_DIR}/${KUBECONFIG_KEY}`;
   return [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
@@ -104,19 +107,18 @@ function kubeControllerManagerArgs(): string[] {
 
 export function controllerManagerDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
   const n = hostNames(spec.federationName);
-  const mounts = [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }];
   return deployment(
     spec,
     n.controllerManager,
     'federation-controller-manager',
     {
-      serviceAccountName: n.controllerManager,
+      securityContext: restrictedPod(),
       terminationGracePeriodSeconds: 10,
       containers: [
         {
           name: 'controller-manager',
           image: spec.controllerManager.image,
-          command: ['/hyperfed/controller-manager'],
+          command: [`${HYPERFED}/controller-manager`],
           args: controllerManagerArgs(spec),
           ports: [
             { name: 'healthz', containerPort: HEALTHZ_PORT, protocol: 'TCP' },
@@ -129,22 +131,27 @@ export function controllerManagerDeployment({ spec, credentials }: ControlPlaneI
             periodSeconds: 3,
             timeoutSeconds: 3,
           },
-          volumeMounts: mounts,
+          resources: RESOURCES.kubefedControllerManager,
+          securityContext: restrictedContainer(RUN_AS.kubefed),
+          volumeMounts: [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }],
         },
-        dnsControllerContainer(spec),
         {
           name: 'kube-controller-manager',
-          image: kubeControllerManagerImage(spec.apiServer.image),
-          command: ['kube-controller-manager'],
+          image: spec.kubeControllerManager.image,
+          // The image's entrypoint is /go-runner (a log wrapper); the binary is run directly.
+          command: [KUBE_CONTROLLER_MANAGER],
           args: kubeControllerManagerArgs(),
           ports: [{ name: 'kcm-https', containerPort: KCM_PORT, protocol: 'TCP' }],
           readinessProbe: { httpGet: { path: '/healthz', port: KCM_PORT, scheme: 'HTTPS' }, periodSeconds: 3 },
-          volumeMounts: mounts,
+          resources: RESOURCES.kubeControllerManager,
+          // Its serving certificate is made in memory (no --cert-dir): the root stays read-only.
+          securityContext: restrictedContainer(RUN_AS.kubernetes),
+          volumeMounts: [{ name: 'kcm-kubeconfig', mountPath: KCM_KUBECONFIG_DIR, readOnly: true }],
         },
       ],
       volumes: [
         { name: 'kubeconfig', secret: { secretName: n.controllerManagerKubeconfig } },
-        dnsKubeconfigVolume(spec),
+        { name: 'kcm-kubeconfig', secret: { secretName: n.kubeControllerManagerKubeconfig } },
       ],
     },
     {
@@ -152,7 +159,6 @@ export function controllerManagerDeployment({ spec, credentials }: ControlPlaneI
         canonicalJson([
           credentials[FILES.controllerManagerCert],
           credentials[FILES.kubeControllerManagerCert],
-          credentials[FILES.dnsCert],
           credentials[FILES.caCert],
         ]),
       ).slice(0, 32),
@@ -175,8 +181,8 @@ export function webhookService(spec: Spec): KubeObject {
 
 /**
  * KubeFed's admission webhook: the same image, run as `webhook`, serving the certificate the
- * federation's CA issued for its Service; it reads the federation API's discovery at start
- * (with the controller manager's kubeconfig).
+ * federation's CA issued for its Service; it reads the federation API's discovery at start,
+ * as an identity of its own.
  */
 export function webhookDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
   const n = hostNames(spec.federationName);
@@ -185,15 +191,16 @@ export function webhookDeployment({ spec, credentials }: ControlPlaneInputs): Ku
     n.webhook,
     'federation-webhook',
     {
+      securityContext: restrictedPod(),
       containers: [
         {
           name: 'admission-webhook',
           image: spec.controllerManager.image,
-          command: ['/hyperfed/webhook'],
+          command: [`${HYPERFED}/webhook`],
           args: [
             `--secure-port=${WEBHOOK_PORT}`,
             `--cert-dir=${SERVING_CERT_DIR}`,
-            `--kubeconfig=${KUBECONFIG_DIR}/${KUBEFED_KUBECONFIG}`,
+            `--kubeconfig=${WEBHOOK_KUBECONFIG_DIR}/${KUBECONFIG_KEY}`,
             '--v=2',
           ],
           ports: [
@@ -201,20 +208,26 @@ export function webhookDeployment({ spec, credentials }: ControlPlaneInputs): Ku
             { name: 'metrics', containerPort: HEALTHZ_PORT, protocol: 'TCP' },
           ],
           readinessProbe: { httpGet: { path: '/readyz/', port: WEBHOOK_PORT, scheme: 'HTTPS' }, periodSeconds: 2 },
+          resources: RESOURCES.webhook,
+          securityContext: restrictedContainer(RUN_AS.kubefed),
           volumeMounts: [
             { name: 'serving-cert', mountPath: SERVING_CERT_DIR, readOnly: true },
-            { name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true },
+            { name: 'kubeconfig', mountPath: WEBHOOK_KUBECONFIG_DIR, readOnly: true },
           ],
         },
       ],
       volumes: [
         { name: 'serving-cert', secret: { secretName: n.webhookServingCert } },
-        { name: 'kubeconfig', secret: { secretName: n.controllerManagerKubeconfig } },
+        { name: 'kubeconfig', secret: { secretName: n.webhookKubeconfig } },
       ],
     },
     {
       [CREDENTIALS_HASH_ANNOTATION]: sha256(
-        canonicalJson([credentials[FILES.webhookCert], credentials[FILES.controllerManagerCert]]),
+        canonicalJson([
+          credentials[FILES.webhookCert],
+          credentials[FILES.webhookClientCert],
+          credentials[FILES.caCert],
+        ]),
       ).slice(0, 32),
     },
   );

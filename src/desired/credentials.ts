@@ -23,8 +23,12 @@ export const FILES = {
   kubeControllerManagerKey: 'kube-controller-manager.key',
   webhookCert: 'webhook.crt',
   webhookKey: 'webhook.key',
+  webhookClientCert: 'webhook-client.crt',
+  webhookClientKey: 'webhook-client.key',
   dnsCert: 'dns.crt',
   dnsKey: 'dns.key',
+  externalDnsCert: 'external-dns.crt',
+  externalDnsKey: 'external-dns.key',
   serviceAccountKey: 'sa.key',
   serviceAccountPublicKey: 'sa.pub',
   tokens: 'token.csv',
@@ -37,8 +41,12 @@ export function identities(federationName: string) {
     admin: 'admin',
     controllerManager: `kubefed-action:${federationName}:controller-manager`,
     kubeControllerManager: 'system:kube-controller-manager',
-    // The DNS controller and external-dns: federated Services and members read, records written.
+    // KubeFed's admission webhook, with the rights KubeFed's chart gives it (read-only).
+    webhook: `kubefed-action:${federationName}:webhook`,
+    // The DNS controller: federated Services and members read, records written.
     dns: `kubefed-action:${federationName}:dns`,
+    // external-dns: records read, their status written.
+    externalDns: `kubefed-action:${federationName}:external-dns`,
   };
 }
 
@@ -50,7 +58,9 @@ export const SECRET_FILES = [
   FILES.controllerManagerKey,
   FILES.kubeControllerManagerKey,
   FILES.webhookKey,
+  FILES.webhookClientKey,
   FILES.dnsKey,
+  FILES.externalDnsKey,
   FILES.serviceAccountKey,
   FILES.tokens,
   FILES.basicAuth,
@@ -94,39 +104,25 @@ export async function ensureCredentials(
   }
 
   const who = identities(opts.federationName);
-  // The KubeFed controller manager has its own identity, bound in the federation API to the
-  // rights KubeFed's chart gives it; only the admin (the action itself) is system:masters.
+  // Each controller has its own identity, bound in the federation API to the rights it needs
+  // (KubeFed's to those KubeFed's chart gives it); only the admin (the action itself) is
+  // system:masters. A leaf with SANs is a serving certificate, the others client certificates.
+  const client = (cert: string, key: string, cn: string) => ({
+    cert,
+    key,
+    cn,
+    groups: [] as string[],
+    sans: [] as string[],
+  });
   const leaves = [
-    {
-      cert: FILES.serverCert,
-      key: FILES.serverKey,
-      cn: `${opts.federationName}-apiserver`,
-      groups: [],
-      sans: opts.sans,
-    },
-    { cert: FILES.adminCert, key: FILES.adminKey, cn: who.admin, groups: ['system:masters'], sans: [] },
-    {
-      cert: FILES.controllerManagerCert,
-      key: FILES.controllerManagerKey,
-      cn: who.controllerManager,
-      groups: [],
-      sans: [],
-    },
-    {
-      cert: FILES.kubeControllerManagerCert,
-      key: FILES.kubeControllerManagerKey,
-      cn: who.kubeControllerManager,
-      groups: [],
-      sans: [],
-    },
-    {
-      cert: FILES.webhookCert,
-      key: FILES.webhookKey,
-      cn: `${opts.federationName}-webhook`,
-      groups: [],
-      sans: opts.webhookSans,
-    },
-    { cert: FILES.dnsCert, key: FILES.dnsKey, cn: who.dns, groups: [], sans: [] },
+    { ...client(FILES.serverCert, FILES.serverKey, `${opts.federationName}-apiserver`), sans: opts.sans },
+    { ...client(FILES.adminCert, FILES.adminKey, who.admin), groups: ['system:masters'] },
+    client(FILES.controllerManagerCert, FILES.controllerManagerKey, who.controllerManager),
+    client(FILES.kubeControllerManagerCert, FILES.kubeControllerManagerKey, who.kubeControllerManager),
+    { ...client(FILES.webhookCert, FILES.webhookKey, `${opts.federationName}-webhook`), sans: opts.webhookSans },
+    client(FILES.webhookClientCert, FILES.webhookClientKey, who.webhook),
+    client(FILES.dnsCert, FILES.dnsKey, who.dns),
+    client(FILES.externalDnsCert, FILES.externalDnsKey, who.externalDns),
   ];
   for (const leaf of leaves) {
     const subject = subjectOf(leaf.cn, leaf.groups);

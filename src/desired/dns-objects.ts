@@ -1,15 +1,7 @@
 // Federated service DNS, as pure functions from the spec to manifests: on the host, the DNS
-// controller's container (in the controller manager's pod), external-dns's Deployment and their
-// kubeconfig; in the federation API, external-dns's DNSEndpoint CRD and the rights of the DNS
-// identity the two share.
-import {
-  ControlPlaneInputs,
-  deployment,
-  federationKubeconfig,
-  hostNames,
-  inClusterServer,
-  secret,
-} from './control-plane.js';
+// controller's Deployment, external-dns's, and a kubeconfig of each one's own identity; in the
+// federation API, external-dns's DNSEndpoint CRD and the rights of those two identities.
+import { ControlPlaneInputs, deployment, hostNames, identityKubeconfig, secret } from './control-plane.js';
 import { FILES, identities } from './credentials.js';
 import { PROVIDER_DIR, PROVIDER_FILES } from '../inputs/dns-provider.js';
 import { DNS_ENDPOINT_GROUP, DNS_ENDPOINT_VERSION } from './dns-records.js';
@@ -17,22 +9,33 @@ import { FEDERATED_GROUP } from './federated-types.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_GROUP, crd } from './kubefed-crds.js';
 import { CREDENTIALS_HASH_ANNOTATION, KubeObject, canonicalJson, ownedBy, ownedBySelector, sha256 } from './objects.js';
+import { RESOURCES, RUN_AS, restrictedContainer, restrictedPod } from './pod-security.js';
 
 const DNS_KUBECONFIG_DIR = '/etc/kubefed-dns/kubeconfig';
 const DNS_KUBECONFIG = `${DNS_KUBECONFIG_DIR}/kubeconfig`;
 /** external-dns's metrics and /healthz port (its default). */
 const EXTERNAL_DNS_PORT = 7979;
+/**
+ * external-dns's binary: ko puts it at /ko-app/<the main package's base name> and makes it the
+ * entrypoint (external-dns v0.19.0 .ko.yaml and Makefile: `ko build` of sigs.k8s.io/external-dns).
+ */
+const EXTERNAL_DNS = '/ko-app/external-dns';
 
-/** The kubeconfig of the DNS identity, for the DNS controller and external-dns. */
-export function dnsKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {
-  const kubeconfig = federationKubeconfig({
-    name: spec.federationName,
-    server: inClusterServer(spec),
-    caPem: credentials[FILES.caCert],
-    certPem: credentials[FILES.dnsCert],
-    keyPem: credentials[FILES.dnsKey],
-  });
-  return secret(spec, hostNames(spec.federationName).dnsKubeconfig, { kubeconfig }, 'federation-dns');
+/** The DNS controller's kubeconfig: its own identity (federated Services read, records kept). */
+export function dnsKubeconfig(input: ControlPlaneInputs): KubeObject {
+  const name = hostNames(input.spec.federationName).dnsKubeconfig;
+  return identityKubeconfig(input, name, { cert: FILES.dnsCert, key: FILES.dnsKey }, 'federation-dns');
+}
+
+/** external-dns's kubeconfig: its own identity, which only reads the records. */
+export function externalDnsKubeconfig(input: ControlPlaneInputs): KubeObject {
+  const name = hostNames(input.spec.federationName).externalDnsKubeconfig;
+  return identityKubeconfig(
+    input,
+    name,
+    { cert: FILES.externalDnsCert, key: FILES.externalDnsKey },
+    'federation-external-dns',
+  );
 }
 
 /**
@@ -48,24 +51,43 @@ export function dnsProviderConfigSecret(spec: Spec): KubeObject {
   );
 }
 
-/** The DNS controller: the project's image, run as `kubefed dns-controller`. */
-export function dnsControllerContainer(spec: Spec): object {
-  return {
-    name: 'dns-controller',
-    image: spec.dns.controllerImage,
-    args: [
-      'dns-controller',
-      `--kubeconfig=${DNS_KUBECONFIG}`,
-      `--federation-name=${spec.federationName}`,
-      `--zone=${spec.dns.zone}`,
-      `--kubefed-namespace=${spec.namespace}`,
-    ],
-    volumeMounts: [{ name: 'dns-kubeconfig', mountPath: DNS_KUBECONFIG_DIR, readOnly: true }],
-  };
-}
-
-export function dnsKubeconfigVolume(spec: Spec): object {
-  return { name: 'dns-kubeconfig', secret: { secretName: hostNames(spec.federationName).dnsKubeconfig } };
+/**
+ * The DNS controller in a Deployment of its own: it runs the project's image, and KubeFed's
+ * controller manager must be available whatever becomes of that image. The image's entrypoint
+ * is `node /app/dist/cli.js` (Dockerfile); the arguments name the command.
+ */
+export function dnsControllerDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
+  const n = hostNames(spec.federationName);
+  return deployment(
+    spec,
+    n.dnsController,
+    'federation-dns-controller',
+    {
+      securityContext: restrictedPod(),
+      containers: [
+        {
+          name: 'dns-controller',
+          image: spec.dns.controllerImage,
+          args: [
+            'dns-controller',
+            `--kubeconfig=${DNS_KUBECONFIG}`,
+            `--federation-name=${spec.federationName}`,
+            `--zone=${spec.dns.zone}`,
+            `--kubefed-namespace=${spec.namespace}`,
+          ],
+          resources: RESOURCES.dnsController,
+          securityContext: restrictedContainer(RUN_AS.project),
+          volumeMounts: [{ name: 'dns-kubeconfig', mountPath: DNS_KUBECONFIG_DIR, readOnly: true }],
+        },
+      ],
+      volumes: [{ name: 'dns-kubeconfig', secret: { secretName: n.dnsKubeconfig } }],
+    },
+    {
+      [CREDENTIALS_HASH_ANNOTATION]: sha256(
+        canonicalJson([credentials[FILES.dnsCert], credentials[FILES.caCert]]),
+      ).slice(0, 32),
+    },
+  );
 }
 
 /**
@@ -99,36 +121,41 @@ export function externalDnsArgs(spec: Spec): string[] {
  * provider that refuses them must not make KubeFed's controller manager unavailable.
  */
 export function externalDnsDeployment({ spec, credentials }: ControlPlaneInputs): KubeObject {
+  const n = hostNames(spec.federationName);
   return deployment(
     spec,
-    hostNames(spec.federationName).externalDns,
+    n.externalDns,
     'federation-external-dns',
     {
+      securityContext: restrictedPod(),
       containers: [
         {
           name: 'external-dns',
           image: spec.dns.externalDnsImage,
+          command: [EXTERNAL_DNS],
           args: externalDnsArgs(spec),
           // No empty list: the server drops it, and the Deployment would differ on every run.
           ...(Object.keys(spec.dns.settings.env).length
             ? { env: Object.entries(spec.dns.settings.env).map(([name, value]) => ({ name, value })) }
             : {}),
           ports: [{ name: 'http', containerPort: EXTERNAL_DNS_PORT, protocol: 'TCP' }],
+          resources: RESOURCES.externalDns,
+          securityContext: restrictedContainer(RUN_AS.externalDns),
           volumeMounts: [
-            { name: 'dns-kubeconfig', mountPath: DNS_KUBECONFIG_DIR, readOnly: true },
+            { name: 'kubeconfig', mountPath: DNS_KUBECONFIG_DIR, readOnly: true },
             { name: 'provider-config', mountPath: PROVIDER_DIR, readOnly: true },
           ],
         },
       ],
       volumes: [
-        dnsKubeconfigVolume(spec),
-        { name: 'provider-config', secret: { secretName: hostNames(spec.federationName).dnsProviderConfig } },
+        { name: 'kubeconfig', secret: { secretName: n.externalDnsKubeconfig } },
+        { name: 'provider-config', secret: { secretName: n.dnsProviderConfig } },
       ],
     },
     {
       [CREDENTIALS_HASH_ANNOTATION]: sha256(
         canonicalJson([
-          credentials[FILES.dnsCert],
+          credentials[FILES.externalDnsCert],
           credentials[FILES.caCert],
           spec.dns.providerConfig ?? '',
           spec.dns.settings.files,
@@ -180,35 +207,40 @@ export function dnsEndpointCrd(): KubeObject {
   };
 }
 
-/** What the DNS identity may do in the federation API: read services and members, keep records. */
+/**
+ * What the two DNS identities may do in the federation API: the DNS controller reads federated
+ * Services, their collected status and the members, and keeps the records; external-dns only
+ * reads the records and writes their status (as external-dns's chart grants for its crd
+ * source, external-dns v0.19.0 charts/external-dns/templates/clusterrole.yaml).
+ */
 export function dnsRights(spec: Spec): KubeObject[] {
-  const name = identities(spec.federationName).dns;
-  const labels = ownedBy(spec.federationName);
-  const rbac = 'rbac.authorization.k8s.io/v1';
+  const who = identities(spec.federationName);
   const read = ['get', 'list', 'watch'];
   return [
-    {
-      apiVersion: rbac,
-      kind: 'ClusterRole',
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: [FEDERATED_GROUP], resources: ['federatedservices'], verbs: read },
-        { apiGroups: [KUBEFED_GROUP], resources: ['federatedservicestatuses', 'kubefedclusters'], verbs: read },
-        {
-          apiGroups: [DNS_ENDPOINT_GROUP],
-          resources: ['dnsendpoints'],
-          verbs: [...read, 'create', 'update', 'delete'],
-        },
-        // external-dns records what it has published.
-        { apiGroups: [DNS_ENDPOINT_GROUP], resources: ['dnsendpoints/status'], verbs: ['update', 'patch'] },
-      ],
-    },
+    ...clusterRights(spec, who.dns, [
+      { apiGroups: [FEDERATED_GROUP], resources: ['federatedservices'], verbs: read },
+      { apiGroups: [KUBEFED_GROUP], resources: ['federatedservicestatuses', 'kubefedclusters'], verbs: read },
+      { apiGroups: [DNS_ENDPOINT_GROUP], resources: ['dnsendpoints'], verbs: [...read, 'create', 'update', 'delete'] },
+    ]),
+    ...clusterRights(spec, who.externalDns, [
+      { apiGroups: [DNS_ENDPOINT_GROUP], resources: ['dnsendpoints'], verbs: read },
+      { apiGroups: [DNS_ENDPOINT_GROUP], resources: ['dnsendpoints/status'], verbs: ['update', 'patch'] },
+    ]),
+  ];
+}
+
+/** A ClusterRole named after a user, with the given rules, bound to that user. */
+function clusterRights(spec: Spec, user: string, rules: object[]): KubeObject[] {
+  const metadata = { name: user, labels: ownedBy(spec.federationName) };
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  return [
+    { apiVersion: rbac, kind: 'ClusterRole', metadata, rules },
     {
       apiVersion: rbac,
       kind: 'ClusterRoleBinding',
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }],
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
     },
   ];
 }

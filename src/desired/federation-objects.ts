@@ -99,6 +99,44 @@ function controllerManagerRights(spec: Spec): KubeObject[] {
   ];
 }
 
+/**
+ * The rights KubeFed's chart gives its admission webhook, bound to the webhook's own
+ * certificate: read-only on core.kubefed.io in its namespace, TokenReviews and
+ * SubjectAccessReviews (system:auth-delegator), and the authentication ConfigMap in kube-system
+ * (kubefed v0.10.0 charts/kubefed/charts/controllermanager/templates/roles.yaml,
+ * rolebindings.yaml and clusterrolebindings.yaml).
+ */
+function webhookRights(spec: Spec): KubeObject[] {
+  const user = identities(spec.federationName).webhook;
+  const labels = ownedBy(spec.federationName);
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }];
+  const binding = (kind: string, role: string, namespace?: string): KubeObject => ({
+    apiVersion: rbac,
+    kind: namespace ? 'RoleBinding' : 'ClusterRoleBinding',
+    metadata: { name: user, ...(namespace ? { namespace } : {}), labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: role },
+    subjects,
+  });
+  return [
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: { name: user, namespace: spec.namespace, labels },
+      rules: [
+        {
+          apiGroups: [KUBEFED_GROUP],
+          resources: ['federatedtypeconfigs', 'kubefedclusters', 'kubefedconfigs'],
+          verbs: ['get', 'watch', 'list'],
+        },
+      ],
+    },
+    binding('Role', user, spec.namespace),
+    binding('ClusterRole', 'system:auth-delegator'),
+    binding('Role', 'extension-apiserver-authentication-reader', 'kube-system'),
+  ];
+}
+
 /** Each enabled type's Federated<Kind> CRD and FederatedTypeConfig, labelled as the action's. */
 export function federatedTypeObjects(spec: Spec, types: TargetType[]): KubeObject[] {
   const labels = ownedBy(spec.federationName);
@@ -114,6 +152,7 @@ export function federationObjects(spec: Spec): KubeObject[] {
     ...kubeFedCrds(),
     dnsEndpointCrd(),
     ...controllerManagerRights(spec),
+    ...webhookRights(spec),
     ...dnsRights(spec),
     ...dnsStatusRights(spec.federationName, spec.namespace),
     kubeFedConfig(spec),

@@ -1,15 +1,23 @@
 // The control plane on the host cluster once the API server's address and credentials are
 // known (after addressObjects, which it does not repeat), in the order it is applied.
 import { apiServerDeployment } from './api-server.js';
-import { ControlPlaneInputs, controllerManagerAccess, credentialsSecret, etcdClaim } from './control-plane.js';
+import { ControlPlaneInputs, credentialsSecret, etcdClaim } from './control-plane.js';
 import {
   controllerManagerDeployment,
   controllerManagerKubeconfig,
+  kubeControllerManagerKubeconfig,
   webhookDeployment,
+  webhookKubeconfig,
   webhookService,
   webhookServingSecret,
 } from './controllers.js';
-import { dnsKubeconfig, dnsProviderConfigSecret, externalDnsDeployment } from './dns-objects.js';
+import {
+  dnsControllerDeployment,
+  dnsKubeconfig,
+  dnsProviderConfigSecret,
+  externalDnsDeployment,
+  externalDnsKubeconfig,
+} from './dns-objects.js';
 import { KubeObject, withAppliedHash } from './objects.js';
 
 export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
@@ -18,14 +26,17 @@ export function hostObjects(input: ControlPlaneInputs): KubeObject[] {
     credentialsSecret(input),
     ...(spec.etcd.persistentStorage ? [etcdClaim(spec)] : []),
     dnsProviderConfigSecret(spec),
-    ...controllerManagerAccess(spec),
     controllerManagerKubeconfig(input),
+    kubeControllerManagerKubeconfig(input),
+    webhookKubeconfig(input),
     dnsKubeconfig(input),
+    externalDnsKubeconfig(input),
     webhookServingSecret(input),
     apiServerDeployment(input),
     controllerManagerDeployment(input),
     webhookService(spec),
     webhookDeployment(input),
+    dnsControllerDeployment(input),
     externalDnsDeployment(input),
   ];
   return objects.map(withAppliedHash);

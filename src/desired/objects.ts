@@ -40,6 +40,19 @@ export function ownedBy(federation: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: FIELD_MANAGER, [FEDERATION_LABEL]: federation };
 }
 
+/**
+ * Whether an object shows that the action made it for this federation: its ownership labels,
+ * and the hash the action writes on everything it applies.
+ */
+export function madeByThisFederation(obj: KubeObject, federation: string): boolean {
+  const labels = obj.metadata.labels ?? {};
+  return (
+    labels[MANAGED_BY_LABEL] === FIELD_MANAGER &&
+    labels[FEDERATION_LABEL] === federation &&
+    obj.metadata.annotations?.[HASH_ANNOTATION] !== undefined
+  );
+}
+
 /** A label selector for the objects the action owns for this federation. */
 export function ownedBySelector(federation: string): string {
   return `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${federation}`;

@@ -25,6 +25,7 @@ const INIT_FLAGS: [string, string][] = [
   ['etcd-pv-capacity <quantity>', 'size of the etcd claim (default 10Gi)'],
   ['etcd-pv-storage-class <class>', 'storage class of the etcd claim'],
   ['image <image>', 'federation API server image'],
+  ['kube-controller-manager-image <image>', "kube-controller-manager image (default the API server image's release)"],
   ['etcd-image <image>', 'etcd image'],
   ['controller-manager-image <image>', 'KubeFed controller manager image'],
   ['external-dns-image <image>', 'external-dns image'],

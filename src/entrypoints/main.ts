@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   const kubeconfig = loadKubeconfig(kubeconfigInput());
   kubeconfig.secrets.forEach((s) => core.setSecret(s));
 
-  const spec = parseSpec((name) => core.getInput(name), { readFile: (p) => readFileSync(p, 'utf8') });
+  const spec = parseSpec((name) => core.getInput(name), {
+    readFile: (p) => readFileSync(p, 'utf8'),
+    // The DNS controller's default image is this action's own, at the ref the workflow uses.
+    action: { repository: process.env.GITHUB_ACTION_REPOSITORY, ref: process.env.GITHUB_ACTION_REF },
+  });
   // A run that stops on an error still reports what it had changed (outputs and summary).
   const outcome = await withJournal(() => run(spec, kubeconfig.config, { log, mask: (s) => core.setSecret(s) }));
   const result =

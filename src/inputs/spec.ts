@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { DnsProvider, DnsSettings, EXTERNAL_DNS_PROVIDERS, dnsSettings } from './dns-provider.js';
 import { DEFAULT_FEDERATED_TYPES, TargetType } from '../desired/federated-types.js';
-import { PROJECT_IMAGE, VERSION } from './version.js';
+import { defaultDnsControllerImage, defaultKubeControllerManagerImage } from './images.js';
 import { type ClusterSpec, parseClusters } from './clusters.js';
 import { rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
 import {
@@ -36,7 +36,6 @@ export const DEFAULTS = {
   'etcd-image': 'registry.k8s.io/etcd:3.6.4-0',
   'controller-manager-image': 'quay.io/kubernetes-multicluster/kubefed:v0.10.0',
   'external-dns-image': 'registry.k8s.io/external-dns/external-dns:v0.19.0',
-  'dns-controller-image': `${PROJECT_IMAGE}:v${VERSION}`,
   'apiserver-enable-basic-auth': 'false',
   'apiserver-enable-token-auth': 'false',
   'federated-types': DEFAULT_FEDERATED_TYPES.join(','),
@@ -70,6 +69,8 @@ export interface Spec {
     argOverrides: Flag[];
   };
   controllerManager: { image: string; argOverrides: Flag[] };
+  /** Beside KubeFed, for the federation API's garbage collection and namespace deletion. */
+  kubeControllerManager: { image: string };
   etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
   /** The types KubeFed propagates (`kubefedctl enable`); the others are disabled. */
   federatedTypes: TargetType[];
@@ -138,6 +139,8 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     problems.push(`api-server-advertise-address: "${advertiseAddress}" is neither an IP address nor a DNS name`);
   }
   const image = get('image');
+  const kubeControllerManagerImage = get('kube-controller-manager-image');
+  const dnsControllerImage = get('dns-controller-image');
   const enableBasicAuth = bool('apiserver-enable-basic-auth');
   if (enableBasicAuth) {
     const basicAuthProblem = basicAuthImageError(image);
@@ -164,7 +167,10 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
       zone,
       providerConfig,
       settings: dnsSettings(provider, providerConfig, deps.readFile, problems),
-      controllerImage: imageInput('dns-controller-image', get('dns-controller-image'), problems),
+      controllerImage:
+        dnsControllerImage !== ''
+          ? imageInput('dns-controller-image', dnsControllerImage, problems)
+          : defaultDnsControllerImage(deps.action, problems),
       externalDnsImage: imageInput('external-dns-image', get('external-dns-image'), problems),
     },
     apiServer: {
@@ -181,6 +187,12 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
         parseFlags('controllermanager-arg-overrides', get('controllermanager-arg-overrides'), problems),
         problems,
       ),
+    },
+    kubeControllerManager: {
+      image:
+        kubeControllerManagerImage !== ''
+          ? imageInput('kube-controller-manager-image', kubeControllerManagerImage, problems)
+          : defaultKubeControllerManagerImage(image, problems),
     },
     etcd: {
       image: imageInput('etcd-image', get('etcd-image'), problems),

@@ -1,6 +1,7 @@
 // The parsers of single inputs: images, flag overrides, type names, durations. Each adds its
 // problems, naming the input, to the list it is given, so every problem is reported at once.
 import { KNOWN_TYPES, TargetType, findType } from '../desired/federated-types.js';
+import type { RunningAction } from './images.js';
 
 /** One `--flag=value` of an override list; `value` is undefined for a bare `--flag`. */
 export interface Flag {
@@ -11,6 +12,8 @@ export interface Flag {
 export interface InputDeps {
   /** Reads dns-provider-config when it names a file; throws when there is none. */
   readFile: (path: string) => string;
+  /** The action this step runs, when run as one (dns-controller-image's default is its image). */
+  action?: RunningAction;
 }
 
 /** One dot-separated component of a registry host name. */

@@ -1,15 +1,22 @@
 // `kubefed init` on the host: the control plane's namespace and Service first (the API server's
 // address goes into its certificate), then its credentials, then everything else.
 import { createIfAbsent } from '../apply/apply.js';
-import { converge } from '../apply/converge.js';
-import { addressObjects, credentialsSecret, hostNames } from '../desired/control-plane.js';
+import { type ConvergeOptions, converge, execute, observeAll, observedOf } from '../apply/converge.js';
+import { addressObjects, credentialsSecret, hostNames, retiredHostObjects } from '../desired/control-plane.js';
 import { FILES, SECRET_FILES, adminToken, ensureCredentials } from '../desired/credentials.js';
 import { hostObjects } from '../desired/host-objects.js';
-import { FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, base64, withAppliedHash } from '../desired/objects.js';
+import {
+  FIELD_MANAGER,
+  KubeObject,
+  MANAGED_BY_LABEL,
+  base64,
+  madeByThisFederation,
+  withAppliedHash,
+} from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Cluster } from '../observe/cluster.js';
 import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from '../observe/federation-api.js';
-import type { Desired } from '../plan/plan.js';
+import { type Desired, type Step, planDelete } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
 
 const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
@@ -49,6 +56,7 @@ export const convergeControlPlane: Phase = async (scope) => {
     log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
   const objects = hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' });
   scope.steps.push(...(await converge(onHost(objects), () => host, { writes, log })));
+  scope.steps.push(...(await removeRetired(host, spec, { writes, log })));
   endGroup();
 
   scope.issued = credentials.issued;
@@ -61,6 +69,20 @@ export const convergeControlPlane: Phase = async (scope) => {
   // A kubeconfig is only handed out for credentials the server really has.
   if (writes || credentials.issued.length === 0) scope.federationKubeconfig = federation.kubeconfig;
 };
+
+/**
+ * What an older release made and nothing uses any more, once nothing refers to it (after the
+ * Deployments are updated), and only where the object proves it is this federation's own.
+ */
+async function removeRetired(host: Cluster, spec: Spec, opts: ConvergeOptions): Promise<Step[]> {
+  const retired = onHost(retiredHostObjects(spec));
+  const observed = await observeAll(retired, () => host);
+  const steps = planDelete(retired, (target, object) => {
+    const current = observedOf(observed, { target, object });
+    return current && madeByThisFederation(current, spec.federationName) ? current : undefined;
+  });
+  return execute(steps, () => host, opts);
+}
 
 /**
  * The namespace and Service; a namespace that existed before the action is used as it is,

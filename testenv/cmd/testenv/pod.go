@@ -277,7 +277,8 @@ func (rt *podRuntime) status() corev1.PodStatus {
 	return corev1.PodStatus{
 		Phase: phase, Conditions: podConditions(rt.pod, true, allReady), HostIP: "127.0.0.1",
 		HostIPs: []corev1.HostIP{{IP: "127.0.0.1"}}, PodIP: rt.ip, PodIPs: []corev1.PodIP{{IP: rt.ip}},
-		StartTime: &start, ContainerStatuses: statuses, QOSClass: corev1.PodQOSBestEffort,
+		// The QoS class is the API server's, set from the requests at creation and immutable.
+		StartTime: &start, ContainerStatuses: statuses, QOSClass: rt.pod.Status.QOSClass,
 	}
 }
 
