@@ -28,6 +28,7 @@ export function hostNames(federation: string) {
     webhook: `${federation}-webhook`,
     webhookServingCert: `${federation}-webhook-serving-cert`,
     dnsKubeconfig: `${federation}-dns-kubeconfig`,
+    dnsController: `${federation}-dns-controller`,
     externalDns: `${federation}-external-dns`,
   };
 }
