@@ -3,6 +3,7 @@
 // reasons and messages from pkg/kubelet/images and pkg/kubelet/kuberuntime, the scheduler's from
 // its volumebinding plugin, the PV controller's FailedBinding event).
 import { describe, expect, test } from '@jest/globals';
+import { FILES } from '../src/desired/credentials.js';
 import { hostObjects } from '../src/desired/host-objects.js';
 import type { KubeObject } from '../src/desired/objects.js';
 import { type Spec, parseSpec } from '../src/inputs/spec.js';
@@ -201,7 +202,7 @@ describe('why a control-plane Deployment is not available', () => {
     expect(describe1('external-dns', runningAgain(60), noEvidence(), true)).toBeNull();
   });
 
-  test('an OOM kill is named by the kubelet reason and signal-free exit code', () => {
+  test('an OOM kill: the kubelet reason beside the exit code', () => {
     const oom = pod('apiserver', 'etcd', 'registry.k8s.io/etcd:3.6.4-0', {
       restartCount: 2,
       state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=etcd' } },
@@ -405,18 +406,15 @@ describe('text read from a cluster', () => {
   });
 
   test('a log line cannot end the problem line or hide in it', () => {
-    const evidence = logs(['::error::forged', 'line\u001b]0;title\u0007 two\nthree']);
+    const evidence = logs(['::error::forged', 'line\u001b]0;title\u0007\u0007 two\nthree']);
     expect(describe1('external-dns', crashLoop, evidence)).toMatch(
-      /its previous log ends: ::error::forged ⏎ line\]0;title\\u0007 two three$/,
+      /its previous log ends: ::error::forged ⏎ line\\u0007 two three$/,
     );
   });
 });
 
-const CREDENTIALS = Object.fromEntries(
-  ['ca.crt', 'controller-manager.crt', 'controller-manager.key', 'kube-controller-manager.crt']
-    .concat(['kube-controller-manager.key', 'webhook.crt', 'webhook.key', 'dns.crt', 'dns.key'])
-    .map((f) => [f, `${f} content`]),
-);
+/** Every credential file, as stand-in text (the manifests only carry them). */
+const CREDENTIALS = Object.fromEntries(Object.values(FILES).map((f) => [f, `${f} content`]));
 
 describe('the inputs a diagnosis names', () => {
   const spec = (inputs: Record<string, string> = {}): Spec => {

@@ -190,8 +190,9 @@ export function clusterText(text: string, max = 500): string {
   return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
 }
 
+// Terminal escapes: CSI (colours), OSC (window titles, links) up to its end, and the two-character ones.
 // eslint-disable-next-line no-control-regex -- the escape character is what it matches
-const TERMINAL_ESCAPES = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-_]/g;
+const TERMINAL_ESCAPES = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)|\u001b[@-_]/g;
 // eslint-disable-next-line no-control-regex -- control characters (and those that reorder text) are what it matches
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
