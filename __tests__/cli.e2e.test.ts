@@ -53,7 +53,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     copyFileSync(testenv().kubeconfig, kubeconfig);
     writeFileSync(
       join(home, 'coredns-provider.conf'),
-      '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.\n',
+      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
     );
   });
 
