@@ -20,7 +20,7 @@ const inputs = (extra: Record<string, string> = {}) => ({
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
   'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
-  timeout: '90s',
+  timeout: '120s',
   ...extra,
 });
 
