@@ -20,7 +20,8 @@ const inputs = (extra: Record<string, string> = {}) => ({
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
   'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
-  timeout: '120s',
+  // Each wait (the federation API's, then the health's) within the test helper's 170s per run.
+  timeout: '75s',
   ...extra,
 });
 
