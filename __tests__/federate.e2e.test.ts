@@ -16,6 +16,8 @@ const base = {
   'federation-system-namespace': NS,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   timeout: '120s',
 };
 const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';

@@ -15,7 +15,8 @@ const base = (namespace: string, name: string) => ({
   'federation-system-namespace': namespace,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
-  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   timeout: '90s',
 });
 

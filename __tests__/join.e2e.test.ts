@@ -14,7 +14,8 @@ const base = {
   'federation-system-namespace': NS,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
-  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   timeout: '90s',
 };
 const inputs = (clusters: string, extra: Record<string, string> = {}) => ({

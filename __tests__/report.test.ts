@@ -56,6 +56,28 @@ describe('summaryMarkdown', () => {
     );
     expect(md).toContain('| noldor | https://noldor:6443 ⚠️ TLS not verified | joined, ready | — |');
   });
+
+  test('the control plane has a row per part, DNS among them, once its health was checked', () => {
+    expect(summaryMarkdown(spec, result({}))).not.toContain('| control plane |');
+    const md = summaryMarkdown(
+      spec,
+      result({
+        controlPlane: [
+          { part: 'API server', deployments: ['fellowship-apiserver'], state: 'available' },
+          {
+            part: 'DNS',
+            deployments: ['fellowship-dns-controller', 'fellowship-external-dns'],
+            state: 'not available',
+          },
+        ],
+      }),
+    );
+    expect(md).toContain(
+      '| control plane | deployments | state |\n| --- | --- | --- |\n' +
+        '| API server | fellowship-apiserver | ✅ available |\n' +
+        '| DNS | fellowship-dns-controller, fellowship-external-dns | ❌ not available |\n',
+    );
+  });
 });
 
 const withMode = (mode: string, extra: Record<string, string> = {}) =>

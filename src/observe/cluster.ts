@@ -3,6 +3,7 @@
 import {
   ApiException,
   Configuration,
+  CoreV1Api,
   CustomObjectsApi,
   Health,
   KubeConfig,
@@ -44,6 +45,8 @@ export class Cluster {
   readonly api: KubernetesObjectApi;
   /** For RAW_KINDS: requests with the object as plain JSON. */
   readonly raw: CustomObjectsApi;
+  /** For what the object API cannot read: events by field, a container's log. */
+  readonly core: CoreV1Api;
 
   constructor(
     readonly target: Target,
@@ -56,6 +59,7 @@ export class Cluster {
     // Every object the action reads or writes names its namespace: no default one is needed.
     this.api = new MappedObjectApi(requestConfiguration(config, requestTimeoutMs));
     this.raw = new CustomObjectsApi(requestConfiguration(config, requestTimeoutMs));
+    this.core = new CoreV1Api(requestConfiguration(config, requestTimeoutMs));
   }
 
   /** The server URL, without any user name or password it holds (it appears in messages). */

@@ -7,7 +7,7 @@ import { hostNames } from '../desired/control-plane.js';
 import { converge, execute } from '../apply/converge.js';
 import { FEDERATED_GROUP, FEDERATED_VERSION, typeConfigName } from '../desired/federated-types.js';
 import { federationObjects, webhookConfigurations } from '../desired/federation-objects.js';
-import { controlPlaneProblems } from '../wait/health.js';
+import { controlPlaneProblems } from '../wait/control-plane.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
@@ -36,10 +36,9 @@ export const bootstrapFederationApi: Phase = async (scope) => {
   const host = hostOf(scope);
   const endGroup = log.group('Federation API');
   if (writes) {
-    await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, log, async () => {
-      const problems = await controlPlaneProblems(host, federation.cluster, spec, [
-        hostNames(spec.federationName).apiServer,
-      ]);
+    await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, log, async (detailed) => {
+      const apiServer = [hostNames(spec.federationName).apiServer];
+      const problems = await controlPlaneProblems(host, federation.cluster, spec, apiServer, detailed);
       return problems.length ? problems.join('; ') : null;
     });
   }
@@ -70,8 +69,8 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
       `KubeFed's admission webhook (deployment ${spec.namespace}/${webhook})`,
       spec.timeoutMs,
       log,
-      async () => {
-        const problems = await controlPlaneProblems(ctx.host, federation, spec, [webhook]);
+      async (detailed) => {
+        const problems = await controlPlaneProblems(ctx.host, federation, spec, [webhook], detailed);
         return problems.length ? problems.join('; ') : null;
       },
     );

@@ -13,6 +13,7 @@ import { type FederateTarget, federatePhases } from './federate.js';
 import { checkHealth, gateMembership } from './health.js';
 import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
 import { type Phase, type RunOptions, newScope } from './scope.js';
+import { checkEtcdStorage } from './storage.js';
 import { disableNamedTypes, enableTypes } from './enable-types.js';
 
 export type { RunOptions } from './scope.js';
@@ -21,7 +22,13 @@ export type { RunOptions } from './scope.js';
 export type Command =
   'converge' | 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | { federate: FederateTarget; enableType: boolean };
 
-const CONTROL_PLANE: Phase[] = [checkContexts, connectHost, convergeControlPlane, bootstrapFederationApi];
+const CONTROL_PLANE: Phase[] = [
+  checkContexts,
+  connectHost,
+  checkEtcdStorage,
+  convergeControlPlane,
+  bootstrapFederationApi,
+];
 const ON_FEDERATION: Phase[] = [connectHost, findFederation];
 
 /** The phases of one command in one mode. */

@@ -7,6 +7,7 @@ import type { Cluster } from '../observe/cluster.js';
 import type { FederationApi } from '../observe/federation-api.js';
 import type { Step } from '../plan/plan.js';
 import type { Log } from '../report/log.js';
+import type { PartHealth } from '../wait/control-plane.js';
 import type { MemberOutcome } from './member-outcome.js';
 
 export interface RunOptions {
@@ -46,6 +47,8 @@ export interface Scope extends Readonly<RunOptions> {
   members: MemberOutcome[];
   /** checkHealth: member name → its problem as the federation sees it, or null when ready. */
   memberHealth: Map<string, string | null>;
+  /** checkHealth: each part of the control plane on the host, and its problems. */
+  controlPlaneHealth: PartHealth[];
 
   /** federateObject: the Federated<Kind> objects made of existing ones. */
   federated: KubeObject[];
@@ -72,6 +75,7 @@ export function newScope(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions, w
     members: [],
     federated: [],
     memberHealth: new Map(),
+    controlPlaneHealth: [],
     steps: [],
     warnings: [],
     problems: [],

@@ -58,6 +58,7 @@ export function jsonReport(spec: Spec, result: RunResult, kubeconfigPath: string
     kubeconfig: kubeconfigPath ?? null,
     plan: plannedChanges(result.steps),
     clusters: result.clusters,
+    'control-plane': result.controlPlane,
     errors: result.errors,
     problems: result.problems,
     warnings: result.warnings,

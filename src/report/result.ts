@@ -26,6 +26,8 @@ export interface RunResult {
   /** Member name → API server URL. */
   clusterEndpoints: Record<string, string>;
   clusters: ClusterReport[];
+  /** Each part of the control plane on the host, when its health was checked. */
+  controlPlane: PartReport[];
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
 }
@@ -39,6 +41,13 @@ export interface ClusterReport {
   changes: string;
   /** Its kubeconfig context skips TLS verification. */
   tlsUnverified?: boolean;
+}
+
+export interface PartReport {
+  /** "API server", "controller manager", "webhook", "DNS". */
+  part: string;
+  deployments: string[];
+  state: 'available' | 'not available';
 }
 
 /** A result that found and did nothing: the start of one that did. */
@@ -56,6 +65,7 @@ export function emptyResult(federationContext: string): RunResult {
     unjoined: [],
     clusterEndpoints: {},
     clusters: [],
+    controlPlane: [],
   };
 }
 
@@ -122,6 +132,11 @@ export function resultOf(scope: Scope): RunResult {
     unjoined: members.filter((o) => o.state === 'unjoined').map((o) => o.name),
     clusterEndpoints: Object.fromEntries(joined.flatMap((o) => (o.endpoint ? [[o.name, o.endpoint]] : []))),
     ...(scope.federated.length ? { federated: scope.federated } : {}),
+    controlPlane: scope.controlPlaneHealth.map((p) => ({
+      part: p.name,
+      deployments: p.deployments,
+      state: p.problems.length ? 'not available' : 'available',
+    })),
     clusters: [
       ...(host && scope.hostState
         ? [

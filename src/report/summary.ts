@@ -38,6 +38,7 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
       const endpoint = `${escapeCell(c.endpoint ?? '')}${c.tlsUnverified ? ' ⚠️ TLS not verified' : ''}`;
       return `| ${escapeCell(c.name)} | ${endpoint} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`;
     }),
+    ...partRows(result),
     '',
     '```mermaid',
     'flowchart LR',
@@ -58,4 +59,19 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The control plane's parts on the host, when their health was checked (why not: the problems above). */
+function partRows(result: RunResult): string[] {
+  if (!result.controlPlane.length) return [];
+  return [
+    '',
+    '| control plane | deployments | state |',
+    '| --- | --- | --- |',
+    ...result.controlPlane.map(
+      (p) =>
+        `| ${p.part} | ${escapeCell(p.deployments.join(', '))} | ` +
+        `${p.state === 'available' ? '✅' : '❌'} ${p.state} |`,
+    ),
+  ];
 }
