@@ -174,7 +174,7 @@ export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 /** The client's configuration for a cluster, with a deadline on its credentials and each request. */
-function requestConfiguration(config: KubeConfig): Configuration {
+export function requestConfiguration(config: KubeConfig): Configuration {
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>

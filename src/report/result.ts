@@ -28,6 +28,8 @@ export interface RunResult {
   clusters: ClusterReport[];
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
+  /** kubefed orphaning-deletion: Enabled or Disabled. */
+  orphaning?: 'Enabled' | 'Disabled';
 }
 
 export interface ClusterReport {
@@ -122,6 +124,7 @@ export function resultOf(scope: Scope): RunResult {
     unjoined: members.filter((o) => o.state === 'unjoined').map((o) => o.name),
     clusterEndpoints: Object.fromEntries(joined.flatMap((o) => (o.endpoint ? [[o.name, o.endpoint]] : []))),
     ...(scope.federated.length ? { federated: scope.federated } : {}),
+    ...(scope.orphaning ? { orphaning: scope.orphaning } : {}),
     clusters: [
       ...(host && scope.hostState
         ? [
