@@ -21,6 +21,7 @@ import {
   typeConfig,
 } from '../src/desired/federated-types.js';
 import { InputError, parseSpec } from '../src/inputs/spec.js';
+import { federatedTypeObjects } from '../src/desired/federation-objects.js';
 import { disableTargetNamed, disableTargetOf } from '../src/phases/disable-types.js';
 import { federateTarget, federatedFromFile, typeRequest } from '../src/entrypoints/cli-types.js';
 
@@ -74,7 +75,7 @@ describe("kubefedctl's lookup of a type by name", () => {
 
   test('the federated type of any served type: Federated<Kind>, federated<plural>, f<short>, replicas kept', () => {
     const sts = targetOf(lookupApiResource(served, 'sts') as ApiResource);
-    const crd = federatedCrd(sts) as { metadata: { name: string }; spec: Record<string, unknown> };
+    const crd = federatedCrd(sts) as unknown as { metadata: { name: string }; spec: Record<string, unknown> };
     expect(crd.metadata.name).toBe('federatedstatefulsets.types.kubefed.io');
     expect(crd.spec).toMatchObject({
       group: 'types.kubefed.io',
@@ -149,6 +150,25 @@ describe('the namespaces dependency (issue 19 item 13)', () => {
     ]);
     expect(namespaceDependencyProblem([KNOWN_TYPES['clusterroles.rbac.authorization.k8s.io']])).toBeUndefined();
     expect(parse('ns,configmaps').federatedTypes).toEqual([KNOWN_TYPES.namespaces, KNOWN_TYPES.configmaps]);
+  });
+
+  test('a federated group of its own gets KubeFed the rights it has on types.kubefed.io', () => {
+    const ring = targetOf(lookupApiResource(served, 'rings.mordor.example') as ApiResource, {
+      group: 'fed.mordor.example',
+      version: 'v1alpha1',
+    });
+    const objects = federatedTypeObjects(parse('namespaces'), [ring, KNOWN_TYPES.configmaps]);
+    expect(objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'CustomResourceDefinition federatedrings.fed.mordor.example',
+      expect.stringMatching(/^ClusterRole .+\.fed\.mordor\.example$/),
+      expect.stringMatching(/^ClusterRoleBinding .+\.fed\.mordor\.example$/),
+      'FederatedTypeConfig rings.mordor.example',
+      'CustomResourceDefinition federatedconfigmaps.types.kubefed.io',
+      'FederatedTypeConfig configmaps',
+    ]);
+    expect(objects[1].rules).toEqual([
+      { apiGroups: ['fed.mordor.example'], resources: ['*'], verbs: ['get', 'watch', 'list', 'update', 'patch'] },
+    ]);
   });
 
   test('any other type name is kept for discovery; a name that cannot be one is refused', () => {
