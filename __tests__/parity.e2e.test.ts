@@ -4,7 +4,7 @@
 // name from the type and counting its objects again after KubeFed stops; the namespaces
 // dependency; federate --contents, -f and --overwrite; orphaning-deletion.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -197,9 +197,22 @@ describe('kubefedctl parity for daily work', () => {
 
   test('the CRD disable deletes is the type’s own, whatever its FederatedTypeConfig says', async () => {
     // An edited FederatedTypeConfig points jobs.batch at FederatedSecret's CRD.
-    const jobs = await fed(FTC, 'FederatedTypeConfig', 'jobs.batch', NS);
-    const federatedType = { ...jobs?.spec.federatedType, kind: 'FederatedSecret', pluralName: 'federatedsecrets' };
-    await federation.replace({ ...jobs, spec: { ...jobs?.spec, federatedType } } as KubernetesObject);
+    await federation.patch(
+      {
+        apiVersion: FTC,
+        kind: 'FederatedTypeConfig',
+        metadata: { name: 'jobs.batch', namespace: NS },
+        spec: { federatedType: { kind: 'FederatedSecret', pluralName: 'federatedsecrets' } },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    expect((await fed(FTC, 'FederatedTypeConfig', 'jobs.batch', NS))?.spec.federatedType.pluralName).toBe(
+      'federatedsecrets',
+    );
     const run = sh(`kubefed disable jobs.batch --delete-crd ${K}`);
     expect(run.status).toBe(0);
     expect(await fed(CRD, 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io')).toBeUndefined();
@@ -208,13 +221,27 @@ describe('kubefedctl parity for daily work', () => {
 
   test('an object created while KubeFed stops propagating keeps its CRD', async () => {
     // Our own finalizer holds the FederatedTypeConfig, so the object is made while disable waits.
+    const ref = {
+      apiVersion: FTC,
+      kind: 'FederatedTypeConfig',
+      metadata: { name: 'rings.mordor.example', namespace: NS },
+    };
+    const setFinalizers = (finalizers: string[]) =>
+      federation.patch(
+        { ...ref, metadata: { ...ref.metadata, finalizers } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
     const ring = await fed(FTC, 'FederatedTypeConfig', 'rings.mordor.example', NS);
-    const finalizers = [...(ring?.metadata?.finalizers ?? []), 'parity.test/hold'];
-    await federation.replace({ ...ring, metadata: { ...ring?.metadata, finalizers } } as KubernetesObject);
+    await setFinalizers([...(ring?.metadata?.finalizers ?? []), 'parity.test/hold']);
     const disabling = shAsync(`kubefed disable rings.mordor.example --delete-crd ${K}`);
+    // KubeFed has stopped propagating the type (its own finalizer is gone); ours holds it.
     await eventually(
       () => fed(FTC, 'FederatedTypeConfig', 'rings.mordor.example', NS),
-      (f) => f?.metadata?.deletionTimestamp !== undefined,
+      (f) => f?.metadata?.deletionTimestamp !== undefined && f?.metadata?.finalizers?.join() === 'parity.test/hold',
     );
     await create({
       apiVersion: TYPES,
@@ -222,9 +249,7 @@ describe('kubefedctl parity for daily work', () => {
       metadata: { name: 'two', namespace: 'default' },
       spec: {},
     });
-    const held = await fed(FTC, 'FederatedTypeConfig', 'rings.mordor.example', NS);
-    const rest = (held?.metadata?.finalizers ?? []).filter((f: string) => f !== 'parity.test/hold');
-    await federation.replace({ ...held, metadata: { ...held?.metadata, finalizers: rest } } as KubernetesObject);
+    await setFinalizers([]);
     const done = await disabling;
     expect(done.stderr).toContain(
       'CRD federatedrings.types.kubefed.io kept: 1 object(s) of it were created while KubeFed stopped',
