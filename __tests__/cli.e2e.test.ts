@@ -146,9 +146,10 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
     expect(disabled.status).toBe(0);
     expect(await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS)).toBeUndefined();
+    // As kubefedctl: the CRD stays unless --delete-crd.
     expect(
       await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io'),
-    ).toBeUndefined();
+    ).toBeDefined();
 
     const enabled = sh('kubefed enable jobs.batch --host-cluster-context=rivendell');
     expect(enabled.status).toBe(0);
@@ -161,7 +162,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(sh('kubefed enable jobs.batch --host-cluster-context=rivendell').outputs.changed).toBe('false');
     const unknown = sh('kubefed enable horcruxes --host-cluster-context=rivendell');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('federated-types: "horcruxes" is not a type this action can enable');
+    expect(unknown.stderr).toContain('type: the federation API serves no type named "horcruxes"');
   });
 
   test('a CoreDNS provider with its configuration file', async () => {

@@ -4,7 +4,8 @@
 import type { Command as Program } from 'commander';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
-import { resolveFederateType } from '../desired/federated-object.js';
+import { type CliFlags, federateTarget, typeRequest } from './cli-types.js';
+import type { OrphaningRequest } from '../phases/orphaning.js';
 import { mergeKubeconfigText } from '../inputs/kubeconfig.js';
 import { DEFAULTS, InputError, type Spec, parseSpec } from '../inputs/spec.js';
 import { discoverFederation } from '../observe/discover.js';
@@ -14,14 +15,24 @@ import { jsonReport, outputs } from '../report/outputs.js';
 import { verdict } from '../report/verdict.js';
 import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
 
-export type Operation = 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | 'plan' | 'check' | 'destroy' | 'federate';
+export type Operation =
+  | 'init'
+  | 'join'
+  | 'unjoin'
+  | 'enable'
+  | 'disable'
+  | 'plan'
+  | 'check'
+  | 'destroy'
+  | 'federate'
+  | `orphaning-${OrphaningRequest['verb']}`;
 
 /** Exit codes: 1 when the federation failed or is unhealthy, 2 for a bad command or input. */
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** Flags that steer the CLI itself rather than name an input. */
-const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type'];
+const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type', 'overwrite'];
 
 /** The action's inputs from a command's flags. */
 function inputsOf(command: Program): Record<string, string> {
@@ -52,11 +63,10 @@ const readFile = (p: string) => readFileSync(p, 'utf8');
 /** stdout, where text read from a cluster may be: the CLI may run inside a workflow step too. */
 const print = (text: string) => process.stdout.write(neutralizeCommands(text));
 
-interface CliFlags {
-  kubeconfig?: string;
-  output?: string;
-  namespace?: string;
-  enableType?: unknown;
+/** Objects as `kubefed federate -o yaml|json` prints them: YAML documents, or one JSON value. */
+export function printObjects(objects: object[], format?: string): void {
+  if (format === 'json') print(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
+  else print(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
 }
 
 /** Whether `kubefed federate` only prints the federated object, as kubefedctl's `-o yaml`. */
@@ -87,18 +97,19 @@ async function specOf(
     return { spec: parse({ ...(await discover()), ...rest, clusters: yaml.dump([entry]) }), todo: operation };
   }
   if (operation === 'enable' || operation === 'disable') {
-    return { spec: parse({ ...(await discover()), ...inputs, 'federated-types': argument }), todo: operation };
+    const { request, crds } = typeRequest(operation, argument, flags);
+    const spec = parse({ ...(await discover()), ...inputs });
+    return { spec, todo: operation === 'enable' ? { enable: [request] } : { disable: request, crds } };
   }
   if (operation === 'federate') {
-    const type = resolveFederateType(argument);
-    if ('error' in type) throw new InputError([`type: ${type.error}`]);
-    const mode: Record<string, string> = printsObject(operation, flags) ? { mode: 'plan' } : {};
-    const spec = parse({ ...(await discover()), ...inputs, 'federated-types': argument, ...mode });
-    const federate = { type: type.type, name, namespace: flags.namespace ?? 'default' };
-    return {
-      spec,
-      todo: { federate, enableType: flags.enableType !== undefined && String(flags.enableType) !== 'false' },
-    };
+    const federate = federateTarget(argument, name, flags, printsObject(operation, flags));
+    const mode: Record<string, string> = federate.printOnly ? { mode: 'plan' } : {};
+    return { spec: parse({ ...(await discover()), ...inputs, ...mode }), todo: { federate } };
+  }
+  if (operation.startsWith('orphaning-')) {
+    const verb = operation.slice('orphaning-'.length) as OrphaningRequest['verb'];
+    const orphaning = { verb, type: argument, name, namespace: flags.namespace ?? 'default' };
+    return { spec: parse({ ...(await discover()), ...inputs }), todo: { orphaning } };
   }
   // destroy has no plan of its own: a dry run of it would otherwise delete (its mode wins).
   if (operation === 'destroy' && inputs.mode === 'plan') {
@@ -128,6 +139,12 @@ export async function execute(
   const paths = kubeconfigPaths(flags.kubeconfig);
   const kubeconfig = readKubeconfig(paths);
   kubeconfig.secrets.forEach(log.mask);
+  // As kubefedctl: without --host-cluster-context, the kubeconfig's current context is the host.
+  if (!flags.hostClusterContext) {
+    const current = kubeconfig.config.getCurrentContext();
+    if (!current) throw new InputError(['host-cluster-context: not given, and the kubeconfig has no current context']);
+    command.setOptionValue('hostClusterContext', current);
+  }
 
   const inputs = inputsOf(command);
   const namespace = inputs['federation-system-namespace'] || DEFAULTS['federation-system-namespace'];
@@ -148,9 +165,9 @@ export async function execute(
   }
   const outcome = verdict(spec, result);
   if (printsObject(operation, flags)) {
-    const objects = result.federated ?? [];
-    if (flags.output === 'json') print(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
-    else print(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
+    printObjects(result.federated ?? [], flags.output);
+  } else if (operation === 'orphaning-status' && result.orphaning && flags.output !== 'json') {
+    print(`${result.orphaning}\n`); // as kubefedctl prints it
   } else if (flags.output === 'json') {
     print(`${JSON.stringify(jsonReport(spec, result, written, outcome), null, 2)}\n`);
   } else {

@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
 import { KubeconfigError } from '../inputs/kubeconfig.js';
 import { VERSION } from '../inputs/version.js';
-import { EXIT_FAILED, EXIT_USAGE, type Operation, execute } from './cli-run.js';
+import { EXIT_FAILED, EXIT_USAGE, type Operation, execute, printObjects } from './cli-run.js';
+import { type CommandKit, typeCommands } from './cli-types.js';
 import { kubeconfigPaths, readKubeconfig, terminalLog } from './cli-terminal.js';
 import { CONTEXTS_COMMAND, type CompletedCommand, SHELLS, type Shell, completionScript } from './completion.js';
 import { runDnsController } from './dns-controller.js';
@@ -48,7 +49,7 @@ const FEDERATION_NAME: [string, string] = [
 /** The flags every command on a federation takes; `formats` are those of -o. */
 function common(command: Command, formats = ['text', 'json'], formatHelp = 'how the result is printed'): Command {
   return command
-    .requiredOption('--host-cluster-context <context>', 'kubeconfig context of the host cluster')
+    .option('--host-cluster-context <context>', 'kubeconfig context of the host cluster (default: the current context)')
     .option('--kubeconfig <path>', 'kubeconfig to read (default $KUBECONFIG, else ~/.kube/config)')
     .option('--federation-system-namespace <namespace>', 'namespace of the control plane (default federation-system)')
     .option('--kubefed-namespace <namespace>', "the same, by kubefedctl's name")
@@ -62,12 +63,6 @@ function withInitFlags(command: Command): Command {
   for (const [flags, description] of INIT_FLAGS) command.option(`--${flags}`, description);
   return command;
 }
-
-/** kubefedctl's verbs on one type. */
-const TYPE_COMMANDS = [
-  ['enable', 'propagate a type (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
-  ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD once unused), as kubefedctl disable'],
-] as const;
 
 /** The action's modes beyond apply, with the action's inputs as flags. */
 const CONVERGE_COMMANDS = [
@@ -116,24 +111,7 @@ function program(): Command {
     .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: the one it was joined with)')
     .option(...FEDERATION_NAME)
     .action(act('unjoin'));
-  for (const [operation, description] of TYPE_COMMANDS) {
-    common(cli.command(operation).argument('<type>', 'e.g. configmaps, deployments.apps').description(description))
-      .option(...FEDERATION_NAME)
-      .action(act(operation));
-  }
-  common(
-    cli
-      .command('federate')
-      .argument('<type>', 'e.g. configmaps, deployments.apps, deploy')
-      .argument('<name>', 'the object in the federation API')
-      .description('make an object of the federation API its Federated<Kind>, on every member, as kubefedctl federate'),
-    ['yaml', 'json'],
-    'print the Federated<Kind> object in this format instead of creating it (as kubefedctl -o yaml)',
-  )
-    .option('-n, --namespace <namespace>', 'namespace of the object', 'default')
-    .option('--enable-type [bool]', 'enable the type first when it is not (as kubefed enable)')
-    .option(...FEDERATION_NAME)
-    .action(act('federate'));
+  typeCommands(cli, { common, act: act as CommandKit['act'], federationName: FEDERATION_NAME, printObjects });
   for (const [operation, description] of CONVERGE_COMMANDS) {
     withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')

@@ -74,6 +74,8 @@ export interface Spec {
   etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
   /** The types KubeFed propagates (`kubefedctl enable`); the others are disabled. */
   federatedTypes: TargetType[];
+  /** More such types, by name: not kubefedctl's default ten, so found in the federation API's discovery. */
+  discoveredTypeNames: string[];
   clusters: ClusterSpec[];
   prune: boolean;
   wait: boolean;
@@ -89,6 +91,11 @@ export class InputError extends Error {
 
 /** Reads an input by its action.yml name; '' when unset. */
 export type InputSource = (name: string) => string;
+
+const federatedTypesOf = ({ known, discovered }: { known: TargetType[]; discovered: string[] }) => ({
+  federatedTypes: known,
+  discoveredTypeNames: discovered,
+});
 
 export function parseSpec(source: InputSource, deps: InputDeps): Spec {
   const problems: string[] = [];
@@ -200,7 +207,7 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
       capacity: etcdCapacity,
       storageClass,
     },
-    federatedTypes: parseFederatedTypes(get('federated-types'), problems),
+    ...federatedTypesOf(parseFederatedTypes(get('federated-types'), problems)),
     clusters: parseClusters(get('clusters'), problems),
     prune: bool('prune'),
     wait: bool('wait'),

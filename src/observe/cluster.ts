@@ -180,7 +180,7 @@ export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 /** The client's configuration for a cluster, with a deadline on its credentials and each request. */
-function requestConfiguration(config: KubeConfig, timeoutMs: number): Configuration {
+export function requestConfiguration(config: KubeConfig, timeoutMs = REQUEST_TIMEOUT_MS): Configuration {
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>

@@ -52,6 +52,8 @@ export interface Scope extends Readonly<RunOptions> {
 
   /** federateObject: the Federated<Kind> objects made of existing ones. */
   federated: KubeObject[];
+  /** orphaningPhase: whether the federated object's members keep its objects when it goes. */
+  orphaning?: 'Enabled' | 'Disabled';
 
   /** Every phase appends: the changes made (or that would be made), in order. */
   steps: Step[];

@@ -63,5 +63,6 @@ export function jsonReport(spec: Spec, result: RunResult, kubeconfigPath: string
     problems: result.problems,
     warnings: result.warnings,
     ...(result.federated ? { federated: result.federated } : {}),
+    ...(result.orphaning ? { 'orphaning-deletion': result.orphaning } : {}),
   };
 }

@@ -30,6 +30,8 @@ export interface RunResult {
   controlPlane: PartReport[];
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
+  /** kubefed orphaning-deletion: Enabled or Disabled. */
+  orphaning?: 'Enabled' | 'Disabled';
 }
 
 export interface ClusterReport {
@@ -137,6 +139,7 @@ export function resultOf(scope: Scope): RunResult {
       deployments: p.deployments,
       state: p.problems.length ? 'not available' : 'available',
     })),
+    ...(scope.orphaning ? { orphaning: scope.orphaning } : {}),
     clusters: [
       ...(host && scope.hostState
         ? [
