@@ -26,6 +26,8 @@ export interface RunResult {
   /** Member name → API server URL. */
   clusterEndpoints: Record<string, string>;
   clusters: ClusterReport[];
+  /** destroy: the etcd PersistentVolume kept when the control plane went. */
+  retainedVolume?: string;
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
 }
@@ -105,7 +107,7 @@ const memberError = (o: MemberOutcome) =>
 export function resultOf(scope: Scope): RunResult {
   const { spec, host, federation, members, steps } = scope;
   const joined = members.filter((o) => JOINED_STATES.has(o.state));
-  const errors = members.filter((o) => o.error).map(memberError);
+  const errors = [...members.filter((o) => o.error).map(memberError), ...scope.errors];
   const federationEndpoint = scope.reportsFederation ? federation?.cluster.server : undefined;
   return {
     steps,
@@ -122,6 +124,7 @@ export function resultOf(scope: Scope): RunResult {
     unjoined: members.filter((o) => o.state === 'unjoined').map((o) => o.name),
     clusterEndpoints: Object.fromEntries(joined.flatMap((o) => (o.endpoint ? [[o.name, o.endpoint]] : []))),
     ...(scope.federated.length ? { federated: scope.federated } : {}),
+    ...(scope.retainedVolume ? { retainedVolume: scope.retainedVolume } : {}),
     clusters: [
       ...(host && scope.hostState
         ? [
