@@ -21,7 +21,7 @@ import { CREDENTIALS_HASH_ANNOTATION, KubeObject, canonicalJson, ownedBy, ownedB
 const DNS_KUBECONFIG_DIR = '/etc/kubefed-dns/kubeconfig';
 const DNS_KUBECONFIG = `${DNS_KUBECONFIG_DIR}/kubeconfig`;
 /** external-dns's metrics and /healthz port (its default). */
-const EXTERNAL_DNS_PORT = 7979;
+export const EXTERNAL_DNS_PORT = 7979;
 
 /** The kubeconfig of the DNS identity, for the DNS controller and external-dns. */
 export function dnsKubeconfig({ spec, credentials }: ControlPlaneInputs): KubeObject {

@@ -3,6 +3,7 @@
 import {
   ApiException,
   Configuration,
+  CoreV1Api,
   CustomObjectsApi,
   Health,
   KubeConfig,
@@ -44,6 +45,8 @@ export class Cluster {
   readonly api: KubernetesObjectApi;
   /** For RAW_KINDS: requests with the object as plain JSON. */
   readonly raw: CustomObjectsApi;
+  /** For reads through the API server's proxy. */
+  private readonly core: CoreV1Api;
 
   constructor(
     readonly target: Target,
@@ -54,6 +57,7 @@ export class Cluster {
     // Every object the action reads or writes names its namespace: no default one is needed.
     this.api = new MappedObjectApi(requestConfiguration(config));
     this.raw = new CustomObjectsApi(requestConfiguration(config));
+    this.core = new CoreV1Api(requestConfiguration(config));
   }
 
   /** The server URL, without any user name or password it holds (it appears in messages). */
@@ -136,6 +140,17 @@ export class Cluster {
       await this.api.list('v1', 'Namespace', undefined, undefined, undefined, undefined, undefined, undefined, 1);
     } catch (err) {
       throw this.explain(err, 'list namespaces');
+    }
+  }
+
+  /** GET `path` of a pod's port through the API server's proxy (`kubectl get --raw .../proxy/...`). */
+  async podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    try {
+      return await this.retrying(() =>
+        this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+      );
+    } catch (err) {
+      throw this.explain(err, `read ${path} of pod ${namespace}/${pod} through the API server's proxy`);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Spec } from '../inputs/spec.js';
 import type { Log } from '../report/log.js';
 import { FEDERATION_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ownedBySelector } from '../desired/objects.js';
 import type { Step } from '../plan/plan.js';
+import { withdrawDnsRecords } from './dns-withdrawal.js';
 import { keepEtcdVolume } from './etcd-volume.js';
 import { type Phase, type Scope, hostOf } from './scope.js';
 
@@ -82,9 +83,13 @@ export const removeControlPlane: Phase = async (scope) => {
   const { spec, log } = scope;
   const host = hostOf(scope);
   const reasons = reasonsToKeep(scope);
+  if (!reasons.length || spec.force) {
+    const unwithdrawn = await withdrawDnsRecords(scope);
+    if (unwithdrawn) reasons.push(unwithdrawn);
+  }
   if (reasons.length && !spec.force) {
     scope.errors.push(
-      `the control plane is kept: ${reasons.join('; ')}. Run destroy again once they can be reached, ` +
+      `the control plane is kept: ${reasons.join('; ')}. Run destroy again once that is resolved, ` +
         'or with force: true (kubefed destroy --force) to remove it all the same',
     );
     scope.hostState = 'control plane kept';
