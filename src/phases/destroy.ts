@@ -1,10 +1,13 @@
-// `mode: destroy`, the guide's cleanup done whole: unjoin every member, then delete the
-// federation's namespace on the host (or, when other federations share it, only this
-// federation's objects), and say which etcd volume outlives it.
+// `mode: destroy`, the guide's cleanup done whole: unjoin every member, withdraw the DNS
+// records, then delete the federation's namespace on the host (or, when other federations share
+// it, only this federation's objects), keeping the etcd volume. The control plane is the only
+// record of the members: it stays while any could be left holding the federation's token
+// (unknown, or not unjoined), unless the user says `force`.
 import type { Cluster } from '../observe/cluster.js';
 import { hostNames } from '../desired/control-plane.js';
 import { execute } from '../apply/converge.js';
-import { existingFederation } from '../observe/federation-api.js';
+import { existingFederation, readCredentialFiles } from '../observe/federation-api.js';
+import { FILES } from '../desired/credentials.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Log } from '../report/log.js';
@@ -37,19 +40,12 @@ export const findFederationToDestroy: Phase = async (scope) => {
     scope.federation = federation;
     scope.federationUp = await federation.cluster.ready();
     if (scope.federationUp) return;
-  } else {
-    const apiServer = hostNames(spec.federationName).apiServer;
-    const deployment = await host.read({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: apiServer, namespace: spec.namespace },
-    });
-    if (!deployment) return; // no control plane: no members to know of
+  } else if (!(await readCredentialFiles(host, spec))[FILES.adminCert]) {
+    return; // no federation API was ever made (its certificate names its address): no member either
   }
   scope.membersUnknown = federation
     ? `the federation API at ${federation.cluster.server} does not answer`
-    : `the federation API (Deployment ${spec.namespace}/${hostNames(spec.federationName).apiServer}) ` +
-      'has no address or credentials on the host';
+    : `the federation API (Service ${spec.namespace}/${hostNames(spec.federationName).apiServer}) has no address`;
   const warning = `${scope.membersUnknown}: only the listed clusters can be unjoined`;
   scope.warnings.push(warning);
   scope.log.warning(warning);
