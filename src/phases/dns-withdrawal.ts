@@ -49,7 +49,9 @@ export async function withdrawDnsRecords(scope: Scope): Promise<string | null> {
   );
   if (pending === null) log.info('every DNS record of the federation is withdrawn');
   endGroup();
-  return pending === null ? null : `its DNS records are not seen withdrawn: ${pending}`;
+  return pending === null
+    ? null
+    : `its DNS records are not seen withdrawn: ${pending} (the DNS controller is stopped; apply starts it again)`;
 }
 
 /** Deletes the Deployments that run the DNS controller and waits until their pods are gone. */
