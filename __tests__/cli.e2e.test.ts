@@ -366,9 +366,10 @@ describe('the kubefed CLI runs the guide as written', () => {
     kc.setCurrentContext('fellowship');
     const federation = KubernetesObjectApi.makeApiClient(kc);
     const gondorServer = testenv().clusters.find((c) => c.name === 'gondor')?.server as string;
-    // gondor's API server out of reach: its cluster in this kubeconfig points at a closed port.
+    // gondor's API server out of reach: its cluster in this kubeconfig points at a closed port
+    // (not 1, which fetch refuses to dial).
     const away = join(home, 'gondor-away');
-    writeFileSync(away, readFileSync(kubeconfig, 'utf8').replaceAll(gondorServer, 'https://127.0.0.1:1'));
+    writeFileSync(away, readFileSync(kubeconfig, 'utf8').replaceAll(gondorServer, 'https://127.0.0.1:2'));
     const record = () => get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS);
 
     const stuck = sh(`kubefed unjoin gondor --host-cluster-context=rivendell --kubeconfig=${away}`);
