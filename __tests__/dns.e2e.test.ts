@@ -46,6 +46,17 @@ async function answers(server: string, name: string): Promise<string[] | string>
   }
 }
 
+/** The TXT answers for a name, joined, or the resolver's error code. */
+async function txt(server: string, name: string): Promise<string> {
+  const resolver = new Resolver({ timeout: 1500, tries: 1 });
+  resolver.setServers([server]);
+  try {
+    return (await resolver.resolveTxt(name)).map((chunks) => chunks.join('')).join(' ');
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
 describe('federated service DNS with external-dns and CoreDNS', () => {
   // eriador hosts the federation and runs the coredns provider's CoreDNS; lindon is a member
   // running CoreDNS as its cluster DNS; fornost, a member in a testenv of its own, is stopped.
@@ -376,9 +387,43 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
   });
 
-  test('unjoin restores the member\u2019s Corefile byte for byte', async () => {
-    const run = runAction({ ...inputs('- lindon\n- fornost\n'), mode: 'destroy' });
-    expect(JSON.parse(run.outputs['unjoined-clusters'] ?? '[]')).toContain('lindon');
+  test('destroy withdraws the published records before their publisher goes, and restores the member\u2019s Corefile byte for byte', async () => {
+    // A federated Service on lindon, published when destroy starts: an A record and its TXT owner record.
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: { name: 'gate', namespace: 'shop' },
+      spec: {
+        placement: { clusters: [{ name: 'lindon' }] },
+        template: { spec: { type: 'LoadBalancer', selector: { app: 'gate' }, ports: [{ port: 80, protocol: 'TCP' }] } },
+      },
+    } as KubernetesObject);
+    const gate = 'gate.shop.arnor.svc.example.com';
+    const atLindon = await eventually(
+      async () => (await get(lindon(), 'v1', 'Service', 'gate', 'shop'))?.status?.loadBalancer?.ingress?.[0]?.ip,
+      Boolean,
+      90_000,
+    );
+    await eventually(
+      () => answers(providerDns(), gate),
+      (a) => JSON.stringify(a) === JSON.stringify([atLindon]),
+      90_000,
+    );
+    expect(await txt(providerDns(), `a-${gate}`)).toContain('external-dns/owner=arnor');
+
+    // fornost is stopped: it cannot be unjoined, so only force takes the federation down.
+    const run = runAction({ ...inputs('- lindon\n- fornost\n'), mode: 'destroy', force: 'true' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs['unjoined-clusters'] ?? '[]').sort()).toEqual(['fornost', 'lindon']);
+    expect(run.log).toContain('it leaves the federation (force), but these stay on the cluster');
+    const withdrawn = run.log.indexOf('every DNS record of the federation is withdrawn');
+    expect(withdrawn).toBeGreaterThan(-1);
+    expect(withdrawn).toBeLessThan(run.log.indexOf('delete Namespace'));
+    // Gone from the provider by the time destroy is done: the global, per-member and owner records.
+    expect(await answers(providerDns(), gate)).toBe('ENOTFOUND');
+    expect(await answers(providerDns(), 'gate.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
+    expect(await txt(providerDns(), `a-${gate}`)).toBe('ENOTFOUND');
     expect((await get(lindon(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe(COREFILE);
+    expect(await get(clientFor('eriador', home.kubeconfigPath), 'v1', 'Namespace', NS)).toBeUndefined();
   });
 });

@@ -168,8 +168,10 @@ describe('outputs', () => {
           reason: 'missing',
         },
       ]),
+      'retained-volume': '',
     });
     expect(outputs(result({}), undefined)).toMatchObject({ 'federation-endpoint': '', kubeconfig: '' });
+    expect(outputs(result({ retainedVolume: 'pvc-1' }), undefined)['retained-volume']).toBe('pvc-1');
   });
 
   test('--output json holds the same values typed, with the verdict and the lists beside them', () => {

@@ -71,6 +71,12 @@ const CONVERGE_COMMANDS = [
   ['destroy', 'unjoin every member and delete the control plane'],
 ] as const;
 
+/** The `force` input: what unjoin and destroy do when they would otherwise stop. */
+const FORCE = {
+  unjoin: ['--force [bool]', 'the cluster unreachable: remove it from the federation and name what stays on it'],
+  destroy: ['--force [bool]', 'remove the control plane even when members are unknown or could not be unjoined'],
+} as const;
+
 /** One for the process: a fatal error is redacted with every credential the run registered. */
 const log = terminalLog();
 
@@ -110,13 +116,15 @@ function program(): Command {
   common(cli.command('unjoin').argument('<cluster-name>').description('remove a cluster from the federation'))
     .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: the one it was joined with)')
     .option(...FEDERATION_NAME)
+    .option(...FORCE.unjoin)
     .action(act('unjoin'));
   typeCommands(cli, { common, act: act as CommandKit['act'], federationName: FEDERATION_NAME, printObjects });
   for (const [operation, description] of CONVERGE_COMMANDS) {
-    withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
+    const command = withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
-      .option('--prune [bool]', 'unjoin clusters the action joined that are not listed')
-      .action(actNamed(operation));
+      .option('--prune [bool]', 'unjoin clusters the action joined that are not listed');
+    if (operation === 'destroy') command.option(...FORCE.destroy);
+    command.action(actNamed(operation));
   }
   dnsControllerCommand(cli);
   cli

@@ -40,6 +40,7 @@ export const DEFAULTS = {
   'apiserver-enable-token-auth': 'false',
   'federated-types': DEFAULT_FEDERATED_TYPES.join(','),
   prune: 'false',
+  force: 'false',
   mode: 'apply',
   wait: 'true',
   timeout: '5m',
@@ -78,6 +79,12 @@ export interface Spec {
   discoveredTypeNames: string[];
   clusters: ClusterSpec[];
   prune: boolean;
+  /**
+   * Destroy and unjoin go on where they would stop to keep what a re-run needs: the control
+   * plane removed though member records are unreadable or a member was not unjoined, and an
+   * unreachable member's records removed from the federation (what it holds is named).
+   */
+  force: boolean;
   wait: boolean;
   timeoutMs: number;
 }
@@ -210,6 +217,7 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     ...federatedTypesOf(parseFederatedTypes(get('federated-types'), problems)),
     clusters: parseClusters(get('clusters'), problems),
     prune: bool('prune'),
+    force: bool('force'),
     wait: bool('wait'),
     timeoutMs: parseDuration('timeout', get('timeout'), problems),
   };

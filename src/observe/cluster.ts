@@ -45,7 +45,7 @@ export class Cluster {
   readonly api: KubernetesObjectApi;
   /** For RAW_KINDS: requests with the object as plain JSON. */
   readonly raw: CustomObjectsApi;
-  /** For what the object API cannot read: events by field, a container's log. */
+  /** For what the object API cannot read: events by field, a container's log, the API server's proxy. */
   readonly core: CoreV1Api;
 
   constructor(
@@ -142,6 +142,17 @@ export class Cluster {
       await this.api.list('v1', 'Namespace', undefined, undefined, undefined, undefined, undefined, undefined, 1);
     } catch (err) {
       throw this.explain(err, 'list namespaces');
+    }
+  }
+
+  /** GET `path` of a pod's port through the API server's proxy (`kubectl get --raw .../proxy/...`). */
+  async podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    try {
+      return await this.retrying(() =>
+        this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+      );
+    } catch (err) {
+      throw this.explain(err, `read ${path} of pod ${namespace}/${pod} through the API server's proxy`);
     }
   }
 

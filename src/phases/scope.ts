@@ -43,6 +43,11 @@ export interface Scope extends Readonly<RunOptions> {
   /** convergeControlPlane: a kubeconfig for the federation API, only for credentials the server has. */
   federationKubeconfig?: string;
 
+  /**
+   * findFederationToDestroy, unjoinEveryMember: why the federation's member records could not be
+   * read (its members beyond the listed ones are unknown); destroy keeps the control plane then.
+   */
+  membersUnknown?: string;
   /** The membership phases: each member's outcome. */
   members: MemberOutcome[];
   /** checkHealth: member name → its problem as the federation sees it, or null when ready. */
@@ -61,6 +66,10 @@ export interface Scope extends Readonly<RunOptions> {
   warnings: string[];
   /** checkHealth, gateMembership: what is not healthy. */
   problems: string[];
+  /** removeControlPlane: the etcd PersistentVolume kept (Retain) when the control plane went. */
+  retainedVolume?: string;
+  /** removeControlPlane: why the run stopped short of its job (the step fails on these). */
+  errors: string[];
 }
 
 export type Phase = (scope: Scope) => Promise<void>;
@@ -81,6 +90,7 @@ export function newScope(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions, w
     steps: [],
     warnings: [],
     problems: [],
+    errors: [],
   };
 }
 

@@ -38,6 +38,7 @@ export function outputs(result: RunResult, kubeconfigPath: string | undefined): 
     healthy: String(result.healthy),
     changed: String(result.changed),
     plan: JSON.stringify(plannedChanges(result.steps)),
+    'retained-volume': result.retainedVolume ?? '',
   };
 }
 
@@ -57,6 +58,7 @@ export function jsonReport(spec: Spec, result: RunResult, kubeconfigPath: string
     'federation-context': result.federationContext,
     kubeconfig: kubeconfigPath ?? null,
     plan: plannedChanges(result.steps),
+    'retained-volume': result.retainedVolume ?? null,
     clusters: result.clusters,
     'control-plane': result.controlPlane,
     errors: result.errors,

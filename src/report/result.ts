@@ -28,6 +28,8 @@ export interface RunResult {
   clusters: ClusterReport[];
   /** Each part of the control plane on the host, when its health was checked. */
   controlPlane: PartReport[];
+  /** destroy: the etcd PersistentVolume kept when the control plane went. */
+  retainedVolume?: string;
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
   /** kubefed orphaning-deletion: Enabled or Disabled. */
@@ -117,7 +119,7 @@ const memberError = (o: MemberOutcome) =>
 export function resultOf(scope: Scope): RunResult {
   const { spec, host, federation, members, steps } = scope;
   const joined = members.filter((o) => JOINED_STATES.has(o.state));
-  const errors = members.filter((o) => o.error).map(memberError);
+  const errors = [...members.filter((o) => o.error).map(memberError), ...scope.errors];
   const federationEndpoint = scope.reportsFederation ? federation?.cluster.server : undefined;
   return {
     steps,
@@ -140,6 +142,7 @@ export function resultOf(scope: Scope): RunResult {
       state: p.problems.length ? 'not available' : 'available',
     })),
     ...(scope.orphaning ? { orphaning: scope.orphaning } : {}),
+    ...(scope.retainedVolume ? { retainedVolume: scope.retainedVolume } : {}),
     clusters: [
       ...(host && scope.hostState
         ? [
