@@ -220,18 +220,20 @@ describe('one version story', () => {
 
   test('the image is v<version> everywhere, pushed for amd64 and arm64 under the lower-cased repository', () => {
     const tags = docs.flatMap((file) => [
-      ...read(file).matchAll(/ghcr\.io\/kubefed-action\/kubefed-action:(v\d[\w.-]*)/g),
+      ...read(file).matchAll(/ghcr\.io\/kubefed-action\/kubefed-action:(v\d[\w.-]*\w)/g),
     ]);
     expect(tags.length).toBeGreaterThan(1);
     expect(new Set(tags.map(([, tag]) => tag))).toEqual(new Set([`v${version}`]));
     const named = runScript(releaseStep('Image name').run ?? '', {
       GITHUB_REPOSITORY: 'KubeFed-Action/kubefed-action',
+      GITHUB_REF_NAME: `v${version}`,
     });
-    expect(named.output).toBe('name=ghcr.io/kubefed-action/kubefed-action\n');
+    // The major tag too: a workflow pinned to @v0 runs the image ghcr.io/...:v0 by default.
+    expect(named.output).toBe(`name=ghcr.io/kubefed-action/kubefed-action\nmajor=v${version.split('.')[0]}\n`);
     expect(releaseStep('docker/build-push-action').with).toMatchObject({
       push: true,
       platforms: 'linux/amd64,linux/arm64',
-      tags: '${{ steps.image.outputs.name }}:${{ github.ref_name }}',
+      tags: '${{ steps.image.outputs.name }}:${{ github.ref_name }}\n${{ steps.image.outputs.name }}:${{ steps.image.outputs.major }}\n',
       labels: expect.stringMatching(/^org\.opencontainers\.image\.source=\$\{\{ github\.server_url \}\}\//),
     });
   });
