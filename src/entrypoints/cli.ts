@@ -2,11 +2,13 @@
 // and flags (and kubefedctl's, where its users know them) over the action's core. With main and
 // post, the only code that knows process.argv, the environment and exit codes.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
 import { KubeconfigError } from '../inputs/kubeconfig.js';
 import { VERSION } from '../inputs/version.js';
-import { EXIT_FAILED, EXIT_USAGE, type Operation, execute } from './cli-run.js';
+import { KubefedCommand, UsageError, commandPath, wantsJson } from './cli-command.js';
+import { addExamples } from './cli-examples.js';
+import { EXIT_FAILED, EXIT_USAGE, type Operation, errorMessage, errorReport, execute, printReport } from './cli-run.js';
 import { kubeconfigPaths, readKubeconfig, terminalLog } from './cli-terminal.js';
 import { CONTEXTS_COMMAND, type CompletedCommand, SHELLS, type Shell, completionScript } from './completion.js';
 import { runDnsController } from './dns-controller.js';
@@ -94,7 +96,7 @@ const actNamed = (operation: Operation) => async (name: string, _opts: unknown, 
 };
 
 function program(): Command {
-  const cli = new Command('kubefed')
+  const cli = new KubefedCommand('kubefed')
     .description('Set up and keep a Kubernetes cluster federation (kubefed init / join / unjoin, declaratively).')
     .version(VERSION, '--version');
 
@@ -165,8 +167,9 @@ function program(): Command {
       const names = readKubeconfig(kubeconfigPaths(opts.kubeconfig))
         .config.getContexts()
         .map((c) => c.name);
-      process.stdout.write(names.map((n) => `${n}\n`).join(''));
+      process.stdout.write(names.map((n) => `${n}\0`).join(''));
     });
+  addExamples(cli);
   return cli;
 }
 
@@ -210,12 +213,27 @@ function dnsControllerCommand(cli: Command): void {
     });
 }
 
+/** The one line a failed command ends with, and its exit code. */
+function failure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof UsageError) {
+    const message = err.message.replace(/^error: /, '');
+    return { message: `${message} (see: ${commandPath(err.command)} --help)`, exitCode: EXIT_USAGE };
+  }
+  // No command given: commander printed the help.
+  if (err instanceof CommanderError) return { message: 'give a command (see: kubefed --help)', exitCode: EXIT_USAGE };
+  const usage = err instanceof InputError || err instanceof KubeconfigError;
+  return { message: errorMessage(err), exitCode: usage ? EXIT_USAGE : EXIT_FAILED };
+}
+
 program()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    const usage = err instanceof InputError || err instanceof KubeconfigError;
-    log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
-    process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
+    if (err instanceof CommanderError && err.exitCode === 0) return; // --help or --version, printed
+    const { message, exitCode } = failure(err);
+    // -o json promises one JSON document on stdout, whatever happened.
+    if (wantsJson(process.argv.slice(2))) printReport(errorReport(message, exitCode), log.redact);
+    log.info(`kubefed: ${message}${exitCode === EXIT_USAGE ? '\nnothing was changed' : ''}`);
+    process.exitCode = exitCode;
   })
   // An exec credential plugin that missed its deadline may still be running: exit all the same.
   .finally(() => process.stderr.write('', () => process.stdout.write('', () => process.exit())));
