@@ -32,7 +32,7 @@ describe('summaryMarkdown', () => {
         ],
       }),
     );
-    expect(md).not.toMatch(/<img|<a /);
+    expect(md).not.toMatch(/(?<!\\)<(img|a )/);
     expect(md).toContain('\\<img src\\=x onerror\\=alert\\(1\\)\\>');
     expect(md).toContain('\\| cell next');
     expect(escapeCell('a & b')).toBe('a \\& b');
@@ -64,7 +64,7 @@ describe('summaryMarkdown', () => {
     const markdown = md.slice(0, md.indexOf('```mermaid'));
     expect(markdown.split(text).length).toBe(1);
     expect(markdown.split(escapeCell(text)).length - 1).toBe(8);
-    expect(markdown).not.toMatch(/\]\(|!\[|<https|<b>/);
+    expect(markdown).not.toMatch(/\]\(|!\[|(?<!\\)</);
   });
 
   test('a run that stopped on an error does not claim that everything matched', () => {
@@ -90,7 +90,7 @@ describe('summaryMarkdown', () => {
         ],
       }),
     );
-    expect(md).toContain('| noldor | https://noldor:6443 ⚠️ TLS not verified | joined, ready | — |');
+    expect(md).toContain('| noldor | https\\:\\/\\/noldor\\:6443 ⚠️ TLS not verified | joined\\, ready | — |');
   });
 });
 

@@ -70,15 +70,3 @@ export class KubefedCommand extends Command {
 /** `kubefed join`, say: how to name the command in a hint. */
 export const commandPath = (command: Command): string =>
   command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
-
-/** Whether the raw arguments ask for JSON output (-o json, --output=json, ...), even unparsed. */
-export function wantsJson(args: string[]): boolean {
-  const end = args.indexOf('--');
-  const options = end < 0 ? args : args.slice(0, end);
-  return options.some(
-    (arg, i) =>
-      arg === '-ojson' ||
-      arg === '--output=json' ||
-      ((arg === '-o' || arg === '--output') && options[i + 1] === 'json'),
-  );
-}

@@ -14,12 +14,10 @@ import { type Log, neutralizeCommands } from '../report/log.js';
 import { jsonReport, outputs } from '../report/outputs.js';
 import { failedResult } from '../report/result.js';
 import { verdict } from '../report/verdict.js';
-import { EXIT_FAILED } from './cli-exit.js';
+import { EXIT_FAILED } from './cli-contract.js';
 import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
 
 export type Operation = 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | 'plan' | 'check' | 'destroy' | 'federate';
-
-export { EXIT_FAILED, EXIT_USAGE } from './cli-exit.js';
 
 /** Flags that steer the CLI itself rather than name an input. */
 const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type'];
@@ -69,14 +67,6 @@ function redacted(value: unknown, redact: (s: string) => string): unknown {
 /** A report (not an object read from a cluster) as the one JSON document of -o json. */
 export const printReport = (report: object, redact: (s: string) => string) =>
   printStructured(`${JSON.stringify(redacted(report, redact), null, 2)}\n`);
-
-/** The JSON document of a command that stopped before it had a result (a usage error, say). */
-export const errorReport = (message: string, exitCode: number) => ({
-  failed: true,
-  'exit-code': exitCode,
-  message,
-  errors: [message],
-});
 
 /** The CLI's log: the core's, with the credentials it registers (mask) redacted (redact). */
 export type CliLog = Log & { mask: (secret: string) => void; redact: (text: string) => string };

@@ -54,12 +54,12 @@ export function completionScript(shell: Shell, program: string, commands: Comple
       : []),
     `${fn}() {`,
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="${COMP_WORDS[1]}"',
-    '  local kubeconfig="" i w before rest',
+    '  local kubeconfig="" i w q before rest',
     '  local -a candidates=()',
     '  if [[ -n "$COMP_LINE" ]]; then',
     // The words as the user sees them: bash also splits at ":" and "=", which context names
     // (an EKS ARN, say) and --flag=value hold.
-    '    before="${COMP_LINE:0:COMP_POINT}"; cur="${before##*[[:space:]=]}"; rest="${before%"$cur"}"',
+    '    before="${COMP_LINE:0:$COMP_POINT}"; cur="${before##*[[:space:]=]}"; rest="${before%"$cur"}"',
     '    while [[ "$rest" == *[[:space:]=] ]]; do rest="${rest%?}"; done',
     '    prev="${rest##*[[:space:]=]}"',
     '  elif [[ "$cur" == "=" ]]; then cur=""',
@@ -85,12 +85,15 @@ export function completionScript(shell: Shell, program: string, commands: Comple
     '  fi',
     '  COMPREPLY=()',
     '  for w in "${candidates[@]}"; do',
-    '    [[ "$w" == "$cur"* ]] || continue',
-    '    [[ "$w" == *[!A-Za-z0-9_.:/@%+,=-]* ]] && printf -v w %q "$w"',
-    '    COMPREPLY+=("$w")',
+    '    q="$w"',
+    '    [[ "$w" == *[!A-Za-z0-9_.:/@%+,=-]* ]] && printf -v q %q "$w"',
+    // Typed as it reads, or as it is quoted ("\\$\\(to" for "$(to").
+    '    [[ "$w" == "$cur"* || "$q" == "$cur"* ]] && COMPREPLY+=("$q")',
     '  done',
     // What bash will put in place of its own last word, which starts after the last ":".
     '  [[ "$cur" == *:* && "$COMP_WORDBREAKS" == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${cur%"${cur##*:}"}"}")',
+    // zsh replaces the whole word, "--flag=" included.
+    '  [[ -n "$ZSH_VERSION" ]] && COMPREPLY=("${COMPREPLY[@]/#/${COMP_WORDS[COMP_CWORD]%"$cur"}}")',
     '  return 0',
     '}',
     `complete -o default -F ${fn} ${program}`,
