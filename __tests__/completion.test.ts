@@ -71,6 +71,11 @@ describe('bash', () => {
     expect(complete(['kubefed', 'join', 'g', '--cluster-context', 'ri'])).toEqual(['rivendell']);
     expect(pwned()).toEqual([]);
   });
+
+  test('offers a boolean flag a value only after "=" (after a space the word is an argument)', () => {
+    expect(complete(['kubefed', 'join', 'g', '--dry-run', '=', ''])).toEqual(['true', 'false']);
+    expect(complete(['kubefed', 'join', '--dry-run', ''])).toEqual([]);
+  });
 });
 
 describe('zsh', () => {
@@ -110,6 +115,7 @@ print -r -- "\${\${out##*RESULT<}%%>END*}"
   test('completes commands, flags, --flag=value and names with a colon', () => {
     expect(completeLine('kubefed fed')).toBe('kubefed federate ');
     expect(completeLine('kubefed join g --clus')).toBe('kubefed join g --cluster-context ');
+    expect(completeLine('kubefed join g --dry-run=f')).toBe('kubefed join g --dry-run=false ');
     expect(completeLine('kubefed join g --host-cluster-context=ri')).toBe(
       'kubefed join g --host-cluster-context=rivendell ',
     );

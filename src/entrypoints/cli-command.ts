@@ -8,6 +8,8 @@ import { Command, CommanderError, InvalidArgumentError, type Option } from 'comm
 /** The suffix that makes a flag a boolean one: `.option('--dry-run [bool]', ...)`. */
 const BOOL = ' [bool]';
 
+export const isBool = (option: Option) => option.flags.endsWith(BOOL);
+
 function strictBool(value: string): string {
   if (value === 'true' || value === 'false') return value;
   throw new InvalidArgumentError('Give true or false, as --flag=false (the flag alone means true).');
@@ -41,7 +43,7 @@ export class KubefedCommand extends Command {
 
   /** `--dry-run` alone becomes `--dry-run=true`, so that commander does not take the next word. */
   override parseOptions(args: string[]): { operands: string[]; unknown: string[] } {
-    const bools = new Set(this.options.filter((o) => o.flags.endsWith(BOOL)).flatMap((o) => (o.long ? [o.long] : [])));
+    const bools = new Set(this.options.filter(isBool).flatMap((o) => (o.long ? [o.long] : [])));
     const takesValue = (arg: string) => this.options.some((o) => o.required && (o.long === arg || o.short === arg));
     const rewritten: string[] = [];
     for (let i = 0; i < args.length; i++) {

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
 import { KubeconfigError } from '../inputs/kubeconfig.js';
 import { VERSION } from '../inputs/version.js';
-import { KubefedCommand, UsageError, commandPath } from './cli-command.js';
+import { KubefedCommand, UsageError, commandPath, isBool } from './cli-command.js';
 import { EXIT_FAILED, EXIT_USAGE, errorReport, wantsJson } from './cli-contract.js';
 import { addExamples } from './cli-examples.js';
 import { type Operation, errorMessage, execute, printReport } from './cli-run.js';
@@ -184,8 +184,9 @@ function completedCommands(cli: Command): CompletedCommand[] {
         .filter((o) => !o.hidden && o.long)
         .map((o) => {
           const long = o.long?.slice(2) ?? '';
-          const values = o.argChoices ?? FLAG_VALUES[long] ?? (o.optional ? ['true', 'false'] : undefined);
-          return { names: [o.long ?? '', ...(o.short ? [o.short] : [])], ...(values ? { values } : {}) };
+          const values = o.argChoices ?? FLAG_VALUES[long] ?? (isBool(o) ? ['true', 'false'] : undefined);
+          const names = [o.long ?? '', ...(o.short ? [o.short] : [])];
+          return { names, ...(values ? { values } : {}), ...(isBool(o) ? { joined: true } : {}) };
         }),
     }));
 }

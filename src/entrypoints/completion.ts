@@ -6,6 +6,8 @@ export interface CompletedFlag {
   names: string[];
   /** The words its value completes to; 'contexts' asks the kubeconfig for its contexts. */
   values?: readonly string[] | 'contexts';
+  /** Its value only ever follows an "=" (a boolean flag: `--dry-run true` is the flag, then an argument). */
+  joined?: boolean;
 }
 
 export interface CompletedCommand {
@@ -40,7 +42,8 @@ export function completionScript(shell: Shell, program: string, commands: Comple
     c.flags.flatMap((f) => {
       if (!f.values) return [];
       const patterns = f.names.map((n) => `${c.name}:${n}`).join('|');
-      return [`      ${patterns}) ${f.values === 'contexts' ? contexts : `candidates=(${plain(f.values)})`} ;;`];
+      const words = f.values === 'contexts' ? contexts : `candidates=(${plain(f.values)})`;
+      return [`      ${patterns}) ${f.joined ? `[[ -n "$joined" ]] && ${words}` : words} ;;`];
     }),
   );
   const flagCases = commands.map((c) => `        ${c.name}) candidates=(${plain(c.flags.flatMap((f) => f.names))}) ;;`);
@@ -54,16 +57,17 @@ export function completionScript(shell: Shell, program: string, commands: Comple
       : []),
     `${fn}() {`,
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="${COMP_WORDS[1]}"',
-    '  local kubeconfig="" i w q before rest',
+    '  local kubeconfig="" joined="" i w q before rest',
     '  local -a candidates=()',
     '  if [[ -n "$COMP_LINE" ]]; then',
     // The words as the user sees them: bash also splits at ":" and "=", which context names
     // (an EKS ARN, say) and --flag=value hold.
     '    before="${COMP_LINE:0:$COMP_POINT}"; cur="${before##*[[:space:]=]}"; rest="${before%"$cur"}"',
+    '    [[ "$rest" == *= ]] && joined=1',
     '    while [[ "$rest" == *[[:space:]=] ]]; do rest="${rest%?}"; done',
     '    prev="${rest##*[[:space:]=]}"',
-    '  elif [[ "$cur" == "=" ]]; then cur=""',
-    '  elif [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]]; then prev="${COMP_WORDS[COMP_CWORD-2]}"',
+    '  elif [[ "$cur" == "=" ]]; then cur=""; joined=1',
+    '  elif [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]]; then prev="${COMP_WORDS[COMP_CWORD-2]}"; joined=1',
     '  fi',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
     '    if [[ "${COMP_WORDS[i]}" == --kubeconfig ]]; then',
