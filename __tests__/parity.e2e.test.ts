@@ -365,9 +365,9 @@ describe('kubefedctl parity for daily work', () => {
   test('every new command and flag has examples in its help', () => {
     for (const command of ['enable', 'disable', 'federate', 'orphaning-deletion', 'orphaning-deletion status']) {
       const help = sh(`kubefed ${command} --help`).stdout;
-      expect(help).toMatch(/\nExamples:\n {2}kubefed /);
+      expect(help).toMatch(/\nExamples:\n {2}# .+\n {2}\$ kubefed /);
     }
     expect(sh('kubefed disable --help').stdout).toContain('--delete-crd');
-    expect(sh('kubefed federate --help').stdout).toContain('kubefed federate -f -');
+    expect(sh('kubefed federate --help').stdout).toContain('kubefed federate -f ring.yaml');
   });
 });

@@ -120,9 +120,6 @@ export function federatedFromFile(path: string, flags: CliFlags, args: (string |
   return federated;
 }
 
-/** An Examples section for a command's help: each line as a user types it. */
-export const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
-
 /** What the program gives these commands: its flags and how a command runs. */
 export interface CommandKit {
   common: (command: Command, formats?: string[], formatHelp?: string) => Command;
@@ -130,8 +127,6 @@ export interface CommandKit {
   federationName: [string, string];
   printObjects: (objects: object[], format?: string) => void;
 }
-
-const HOST = '--host-cluster-context=rivendell';
 
 /** enable, disable, federate and orphaning-deletion, as kubefedctl has them. */
 export function typeCommands(cli: Command, kit: CommandKit): void {
@@ -145,14 +140,6 @@ export function typeCommands(cli: Command, kit: CommandKit): void {
     .option('--federated-group <group>', `API group of the federated type (default ${FEDERATED_GROUP})`)
     .option('--federated-version <version>', `API version of the federated type (default ${FEDERATED_VERSION})`)
     .option(...federationName)
-    .addHelpText(
-      'after',
-      examples(
-        `kubefed enable statefulsets.apps ${HOST}`,
-        `kubefed enable rings.mordor.example --federated-group=fed.mordor.example ${HOST}`,
-        `kubefed enable deployments.apps --dry-run ${HOST}`,
-      ),
-    )
     .action(act('enable'));
   common(
     cli
@@ -165,10 +152,6 @@ export function typeCommands(cli: Command, kit: CommandKit): void {
     .option('--delete-crd [bool]', 'also delete its Federated<Kind> CRD (refused while objects of it exist)')
     .option('--federated-group <group>', `API group of the CRD --delete-crd deletes (default ${FEDERATED_GROUP})`)
     .option(...federationName)
-    .addHelpText(
-      'after',
-      examples(`kubefed disable statefulsets.apps ${HOST}`, `kubefed disable jobs.batch --delete-crd ${HOST}`),
-    )
     .action(act('disable'));
   federateCommand(cli, kit);
   orphaningCommands(cli, kit);
@@ -192,16 +175,6 @@ function federateCommand(cli: Command, { common, act, federationName, printObjec
     .option('--overwrite [bool]', 'replace a Federated<Kind> that kubefed federate did not make')
     .option('-f, --filename <file>', 'print the Federated<Kind> of each object in this YAML file (- for stdin)')
     .option(...federationName)
-    .addHelpText(
-      'after',
-      examples(
-        `kubefed federate namespace mordor ${HOST}`,
-        `kubefed federate cm ring -n mordor --enable-type ${HOST}`,
-        `kubefed federate namespace mordor --contents --skip-api-resources=secrets ${HOST}`,
-        `kubefed federate deploy orcs -n mordor -o yaml ${HOST}`,
-        'kubectl get configmap ring -n mordor -o yaml | kubefed federate -f -',
-      ),
-    )
     .action(async (type: string | undefined, name: string | undefined, opts: CliFlags, command: Command) => {
       if (opts.filename === undefined) return federate(type, name, opts, command);
       printObjects(federatedFromFile(opts.filename, opts, [type, name]), opts.output);
@@ -227,8 +200,6 @@ function orphaningCommands(cli: Command, { common, act, federationName }: Comman
     )
       .option('-n, --namespace <namespace>', 'namespace of the federated object', 'default')
       .option(...federationName)
-      .addHelpText('after', examples(`kubefed orphaning-deletion ${verb} FederatedDeployment orcs -n mordor ${HOST}`))
       .action(act(`orphaning-${verb}`));
   }
-  group.addHelpText('after', examples(`kubefed orphaning-deletion status FederatedDeployment orcs -n mordor ${HOST}`));
 }

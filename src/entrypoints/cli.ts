@@ -2,11 +2,14 @@
 // and flags (and kubefedctl's, where its users know them) over the action's core. With main and
 // post, the only code that knows process.argv, the environment and exit codes.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
 import { KubeconfigError } from '../inputs/kubeconfig.js';
 import { VERSION } from '../inputs/version.js';
-import { EXIT_FAILED, EXIT_USAGE, type Operation, execute, printObjects } from './cli-run.js';
+import { KubefedCommand, UsageError, commandPath, isBool } from './cli-command.js';
+import { EXIT_FAILED, EXIT_USAGE, errorReport, wantsJson } from './cli-contract.js';
+import { addExamples } from './cli-examples.js';
+import { type Operation, errorMessage, execute, printObjects, printReport } from './cli-run.js';
 import { type CommandKit, typeCommands } from './cli-types.js';
 import { kubeconfigPaths, readKubeconfig, terminalLog } from './cli-terminal.js';
 import { CONTEXTS_COMMAND, type CompletedCommand, SHELLS, type Shell, completionScript } from './completion.js';
@@ -26,10 +29,10 @@ const INIT_FLAGS: [string, string][] = [
   ['etcd-pv-capacity <quantity>', 'size of the etcd claim (default 10Gi)'],
   ['etcd-pv-storage-class <class>', 'storage class of the etcd claim'],
   ['image <image>', 'federation API server image'],
-  ['kube-controller-manager-image <image>', "kube-controller-manager image (default the API server image's release)"],
   ['etcd-image <image>', 'etcd image'],
   ['controller-manager-image <image>', 'KubeFed controller manager image'],
   ['external-dns-image <image>', 'external-dns image'],
+  ['kube-controller-manager-image <image>', "kube-controller-manager image (default the API server image's release)"],
   ['dns-controller-image <image>', "the project's image, run as the DNS controller"],
 ];
 
@@ -96,7 +99,7 @@ const actNamed = (operation: Operation) => async (name: string, _opts: unknown, 
 };
 
 function program(): Command {
-  const cli = new Command('kubefed')
+  const cli = new KubefedCommand('kubefed')
     .description('Set up and keep a Kubernetes cluster federation (kubefed init / join / unjoin, declaratively).')
     .version(VERSION, '--version');
 
@@ -152,8 +155,9 @@ function program(): Command {
       const names = readKubeconfig(kubeconfigPaths(opts.kubeconfig))
         .config.getContexts()
         .map((c) => c.name);
-      process.stdout.write(names.map((n) => `${n}\n`).join(''));
+      process.stdout.write(names.map((n) => `${n}\0`).join(''));
     });
+  addExamples(cli);
   return cli;
 }
 
@@ -167,8 +171,9 @@ function completedCommands(cli: Command): CompletedCommand[] {
         .filter((o) => !o.hidden && o.long)
         .map((o) => {
           const long = o.long?.slice(2) ?? '';
-          const values = o.argChoices ?? FLAG_VALUES[long] ?? (o.optional ? ['true', 'false'] : undefined);
-          return { names: [o.long ?? '', ...(o.short ? [o.short] : [])], ...(values ? { values } : {}) };
+          const values = o.argChoices ?? FLAG_VALUES[long] ?? (isBool(o) ? ['true', 'false'] : undefined);
+          const names = [o.long ?? '', ...(o.short ? [o.short] : [])];
+          return { names, ...(values ? { values } : {}), ...(isBool(o) ? { joined: true } : {}) };
         }),
     }));
 }
@@ -197,12 +202,27 @@ function dnsControllerCommand(cli: Command): void {
     });
 }
 
+/** The one line a failed command ends with, and its exit code. */
+function failure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof UsageError) {
+    const message = err.message.replace(/^error: /, '');
+    return { message: `${message} (see: ${commandPath(err.command)} --help)`, exitCode: EXIT_USAGE };
+  }
+  // No command given: commander printed the help.
+  if (err instanceof CommanderError) return { message: 'give a command (see: kubefed --help)', exitCode: EXIT_USAGE };
+  const usage = err instanceof InputError || err instanceof KubeconfigError;
+  return { message: errorMessage(err), exitCode: usage ? EXIT_USAGE : EXIT_FAILED };
+}
+
 program()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    const usage = err instanceof InputError || err instanceof KubeconfigError;
-    log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
-    process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
+    if (err instanceof CommanderError && err.exitCode === 0) return; // --help or --version, printed
+    const { message, exitCode } = failure(err);
+    // -o json promises one JSON document on stdout, whatever happened.
+    if (wantsJson(process.argv.slice(2))) printReport(errorReport(message, exitCode), log.redact);
+    log.info(`kubefed: ${message}${exitCode === EXIT_USAGE ? '\nnothing was changed' : ''}`);
+    process.exitCode = exitCode;
   })
   // An exec credential plugin that missed its deadline may still be running: exit all the same.
   .finally(() => process.stderr.write('', () => process.stdout.write('', () => process.exit())));

@@ -164,8 +164,27 @@ export class Cluster {
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
+    const why = detail === 'bad port' ? blockedPort(this.server) : detail;
+    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${why}`);
   }
+}
+
+/**
+ * Why a request to `server` failed with fetch's "bad port": the client's fetch (undici) never
+ * connects to the ports the Fetch standard blocks (6000, 10080, ...), whatever the server.
+ */
+function blockedPort(server: string): string {
+  let port = '';
+  try {
+    port = new URL(server).port;
+  } catch {
+    // the message still says what to do
+  }
+  return (
+    `port ${port || '(unknown)'} is one Node.js's fetch refuses to connect to (a "bad port" of the Fetch ` +
+    'standard, such as 6000 or 10080), whatever answers there; serve the API on another port ' +
+    '(443 or 6443, say), or reach it through one (a proxy or port-forward), and put that address in the kubeconfig'
+  );
 }
 
 /**
