@@ -79,6 +79,12 @@ func podSandbox() error {
 		return fmt.Errorf("bring lo up: %w", err)
 	}
 	unix.Close(fd)
+	// The load balancers' addresses (addresses.go) are local in the node's namespace; here too,
+	// so that mirror can listen on them inside the pod as on the loopback addresses.
+	if out, err := exec.Command("ip", "route", "add", "local", "172.31.0.0/16", "dev", "lo", "table", "local").
+		CombinedOutput(); err != nil {
+		return fmt.Errorf("local route for the load-balancer addresses: %v: %s", err, out)
+	}
 	fmt.Println("ready")
 	select {}
 }
