@@ -100,7 +100,8 @@ describe('the Examples of every command', () => {
     copyFileSync(testenv().kubeconfig, kubeconfig);
     writeFileSync(
       join(home, 'coredns-provider.conf'),
-      '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.\n',
+      // testenv's DNS etcd: external-dns must reach one, or it crash-loops and init is unhealthy.
+      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
     );
   });
 

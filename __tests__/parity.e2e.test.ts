@@ -90,6 +90,11 @@ describe('kubefedctl parity for daily work', () => {
     );
     mkdirSync(join(home, '.kube'));
     copyFileSync(testenv().kubeconfig, kubeconfig);
+    // testenv's DNS etcd: external-dns must reach one, or it crash-loops and health fails on DNS.
+    writeFileSync(
+      join(home, 'coredns-provider.conf'),
+      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
+    );
   });
 
   afterAll(() => {
@@ -97,7 +102,9 @@ describe('kubefedctl parity for daily work', () => {
   });
 
   test('without --host-cluster-context the current context is the host, as with kubefedctl', () => {
-    const run = sh(`kubefed init shire --dns-provider=google-clouddns --dns-zone-name=example.com. ${K}`);
+    const dns =
+      '--dns-provider=coredns --dns-zone-name=example.com. --dns-provider-config="$HOME/coredns-provider.conf"';
+    const run = sh(`kubefed init shire ${dns} ${K}`);
     expect(run.stderr).toContain('federation shire converged');
     expect(run.status).toBe(0);
     const kc = new KubeConfig();

@@ -11,8 +11,9 @@ const HOST = '--host-cluster-context=rivendell';
 export const EXAMPLES: Record<string, Example[]> = {
   init: [
     [
-      'deploy the control plane on the host cluster, as the guide does',
-      `kubefed init fellowship ${HOST} --dns-provider=google-clouddns --dns-zone-name=example.com.`,
+      'deploy the control plane on the host cluster, its DNS records published to a CoreDNS etcd',
+      `kubefed init fellowship ${HOST} --dns-provider=coredns --dns-zone-name=example.com. ` +
+        '--dns-provider-config=coredns-provider.conf',
     ],
     [
       'print what init with a CoreDNS provider would change, as JSON, and write nothing',
