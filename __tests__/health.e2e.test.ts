@@ -57,7 +57,7 @@ describe('health', () => {
     // The namespaces, KubeFed's 7 CRDs, its rights, config, 10 types (CRD and config each) and
     // 2 webhook configurations, the DNSEndpoint CRD and the DNS identity's rights, and the 2
     // members' Secrets and KubeFedClusters.
-    expect(run.summary).toMatch(/\| federation \| https:\/\/172\.31\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
+    expect(run.summary).toMatch(/\| federation \| https:\/\/172\.31\.\d+\.\d+:443 \| ready \| 1 update, 50 create \|/);
     expect(run.summary).toContain(
       '```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://172.31.',
     );
