@@ -110,8 +110,8 @@ describe('summaryMarkdown', () => {
     );
     expect(md).toContain(
       '| control plane | deployments | state |\n| --- | --- | --- |\n' +
-        '| API server | fellowship-apiserver | ✅ available |\n' +
-        '| DNS | fellowship-dns-controller, fellowship-external-dns | ❌ not available |\n',
+        '| API server | fellowship\\-apiserver | ✅ available |\n' +
+        '| DNS | fellowship\\-dns\\-controller\\, fellowship\\-external\\-dns | ❌ not available |\n',
     );
   });
 });
