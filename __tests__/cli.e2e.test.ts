@@ -53,12 +53,14 @@ describe('the kubefed CLI runs the guide as written', () => {
     copyFileSync(testenv().kubeconfig, kubeconfig);
     writeFileSync(
       join(home, 'coredns-provider.conf'),
-      '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.\n',
+      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
     );
   });
 
   afterAll(() => {
-    sh('kubefed destroy fellowship --host-cluster-context=rivendell', { KUBEFED_TIMEOUT: '60s' });
+    // The last test leaves a federation whose API this machine cannot reach: its member records
+    // are unreadable, so destroy removes it only when told to.
+    sh('kubefed destroy fellowship --host-cluster-context=rivendell --force', { KUBEFED_TIMEOUT: '60s' });
   });
 
   test('kubefed version', () => {
@@ -68,10 +70,13 @@ describe('the kubefed CLI runs the guide as written', () => {
   });
 
   test('kubefed init deploys the control plane and adds the federation context to the kubeconfig', async () => {
+    // The guide's google-clouddns needs Google credentials, which no test machine has: its
+    // external-dns would crash-loop, and DNS is part of the health `kubefed init` waits for.
     const run = sh(`kubefed init fellowship \\
     --host-cluster-context=rivendell \\
-    --dns-provider="google-clouddns" \\
-    --dns-zone-name="example.com."`);
+    --dns-provider="coredns" \\
+    --dns-zone-name="example.com." \\
+    --dns-provider-config="$HOME/coredns-provider.conf"`);
     expect(run.stderr).toContain('federation fellowship converged');
     expect(run.status).toBe(0);
     expect(run.outputs.healthy).toBe('true');
@@ -121,8 +126,9 @@ describe('the kubefed CLI runs the guide as written', () => {
   test('argument overrides reach the API server and the controller manager', async () => {
     const run = sh(`kubefed init fellowship \\
     --host-cluster-context=rivendell \\
-    --dns-provider="google-clouddns" \\
+    --dns-provider="coredns" \\
     --dns-zone-name="example.com." \\
+    --dns-provider-config="$HOME/coredns-provider.conf" \\
     --apiserver-arg-overrides="--anonymous-auth=false,--v=4" \\
     --controllermanager-arg-overrides="--v=4,--rest-config-qps=50"`);
     expect(run.status).toBe(0);
@@ -142,9 +148,10 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
     expect(disabled.status).toBe(0);
     expect(await get(federation, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', NS)).toBeUndefined();
+    // As kubefedctl: the CRD stays unless --delete-crd.
     expect(
       await get(federation, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'federatedjobs.types.kubefed.io'),
-    ).toBeUndefined();
+    ).toBeDefined();
 
     const enabled = sh('kubefed enable jobs.batch --host-cluster-context=rivendell');
     expect(enabled.status).toBe(0);
@@ -157,7 +164,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(sh('kubefed enable jobs.batch --host-cluster-context=rivendell').outputs.changed).toBe('false');
     const unknown = sh('kubefed enable horcruxes --host-cluster-context=rivendell');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('federated-types: "horcruxes" is not a type this action can enable');
+    expect(unknown.stderr).toContain('type: the federation API serves no type named "horcruxes"');
   });
 
   test('a CoreDNS provider with its configuration file', async () => {
@@ -176,8 +183,9 @@ describe('the kubefed CLI runs the guide as written', () => {
   test('without persistent storage for etcd', async () => {
     const run = sh(`kubefed init fellowship \\
     --host-cluster-context=rivendell \\
-    --dns-provider="google-clouddns" \\
+    --dns-provider="coredns" \\
     --dns-zone-name="example.com." \\
+    --dns-provider-config="$HOME/coredns-provider.conf" \\
     --etcd-persistent-storage=false`);
     expect(run.status).toBe(0);
     const volumes = (await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS))?.spec.template.spec
@@ -364,8 +372,40 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(sh('kubefed completion zsh').stdout).toContain('bashcompinit');
   });
 
-  test('kubefed unjoin removes what join made', async () => {
-    const run = sh('kubefed unjoin gondor --host-cluster-context=rivendell');
+  test('kubefed unjoin of an unreachable member stops; --force removes its records and names what stays on it', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    kc.setCurrentContext('fellowship');
+    const federation = KubernetesObjectApi.makeApiClient(kc);
+    const gondorServer = testenv().clusters.find((c) => c.name === 'gondor')?.server as string;
+    // gondor's API server out of reach: its cluster in this kubeconfig points at a closed port
+    // (not 1, which fetch refuses to dial).
+    const away = join(home, 'gondor-away');
+    writeFileSync(away, readFileSync(kubeconfig, 'utf8').replaceAll(gondorServer, 'https://127.0.0.1:2'));
+    const record = () => get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS);
+
+    const stuck = sh(`kubefed unjoin gondor --host-cluster-context=rivendell --kubeconfig=${away}`);
+    expect(stuck.status).toBe(1);
+    expect(stuck.stderr).toMatch(/cluster "gondor".*ECONNREFUSED; it stays a member\. force: true \(--force\)/);
+    expect(await record()).toBeDefined();
+
+    const forced = sh(`kubefed unjoin gondor --host-cluster-context=rivendell --kubeconfig=${away} --force`);
+    expect(forced.status).toBe(0);
+    expect(JSON.parse(forced.outputs['unjoined-clusters'])).toEqual(['gondor']);
+    expect(forced.stderr).toContain('it leaves the federation (force), but these stay on the cluster:');
+    expect(forced.stderr).toContain(
+      'kubectl -n kube-system delete serviceaccount/kubefed.fellowship.gondor secret/kubefed.fellowship.gondor.token',
+    );
+    expect(await record()).toBeUndefined();
+    expect(await get(federation, 'v1', 'Secret', 'gondor', NS)).toBeUndefined();
+    // What it says stays, stays: the account and its token are still in gondor.
+    const member = clientFor('gondor_needs-no_king');
+    expect(await get(member, 'v1', 'ServiceAccount', 'kubefed.fellowship.gondor', 'kube-system')).toBeDefined();
+    expect(await get(member, 'v1', 'Secret', 'kubefed.fellowship.gondor.token', 'kube-system')).toBeDefined();
+  });
+
+  test('kubefed unjoin removes what join made (here: what the forced unjoin left, through its context)', async () => {
+    const run = sh('kubefed unjoin gondor --host-cluster-context=rivendell --cluster-context=gondor_needs-no_king');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters'])).toEqual(['gondor']);
     expect(
@@ -411,5 +451,23 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(run.stderr).toMatch(/timed out after 8s waiting for the federation API at https:\/\/10\.0\.10\.20:\d+/);
     expect((await get(rivendell(), 'v1', 'Service', 'fellowship-apiserver', NS))?.spec.type).toBe('NodePort');
     expect(await apiServerArgs()).toContain('--advertise-address=10.0.10.20');
+  });
+
+  test('destroy of a federation whose API does not answer stops before the control plane; --force goes on', async () => {
+    const stopped = sh('kubefed destroy fellowship --host-cluster-context=rivendell', { KUBEFED_TIMEOUT: '20s' });
+    expect(stopped.status).toBe(1);
+    expect(stopped.outputs.healthy).toBe('false');
+    expect(stopped.stderr).toMatch(
+      /the control plane is kept: the federation API at https:\/\/10\.0\.10\.20:\d+ does not answer, so its members are unknown: every member \(none is listed\) would keep/,
+    );
+    expect(stopped.stderr).toContain('kubefed destroy --force');
+    expect(await get(rivendell(), 'apps/v1', 'Deployment', 'fellowship-apiserver', NS)).toBeDefined();
+
+    const forced = sh('kubefed destroy fellowship --host-cluster-context=rivendell --force', {
+      KUBEFED_TIMEOUT: '60s',
+    });
+    expect(forced.status).toBe(0);
+    expect(forced.stderr).toContain('force: the control plane is removed although the federation API at');
+    expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
   });
 });

@@ -33,6 +33,17 @@ async function answers(server: string, name: string): Promise<string[] | string>
   }
 }
 
+/** The TXT answers for a name, joined, or the resolver's error code. */
+async function txt(server: string, name: string): Promise<string> {
+  const resolver = new Resolver({ timeout: 1500, tries: 1 });
+  resolver.setServers([server]);
+  try {
+    return (await resolver.resolveTxt(name)).map((chunks) => chunks.join('')).join(' ');
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
 describe('federated service DNS with external-dns and CoreDNS', () => {
   // eriador hosts the federation and runs the coredns provider's CoreDNS; lindon is a member
   // running CoreDNS as its cluster DNS; fornost, a member in a testenv of its own, is stopped.
@@ -201,6 +212,37 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     expect(await answers(providerDns(), 'web.shop.arnor.svc.fornost.example.com')).toEqual([atFornost]);
   });
 
+  test('a same-named DNSEndpoint the DNS controller does not own: its create is refused and reported in its status ConfigMap, the rest goes on', async () => {
+    const theirs = { name: 'aaa', namespace: 'shop' };
+    // The namespace is the earlier tests' (made here when this one runs alone).
+    await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }).catch(() => undefined);
+    await federation.create({
+      apiVersion: 'externaldns.k8s.io/v1alpha1',
+      kind: 'DNSEndpoint',
+      metadata: theirs,
+      spec: { endpoints: [{ dnsName: 'someone.example.org', recordType: 'A', targets: ['192.0.2.1'] }] },
+    } as KubernetesObject);
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: theirs,
+      spec: {
+        placement: { clusters: [{ name: 'lindon' }] },
+        template: { spec: { type: 'LoadBalancer', selector: { app: 'aaa' }, ports: [{ port: 81, protocol: 'TCP' }] } },
+      },
+    } as KubernetesObject);
+    const status = await eventually(
+      () => get(federation, 'v1', 'ConfigMap', `${FED}-dns-controller`, NS),
+      (cm) => /^shop\/aaa: .*create DNSEndpoint shop\/aaa: HTTP 409/m.test(cm?.data?.['failed-writes'] ?? ''),
+      90_000,
+    );
+    expect(status?.metadata?.labels).toMatchObject({ 'kubefed-action.io/federation': FED });
+    const endpoint = await get(federation, 'externaldns.k8s.io/v1alpha1', 'DNSEndpoint', 'aaa', 'shop');
+    expect(endpoint?.spec.endpoints[0].dnsName).toBe('someone.example.org');
+    expect(endpoint?.metadata?.labels).toBeUndefined();
+    // The later tests (placement changes followed, names withdrawn) run with this refusal in place.
+  });
+
   test('inside the CoreDNS member, <svc>.<ns>.<fed>.svc.cluster.local answers the federated addresses through the merged Corefile', async () => {
     // The member's own cluster DNS (kubeadm's CoreDNS Deployment, reloading the Corefile join
     // merged; the real CoreDNS refuses a bad one), reached from this machine through a
@@ -303,9 +345,43 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     expect(await answers(providerDns(), 'web.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
   });
 
-  test('unjoin restores the member\u2019s Corefile byte for byte', async () => {
-    const run = runAction({ ...inputs('- lindon\n- fornost\n'), mode: 'destroy' });
-    expect(JSON.parse(run.outputs['unjoined-clusters'] ?? '[]')).toContain('lindon');
+  test('destroy withdraws the published records before their publisher goes, and restores the member\u2019s Corefile byte for byte', async () => {
+    // A federated Service on lindon, published when destroy starts: an A record and its TXT owner record.
+    await federation.create({
+      apiVersion: TYPES,
+      kind: 'FederatedService',
+      metadata: { name: 'gate', namespace: 'shop' },
+      spec: {
+        placement: { clusters: [{ name: 'lindon' }] },
+        template: { spec: { type: 'LoadBalancer', selector: { app: 'gate' }, ports: [{ port: 80, protocol: 'TCP' }] } },
+      },
+    } as KubernetesObject);
+    const gate = 'gate.shop.arnor.svc.example.com';
+    const atLindon = await eventually(
+      async () => (await get(lindon(), 'v1', 'Service', 'gate', 'shop'))?.status?.loadBalancer?.ingress?.[0]?.ip,
+      Boolean,
+      90_000,
+    );
+    await eventually(
+      () => answers(providerDns(), gate),
+      (a) => JSON.stringify(a) === JSON.stringify([atLindon]),
+      90_000,
+    );
+    expect(await txt(providerDns(), `a-${gate}`)).toContain('external-dns/owner=arnor');
+
+    // fornost is stopped: it cannot be unjoined, so only force takes the federation down.
+    const run = runAction({ ...inputs('- lindon\n- fornost\n'), mode: 'destroy', force: 'true' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs['unjoined-clusters'] ?? '[]').sort()).toEqual(['fornost', 'lindon']);
+    expect(run.log).toContain('it leaves the federation (force), but these stay on the cluster');
+    const withdrawn = run.log.indexOf('every DNS record of the federation is withdrawn');
+    expect(withdrawn).toBeGreaterThan(-1);
+    expect(withdrawn).toBeLessThan(run.log.indexOf('delete Namespace'));
+    // Gone from the provider by the time destroy is done: the global, per-member and owner records.
+    expect(await answers(providerDns(), gate)).toBe('ENOTFOUND');
+    expect(await answers(providerDns(), 'gate.shop.arnor.svc.lindon.example.com')).toBe('ENOTFOUND');
+    expect(await txt(providerDns(), `a-${gate}`)).toBe('ENOTFOUND');
     expect((await get(lindon(), 'v1', 'ConfigMap', 'coredns', 'kube-system'))?.data?.Corefile).toBe(corefile);
+    expect(await get(clientFor('eriador', home.kubeconfigPath), 'v1', 'Namespace', NS)).toBeUndefined();
   });
 });

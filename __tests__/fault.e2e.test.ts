@@ -19,6 +19,8 @@ const inputs = (namespace: string, extra: Record<string, string> = {}) => ({
   'federation-system-namespace': namespace,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   'etcd-persistent-storage': 'false',
   clusters: GONDOR + NOLDOR,
   timeout: '120s',

@@ -16,6 +16,8 @@ const base = {
   'federation-system-namespace': NS,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   timeout: '120s',
 };
 const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
@@ -281,8 +283,10 @@ describe('KubeFed propagates through the federation the action made', () => {
     } finally {
       mordor.stop();
     }
-    // mordor cannot be reached to unjoin it: prune drops it from the federation (and says what stays behind).
-    expect(runAction({ ...inputs(GONDOR + NOLDOR), prune: 'true' }).status).toBe(0);
+    // mordor cannot be reached to unjoin it: only with force does prune drop it from the federation
+    // (saying what stays behind); without, it stays a member and the step fails.
+    expect(runAction({ ...inputs(GONDOR + NOLDOR), prune: 'true' }).status).toBe(1);
+    expect(runAction({ ...inputs(GONDOR + NOLDOR), prune: 'true', force: 'true' }).status).toBe(0);
   });
 
   test('a pruned member receives nothing more', async () => {

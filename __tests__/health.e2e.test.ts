@@ -34,7 +34,9 @@ describe('health', () => {
   };
 
   afterAll(() => {
-    expect(runAction(inputs({ mode: 'destroy' })).status).toBe(0);
+    // The last test leaves a federation API server that cannot start: its member records are
+    // unreadable, and destroy goes on past that only with force (issue 19 item 11).
+    expect(runAction(inputs({ mode: 'destroy', force: 'true' })).status).toBe(0);
   });
 
   test('apply waits until the control plane and every member are ready, and the summary shows them', () => {
@@ -57,7 +59,7 @@ describe('health', () => {
     // The namespaces, KubeFed's 7 CRDs, its rights, config, 10 types (CRD and config each) and
     // 2 webhook configurations, the DNSEndpoint CRD and the DNS identity's rights, and the 2
     // members' Secrets and KubeFedClusters.
-    expect(run.summary).toMatch(/\| federation \| https:\/\/172\.31\.\d+\.\d+:443 \| ready \| 1 update, 42 create \|/);
+    expect(run.summary).toMatch(/\| federation \| https:\/\/172\.31\.\d+\.\d+:443 \| ready \| 1 update, 50 create \|/);
     expect(run.summary).toContain(
       '```mermaid\nflowchart LR\n  host["host cluster<br/>rivendell"] --> fed(["federation API<br/>https://172.31.',
     );
@@ -129,13 +131,13 @@ describe('health', () => {
   });
 
   test('a federation API server that cannot start: progress while waiting, then a clear timeout', () => {
-    const run = runAction(inputs({ 'apiserver-arg-overrides': '--no-such-flag=1', timeout: '13s' }));
+    const run = runAction(inputs({ 'apiserver-arg-overrides': '--no-such-flag=1', timeout: '25s' }));
     expect(run.status).toBe(1);
     expect(run.log).toMatch(
       /waiting for the federation API at https:\/\/172\.31\.\d+\.\d+:443: deployment fed-health\/lothlorien-apiserver is not available.* \(\d+s left\)/,
     );
     expect(run.log).toMatch(
-      /::error::timed out after 13s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/,
+      /::error::timed out after 25s waiting for the federation API at .*: deployment fed-health\/lothlorien-apiserver is not available/,
     );
     // It stopped on an error, and still says what it had changed.
     expect(run.outputs.changed).toBe('true');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { ActionRun, runAction } from './helpers/action.js';
-import { auditMark, clientFor, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const NS = 'fed-join';
 const base = {
@@ -14,7 +14,8 @@ const base = {
   'federation-system-namespace': NS,
   'dns-provider': 'coredns',
   'dns-zone-name': 'example.com.',
-  'dns-provider-config': '[Global]\netcd-endpoints = http://etcd-cluster.ns:2379\nzones = example.com.',
+  // testenv's DNS etcd: external-dns must reach one, or it crash-loops and DNS is not available.
+  'dns-provider-config': `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.`,
   timeout: '90s',
 };
 const inputs = (clusters: string, extra: Record<string, string> = {}) => ({
@@ -300,26 +301,27 @@ describe('join, unjoin and destroy', () => {
     });
   });
 
-  test('destroy unjoins every member and deletes the namespace; only the etcd volume is left, and reported', async () => {
-    // The cluster's provisioner bound the claim to a volume; an admin keeps it (Retain).
+  test('destroy unjoins every member and deletes the namespace; the etcd volume is kept (Retain) and named', async () => {
+    // The cluster's provisioner bound the claim to a volume it would delete with the claim.
     const claim = 'fellowship-federation-apiserver-etcd-claim';
     const volume = (await get(rivendell(), 'v1', 'PersistentVolumeClaim', claim, NS))?.spec?.volumeName as string;
     expect(volume).toMatch(/^pvc-/);
-    const pv = await get(rivendell(), 'v1', 'PersistentVolume', volume);
-    await rivendell().replace({
-      ...pv,
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      spec: { ...pv?.spec, persistentVolumeReclaimPolicy: 'Retain' },
-    } as KubernetesObject);
+    expect((await get(rivendell(), 'v1', 'PersistentVolume', volume))?.spec.persistentVolumeReclaimPolicy).toBe(
+      'Delete',
+    );
 
     const run = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
     expect(run.log).not.toMatch(/::error::/);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.outputs['unjoined-clusters']).sort()).toEqual(['gondor', 'noldor', 'rivendell']);
+    expect(run.outputs['retained-volume']).toBe(volume);
     expect(run.log).toContain(
-      `::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim fed-join/fellowship-federation-apiserver-etcd-claim; reclaim policy Retain) is left behind`,
+      `::warning::PersistentVolume ${volume} (the federation's etcd data, bound to claim ` +
+        `${NS}/${claim}; find it with kubectl get pv) is kept: its reclaim policy was Delete and is now Retain`,
     );
+    // Retain is set before the claim goes.
+    expect(run.log.indexOf(`update PersistentVolume ${volume}`)).toBeGreaterThan(-1);
+    expect(run.log.indexOf(`update PersistentVolume ${volume}`)).toBeLessThan(run.log.indexOf('delete Namespace'));
     expect(run.summary).toContain(`PersistentVolume ${volume}`);
     expect(await get(rivendell(), 'v1', 'Namespace', NS)).toBeUndefined();
     // Unjoined, rivendell's and noldor's Corefiles are as they were, byte for byte.
@@ -331,7 +333,15 @@ describe('join, unjoin and destroy', () => {
       'mordor=evil.org',
     );
     expect(await get(noldor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system')).toBeUndefined();
-    expect(await get(rivendell(), 'v1', 'PersistentVolume', volume)).toBeDefined();
+    // The claim is gone and the volume, Released, still holds the data.
+    const kept = await eventually(
+      () => get(rivendell(), 'v1', 'PersistentVolume', volume),
+      (pv) => pv?.status?.phase !== 'Bound',
+      30_000,
+    );
+    expect(kept?.spec.persistentVolumeReclaimPolicy).toBe('Retain');
+    expect(kept?.status.phase).toBe('Released');
+    await rivendell().delete({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: volume } });
 
     const again = runAction(inputs(GONDOR + NOLDOR, { mode: 'destroy' }));
     expect(again.status).toBe(0);

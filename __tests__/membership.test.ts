@@ -1,7 +1,13 @@
 // Unit tests of what join makes (pure manifests) and of the kube-dns merge.
 import { describe, expect, test } from '@jest/globals';
 import { Spec, parseSpec } from '../src/inputs/spec.js';
-import { federationMemberObjects, memberNames, memberObjects } from '../src/desired/member-objects.js';
+import {
+  federationMemberObjects,
+  leftInMember,
+  memberAccess,
+  memberNames,
+  memberObjects,
+} from '../src/desired/member-objects.js';
 import { planKubeDns, withFederation, withoutFederation } from '../src/plan/kube-dns.js';
 import { KubeObject } from '../src/desired/objects.js';
 
@@ -176,5 +182,61 @@ describe('member object names', () => {
     for (const key of ['serviceAccount', 'tokenSecret', 'clusterRole'] as const) expect(one[key]).not.toBe(other[key]);
     // A cluster's token Secret never has the name of another cluster's ServiceAccount or Secret.
     expect(memberNames('a', 'b').tokenSecret).not.toBe(memberNames('a', 'b-token').serviceAccount);
+  });
+});
+
+describe('what the federation records of a member it reaches', () => {
+  const internalCa = '-----BEGIN CERTIFICATE-----\ninternal\n-----END CERTIFICATE-----\n';
+  const kubeconfigCa = '-----BEGIN CERTIFICATE-----\nkubeconfig\n-----END CERTIFICATE-----\n';
+  const token = { token: 't0k3n', caPem: internalCa };
+  const kfcOf = (caPem?: string) =>
+    federationMemberObjects(
+      spec(),
+      { name: 'gondor', context: 'gondor', secretName: 'gondor' },
+      memberAccess('https://gondor.example.com', { caPem, insecure: false }, token),
+    );
+
+  test("the kubeconfig's CA for the member, when it names one", () => {
+    const [secret, kfc] = kfcOf(kubeconfigCa);
+    expect(Buffer.from((kfc.spec as { caBundle: string }).caBundle, 'base64').toString()).toBe(kubeconfigCa);
+    expect(Buffer.from((secret.data as Record<string, string>)['ca.crt'], 'base64').toString()).toBe(kubeconfigCa);
+  });
+
+  test("a kubeconfig that trusts the system roots: no caBundle, never the member's internal CA", () => {
+    const [secret, kfc] = kfcOf(undefined);
+    expect(kfc.spec).not.toHaveProperty('caBundle');
+    expect(secret.data).not.toHaveProperty('ca.crt');
+    expect(JSON.stringify([secret, kfc])).not.toContain(Buffer.from(internalCa).toString('base64'));
+    expect(memberAccess('https://g', { insecure: true }, token)).toEqual({
+      endpoint: 'https://g',
+      insecure: true,
+      token: 't0k3n',
+    });
+  });
+});
+
+describe('what an unreachable member keeps when it leaves by force', () => {
+  test('every object join made there, its DNS entry, and the commands that remove them', () => {
+    const left = leftInMember('fellowship', 'gondor', 'example.com.');
+    const n = memberNames('fellowship', 'gondor');
+    for (const name of [
+      `ServiceAccount kube-system/${n.serviceAccount}`,
+      `Secret kube-system/${n.tokenSecret}`,
+      `ClusterRole ${n.clusterRole}`,
+      `ClusterRoleBinding ${n.clusterRole}`,
+      'fellowship=example.com in ConfigMap kube-system/kube-dns',
+      '"# kubefed-action federation fellowship: begin"',
+      'ConfigMap kube-system/coredns',
+      `kubectl -n kube-system delete serviceaccount/${n.serviceAccount} secret/${n.tokenSecret}`,
+      `kubectl delete clusterrolebinding/${n.clusterRole} clusterrole/${n.clusterRole}`,
+    ])
+      expect(left).toContain(name);
+    // Exactly what memberObjects makes in the member, no more, no less.
+    expect(memberObjects(spec(), 'gondor').map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      `ServiceAccount ${n.serviceAccount}`,
+      `ClusterRole ${n.clusterRole}`,
+      `ClusterRoleBinding ${n.clusterRole}`,
+      `Secret ${n.tokenSecret}`,
+    ]);
   });
 });

@@ -68,7 +68,9 @@ async function refusal(pod: KubernetesObject): Promise<string | null> {
     await host().create(pod, undefined, 'All');
     return null;
   } catch (err) {
-    return String((err as { body?: string }).body ?? err);
+    const body = (err as { body?: string }).body;
+    if (body === undefined) throw err;
+    return (JSON.parse(body) as { message: string }).message;
   }
 }
 

@@ -5,7 +5,7 @@ import { parseSpec } from '../src/inputs/spec.js';
 import { jsonReport, outputs } from '../src/report/outputs.js';
 import { escapeCell, summaryMarkdown } from '../src/report/summary.js';
 import { verdict } from '../src/report/verdict.js';
-import { type RunResult, emptyResult } from '../src/report/result.js';
+import { type RunResult, emptyResult, failedResult } from '../src/report/result.js';
 
 const spec = parseSpec(
   (n) =>
@@ -32,10 +32,46 @@ describe('summaryMarkdown', () => {
         ],
       }),
     );
-    expect(md).not.toMatch(/<img|<a /);
-    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(md).not.toMatch(/(?<!\\)<(img|a )/);
+    expect(md).toContain('\\<img src\\=x onerror\\=alert\\(1\\)\\>');
     expect(md).toContain('\\| cell next');
-    expect(escapeCell('a & b')).toBe('a &amp; b');
+    expect(escapeCell('a & b')).toBe('a \\& b');
+  });
+
+  // CommonMark takes an ASCII punctuation character after a backslash literally: a cell in which
+  // every one is escaped can make no link, image, autolink, emphasis, code span, tag or entity.
+  const everyPunctuationEscaped = /^(?:[^!-/:-@[-`{-~\n]|\\[!-/:-@[-`{-~])*$/;
+
+  test.each([
+    '[Re-authenticate](https://attacker.example)',
+    '![](https://attacker.example/p.png)',
+    '<https://attacker.example> www.attacker.example admin@attacker.example',
+    '`code` *em* _em_ ~~del~~ &amp; &#60;b&#62; [ref]: https://attacker.example "t"',
+    '\\[escaped backslash](https://attacker.example)',
+  ])('cluster text %j shows as text in every cell and line', (text) => {
+    expect(escapeCell(text)).toMatch(everyPunctuationEscaped);
+    const md = summaryMarkdown(
+      spec,
+      result({
+        errors: [text],
+        problems: [text],
+        warnings: [text],
+        federationEndpoint: text,
+        clusters: [{ name: text, role: 'member', endpoint: text, state: text, changes: text }],
+      }),
+    );
+    // Outside the Mermaid diagram, which renders no Markdown, the text appears escaped only.
+    const markdown = md.slice(0, md.indexOf('```mermaid'));
+    expect(markdown.split(text).length).toBe(1);
+    expect(markdown.split(escapeCell(text)).length - 1).toBe(8);
+    expect(markdown).not.toMatch(/\]\(|!\[|(?<!\\)</);
+  });
+
+  test('a run that stopped on an error does not claim that everything matched', () => {
+    const md = summaryMarkdown(spec, failedResult('fellowship', [], 'host cluster (context "c"): cannot list'));
+    expect(md).not.toContain('everything already matched');
+    expect(md).toContain('- Nothing changed; not everything could be compared (see the errors below).');
+    expect(summaryMarkdown(spec, result({ healthy: true }))).toContain('Nothing changed: everything already matched.');
   });
 
   test('a cluster whose TLS is not verified is flagged in its row', () => {
@@ -54,7 +90,29 @@ describe('summaryMarkdown', () => {
         ],
       }),
     );
-    expect(md).toContain('| noldor | https://noldor:6443 ⚠️ TLS not verified | joined, ready | — |');
+    expect(md).toContain('| noldor | https\\:\\/\\/noldor\\:6443 ⚠️ TLS not verified | joined\\, ready | — |');
+  });
+
+  test('the control plane has a row per part, DNS among them, once its health was checked', () => {
+    expect(summaryMarkdown(spec, result({}))).not.toContain('| control plane |');
+    const md = summaryMarkdown(
+      spec,
+      result({
+        controlPlane: [
+          { part: 'API server', deployments: ['fellowship-apiserver'], state: 'available' },
+          {
+            part: 'DNS',
+            deployments: ['fellowship-dns-controller', 'fellowship-external-dns'],
+            state: 'not available',
+          },
+        ],
+      }),
+    );
+    expect(md).toContain(
+      '| control plane | deployments | state |\n| --- | --- | --- |\n' +
+        '| API server | fellowship\\-apiserver | ✅ available |\n' +
+        '| DNS | fellowship\\-dns\\-controller\\, fellowship\\-external\\-dns | ❌ not available |\n',
+    );
   });
 });
 
@@ -146,8 +204,10 @@ describe('outputs', () => {
           reason: 'missing',
         },
       ]),
+      'retained-volume': '',
     });
     expect(outputs(result({}), undefined)).toMatchObject({ 'federation-endpoint': '', kubeconfig: '' });
+    expect(outputs(result({ retainedVolume: 'pvc-1' }), undefined)['retained-volume']).toBe('pvc-1');
   });
 
   test('--output json holds the same values typed, with the verdict and the lists beside them', () => {

@@ -1,9 +1,16 @@
 // Bundles each entry point with ncc into one file under dist/ (dist/index.js, dist/post.js,
-// dist/cli.js), as action.yml and package.json "bin" name them.
+// dist/cli.js), as action.yml and package.json "bin" name them. dist/cli.js is only the CLI's
+// Node.js version check: it then imports the program, bundled on its own as dist/cli-main.js,
+// so that an older Node loads none of it.
 import ncc from '@vercel/ncc';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
-const ENTRIES = { index: 'src/entrypoints/main.ts', post: 'src/entrypoints/post.ts', cli: 'src/entrypoints/cli.ts' };
+const ENTRIES = {
+  index: 'src/entrypoints/main.ts',
+  post: 'src/entrypoints/post.ts',
+  cli: 'src/entrypoints/cli-entry.ts',
+  'cli-main': 'src/entrypoints/cli.ts',
+};
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');

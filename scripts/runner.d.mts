@@ -18,6 +18,7 @@ export function runStep(
 export function startStep(
   inputs: Record<string, string>,
   entry?: string,
+  options?: { onLine?: (line: string, stream: 'stdout' | 'stderr') => void },
 ): RunnerStep & {
   child: ChildProcess;
   done: Promise<{ status: number | null; signal: NodeJS.Signals | null; log: string; outputs: Record<string, string> }>;

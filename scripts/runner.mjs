@@ -64,16 +64,31 @@ export function runStep(inputs, { entry = 'dist/index.js', argv, timeoutMs, maxB
   return { ...step, status: result.status, stdout: result.stdout, stderr: result.stderr, ms };
 }
 
-/** Starts the action in a process of its own, so runs can overlap and a caller can kill one. */
-export function startStep(inputs, entry = 'dist/index.js') {
+/**
+ * Starts the action in a process of its own, so runs can overlap and a caller can kill one.
+ * `onLine`, if given, sees each line of the log as it comes, with the stream it came on.
+ */
+export function startStep(inputs, entry = 'dist/index.js', { onLine } = {}) {
   const step = runnerStep(inputs);
   const child = spawn(process.execPath, [resolve(entry)], { env: step.env });
   let log = '';
-  child.stdout?.on('data', (d) => (log += d));
-  child.stderr?.on('data', (d) => (log += d));
+  const pending = { stdout: '', stderr: '' };
+  const take = (stream) => (data) => {
+    log += data;
+    if (!onLine) return;
+    const lines = (pending[stream] + data).split('\n');
+    pending[stream] = lines.pop();
+    for (const line of lines) onLine(line, stream);
+  };
+  // Decoded as a stream, so a character split between two chunks stays whole.
+  child.stdout?.setEncoding('utf8').on('data', take('stdout'));
+  child.stderr?.setEncoding('utf8').on('data', take('stderr'));
   // 'close', not 'exit': the child's output may still be arriving when it exits.
   const done = new Promise((resolveDone) =>
-    child.on('close', (status, signal) => resolveDone({ status, signal, log, outputs: step.outputs() })),
+    child.on('close', (status, signal) => {
+      for (const stream of ['stdout', 'stderr']) if (pending[stream]) onLine?.(pending[stream], stream);
+      resolveDone({ status, signal, log, outputs: step.outputs() });
+    }),
   );
   return { ...step, child, done };
 }

@@ -33,6 +33,7 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
     log.info(describeStep(step));
     if (step.action === 'delete') await remove(cluster, step.object);
     else if (step.dataPatch) await patchConfigMapData(cluster, step.object, step.dataPatch);
+    else if (step.annotationPatch) await patchAnnotations(cluster, step.object, step.annotationPatch);
     else await serverSideApply(cluster, step.object);
     journal.getStore()?.push(step);
     if (step.action !== 'delete' && step.object.kind === 'CustomResourceDefinition')
@@ -128,5 +129,32 @@ async function patchConfigMapData(
     );
   } catch (err) {
     throw cluster.explain(err, `patch ${objectRef(configMap)}`);
+  }
+}
+
+/**
+ * Sets (or, with null, removes) single annotations with a JSON merge patch guarded by the
+ * resourceVersion it was planned from: the rest of the object stays its owner's.
+ */
+async function patchAnnotations(
+  cluster: Cluster,
+  obj: KubeObject,
+  annotations: Record<string, string | null>,
+): Promise<void> {
+  const { name, namespace, resourceVersion } = obj.metadata;
+  // A merge patch removes a key given as null (the client's type knows only string values).
+  const metadata = {
+    name,
+    namespace,
+    resourceVersion: resourceVersion as string,
+    annotations,
+  } as KubeObject['metadata'];
+  const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata };
+  try {
+    await cluster.retrying(() =>
+      cluster.api.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
+    );
+  } catch (err) {
+    throw cluster.explain(err, `patch ${objectRef(obj)}`);
   }
 }

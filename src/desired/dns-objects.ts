@@ -14,7 +14,7 @@ import { RESOURCES, RUN_AS, restrictedContainer, restrictedPod } from './pod-sec
 const DNS_KUBECONFIG_DIR = '/etc/kubefed-dns/kubeconfig';
 const DNS_KUBECONFIG = `${DNS_KUBECONFIG_DIR}/kubeconfig`;
 /** external-dns's metrics and /healthz port (its default). */
-const EXTERNAL_DNS_PORT = 7979;
+export const EXTERNAL_DNS_PORT = 7979;
 /**
  * external-dns's binary: ko puts it at /ko-app/<the main package's base name> and makes it the
  * entrypoint (external-dns v0.19.0 .ko.yaml and Makefile: `ko build` of sigs.k8s.io/external-dns).

@@ -1,7 +1,9 @@
 // Federated services → DNS records (pure): one DNSEndpoint, external-dns's own record type, per
 // federated Service. `<svc>.<ns>.<fed>.svc.<zone>` answers with the Service's load-balancer
 // addresses in every Ready member, `<svc>.<ns>.<fed>.svc.<cluster>.<zone>` with one member's.
-import { isIP } from 'node:net';
+// Only what a member may publish (dns-addresses.ts) goes in; every member, address or name
+// left out is said, for the controller's log and status.
+import { Address, MemberOffer, globalAddresses, memberOffer, nameProblem } from './dns-addresses.js';
 import { KubeObject, canonicalJson, ownedBy } from './objects.js';
 
 export const DNS_ENDPOINT_GROUP = 'externaldns.k8s.io';
@@ -84,25 +86,23 @@ export function memberReady(cluster: MemberRecord): boolean {
   return cluster.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** The records of one name: A and AAAA for addresses, else one CNAME for a host name. */
-export function recordsFor(dnsName: string, ips: string[], hostnames: string[]): DnsRecord[] {
-  const sorted = (list: string[]) => [...new Set(list)].sort();
-  const v4 = sorted(ips.filter((ip) => isIP(ip) === 4));
-  const v6 = sorted(ips.filter((ip) => isIP(ip) === 6));
+/** The records of one name: A and AAAA for addresses, else one CNAME. */
+export function recordsFor(dnsName: string, addresses: Address[], cname?: string): DnsRecord[] {
+  const of = (family: 4 | 6) => [...new Set(addresses.filter((a) => a.family === family).map((a) => a.ip))].sort();
   const record = (recordType: DnsRecord['recordType'], targets: string[]): DnsRecord => ({
     dnsName,
     recordType,
     targets,
     recordTTL: RECORD_TTL_SECONDS,
   });
+  const [v4, v6] = [of(4), of(6)];
   const records = [...(v4.length ? [record('A', v4)] : []), ...(v6.length ? [record('AAAA', v6)] : [])];
-  // A name with addresses cannot also be a CNAME; a CNAME has one target.
-  if (!records.length && hostnames.length) records.push(record('CNAME', sorted(hostnames).slice(0, 1)));
+  if (!records.length && cname) records.push(record('CNAME', [cname]));
   return records;
 }
 
-/** The DNSEndpoint of every federated Service, by "<namespace>/<name>". */
-export function desiredEndpoints(view: DnsView): Map<string, KubeObject> {
+/** The DNSEndpoint of every federated Service, by "<namespace>/<name>"; what is left out said in `leftOut`. */
+export function desiredEndpoints(view: DnsView, leftOut: string[] = []): Map<string, KubeObject> {
   const zone = view.zone.replace(/\.$/, '');
   const members = new Map(view.clusters.map((c) => [c.metadata.name, memberReady(c)]));
   const statuses = new Map(view.statuses.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
@@ -112,10 +112,11 @@ export function desiredEndpoints(view: DnsView): Map<string, KubeObject> {
     // which a member that is down never does.
     if (service.metadata.deletionTimestamp) continue;
     const { name, namespace = 'default' } = service.metadata;
+    const said = (m: string) => leftOut.push(`${namespace}/${name}: ${m}`);
     const base = `${name}.${namespace}.${view.federation}.svc`;
-    const global = { ips: [] as string[], hostnames: [] as string[] };
-    const perCluster: DnsRecord[] = [];
     const placed = placedOn(service, view.clusters);
+    const offered: MemberOffer[] = [];
+    const records: DnsRecord[] = [];
     const collected = [...(statuses.get(`${namespace}/${name}`)?.clusterStatus ?? [])].sort((a, b) =>
       a.clusterName.localeCompare(b.clusterName),
     );
@@ -123,20 +124,29 @@ export function desiredEndpoints(view: DnsView): Map<string, KubeObject> {
       // A member no longer joined, or no longer chosen, has no records at all; one that is not
       // Ready keeps its own name.
       if (!members.has(clusterName) || !placed.has(clusterName)) continue;
-      const ingress = status?.loadBalancer?.ingress ?? [];
-      const ips = ingress.flatMap((i) => (i.ip ? [i.ip] : []));
-      const hostnames = ingress.flatMap((i) => (i.hostname ? [i.hostname] : []));
-      perCluster.push(...recordsFor(`${base}.${clusterName}.${zone}`, ips, hostnames));
-      if (members.get(clusterName)) {
-        global.ips.push(...ips);
-        global.hostnames.push(...hostnames);
-      }
+      const offer = memberOffer(clusterName, status?.loadBalancer?.ingress ?? [], (m) => said(`member ${m}`));
+      const own = `${base}.${clusterName}.${zone}`;
+      const problem = nameProblem(own);
+      if (problem) said(`member ${clusterName}: ${own} not published: ${problem}`);
+      else records.push(...recordsFor(own, offer.addresses, offer.hostname));
+      if (!members.get(clusterName)) said(`member ${clusterName}: left out of the global name: not Ready`);
+      else offered.push(offer);
     }
+    const global = `${base}.${zone}`;
+    const problem = nameProblem(global);
+    if (problem) said(`${global} not published: ${problem}`);
+    else
+      records.unshift(
+        ...recordsFor(
+          global,
+          globalAddresses(offered, (m) => said(`member ${m}`)),
+        ),
+      );
     out.set(`${namespace}/${name}`, {
       apiVersion: DNS_ENDPOINT_API,
       kind: 'DNSEndpoint',
       metadata: { name, namespace, labels: ownedBy(view.federation) },
-      spec: { endpoints: [...recordsFor(`${base}.${zone}`, global.ips, global.hostnames), ...perCluster] },
+      spec: { endpoints: records },
     });
   }
   return out;

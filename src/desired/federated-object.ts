@@ -1,7 +1,7 @@
 // What `kubefedctl federate <type> <name>` makes of an existing object: its Federated<Kind>,
 // with the object (minus what the servers and controllers set) as template, placed on every
 // member cluster. Pure; follows kubefed v0.10.0 pkg/kubefedctl/federate.
-import { FEDERATED_GROUP, FEDERATED_VERSION, KNOWN_TYPES, findType } from './federated-types.js';
+import { federatedApi, isNamespaceType } from './federated-types.js';
 import type { TargetType } from './federated-types.js';
 import type { KubeObject } from './objects.js';
 
@@ -9,19 +9,6 @@ type Fields = Record<string, unknown>;
 
 const isFields = (value: unknown): value is Fields =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
-
-const isNamespaceType = (t: TargetType): boolean => t.group === '' && t.kind === 'Namespace';
-
-/**
- * The type a command-line type name means, matched as kubefedctl matches it: plural, singular (the
- * lower-case kind), kind, `<plural>.<group>` or a short name, in any case. findType already accepts
- * exactly those forms (plus surrounding blanks), so this only adds the error text.
- */
-export function resolveFederateType(name: string): { type: TargetType } | { error: string } {
-  const type = findType(name);
-  if (type) return { type };
-  return { error: `"${name}" is not a type that can be federated (known: ${Object.keys(KNOWN_TYPES).join(', ')})` };
-}
 
 /**
  * The object as the federated object's template: no apiVersion, kind or status, and of its metadata
@@ -58,9 +45,10 @@ export function federatedObject(resource: KubeObject, type: TargetType): KubeObj
   if (resource.kind !== type.kind) throw new Error(`a ${resource.kind} cannot be federated as a ${type.kind}`);
   const { name, namespace: objectNamespace } = resource.metadata;
   const namespace = isNamespaceType(type) ? name : type.scope === 'Namespaced' ? objectNamespace : undefined;
+  const api = federatedApi(type);
   return {
-    apiVersion: `${FEDERATED_GROUP}/${FEDERATED_VERSION}`,
-    kind: `Federated${type.kind}`,
+    apiVersion: `${api.group}/${api.version}`,
+    kind: api.kind,
     metadata: namespace ? { name, namespace } : { name },
     spec: {
       template: federatedTemplate(resource, type),

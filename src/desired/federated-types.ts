@@ -16,7 +16,30 @@ export interface TargetType {
   shortNames?: string[];
   /** The target's spec has integer replicas (the federated type may retain members' counts). */
   replicas?: boolean;
+  /** kubefedctl's --federated-group and --federated-version; default types.kubefed.io/v1beta1. */
+  federated?: { group: string; version: string };
 }
+
+/** The federated type of a target, named as kubefedctl names it: Federated<Kind>, federated<plural>. */
+export function federatedApi(t: TargetType) {
+  return {
+    group: t.federated?.group ?? FEDERATED_GROUP,
+    version: t.federated?.version ?? FEDERATED_VERSION,
+    kind: `Federated${t.kind}`,
+    plural: `federated${t.plural}`,
+    scope: federatedScope(t),
+  };
+}
+
+/** The federated type's CRD name, derived from the type alone (never read from a server's object). */
+export function federatedCrdName(t: TargetType): string {
+  const api = federatedApi(t);
+  return `${api.plural}.${api.group}`;
+}
+
+/** Whether t is the core group's Namespace (its federated type is the one the others depend on). */
+export const isNamespaceType = (t: Pick<TargetType, 'group' | 'kind'>): boolean =>
+  t.group === '' && t.kind === 'Namespace';
 
 const core = (kind: string, plural: string, scope: TargetType['scope'], shortNames?: string[]): TargetType => ({
   group: '',
@@ -82,6 +105,21 @@ function federatedScope(t: TargetType): TargetType['scope'] {
   return t.plural === 'namespaces' && t.group === '' ? 'Namespaced' : t.scope;
 }
 
+/**
+ * KubeFed runs no sync controller for a namespaced type while the namespaces type is not enabled
+ * (its FederatedNamespace places the others): the problem with enabling `types` as the whole set,
+ * or undefined.
+ */
+export function namespaceDependencyProblem(types: TargetType[]): string | undefined {
+  if (types.some(isNamespaceType)) return undefined;
+  const namespaced = types.filter((t) => t.scope === 'Namespaced').map(typeConfigName);
+  if (namespaced.length === 0) return undefined;
+  return (
+    `${namespaced.join(', ')} ${namespaced.length > 1 ? 'are' : 'is'} namespaced and need namespaces: ` +
+    'KubeFed runs no sync controller for a namespaced type without the namespaces type (FederatedNamespace)'
+  );
+}
+
 const placement = {
   type: 'object',
   properties: {
@@ -134,12 +172,13 @@ const overrides = {
 
 /** The Federated<Kind> CRD, with the schema kubefedctl enable generates. */
 export function federatedCrd(t: TargetType): KubeObject {
+  const api = federatedApi(t);
   return crd({
-    group: FEDERATED_GROUP,
-    version: FEDERATED_VERSION,
-    kind: `Federated${t.kind}`,
-    plural: `federated${t.plural}`,
-    scope: federatedScope(t),
+    group: api.group,
+    version: api.version,
+    kind: api.kind,
+    plural: api.plural,
+    scope: api.scope,
     shortNames: (t.shortNames ?? []).map((s) => `f${s}`),
     required: ['spec'],
     properties: {
@@ -172,13 +211,7 @@ export function typeConfig(t: TargetType, namespace: string): KubeObject {
         pluralName: t.plural,
         scope: t.scope,
       },
-      federatedType: {
-        group: FEDERATED_GROUP,
-        version: FEDERATED_VERSION,
-        kind: `Federated${t.kind}`,
-        pluralName: `federated${t.plural}`,
-        scope: federatedScope(t),
-      },
+      federatedType: (({ plural, ...api }) => ({ ...api, pluralName: plural }))(federatedApi(t)),
       propagation: 'Enabled',
       ...(collectsStatus
         ? {

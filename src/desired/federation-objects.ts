@@ -4,7 +4,8 @@
 // rights of KubeFed's own identity, and (once the webhook serves) its admission webhooks.
 import { identities } from './credentials.js';
 import { dnsEndpointCrd, dnsRights } from './dns-objects.js';
-import { FEDERATED_GROUP, TargetType, federatedCrd, typeConfig } from './federated-types.js';
+import { dnsStatusRights } from './dns-status.js';
+import { FEDERATED_GROUP, TargetType, federatedApi, federatedCrd, typeConfig } from './federated-types.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API, KUBEFED_GROUP, KUBEFED_VERSION, SCHEDULING_GROUP, kubeFedCrds } from './kubefed-crds.js';
 import { KubeObject, base64, ownedBy, withAppliedHash } from './objects.js';
@@ -136,11 +137,44 @@ function webhookRights(spec: Spec): KubeObject[] {
   ];
 }
 
-/** Each enabled type's Federated<Kind> CRD and FederatedTypeConfig, labelled as the action's. */
+/**
+ * Each enabled type's Federated<Kind> CRD and FederatedTypeConfig, labelled as the action's. A
+ * federated group other than types.kubefed.io (kubefedctl's --federated-group) gets KubeFed's
+ * identity the same rights on it as on types.kubefed.io, or KubeFed could not watch the type.
+ */
 export function federatedTypeObjects(spec: Spec, types: TargetType[]): KubeObject[] {
   const labels = ownedBy(spec.federationName);
   const mark = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels } });
-  return types.flatMap((t) => [mark(federatedCrd(t)), mark(typeConfig(t, spec.namespace))]);
+  const groups = new Set<string>([FEDERATED_GROUP]);
+  return types.flatMap((t) => {
+    const group = federatedApi(t).group;
+    const rights = groups.has(group) ? [] : federatedGroupRights(spec, group);
+    groups.add(group);
+    return [mark(federatedCrd(t)), ...rights, mark(typeConfig(t, spec.namespace))];
+  });
+}
+
+/** KubeFed's rights on a federated group of its own, as its chart gives them on types.kubefed.io. */
+function federatedGroupRights(spec: Spec, group: string): KubeObject[] {
+  const user = identities(spec.federationName).controllerManager;
+  const name = `${user}.${group}`;
+  const labels = ownedBy(spec.federationName);
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  return [
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: { name, labels },
+      rules: [{ apiGroups: [group], resources: ['*'], verbs: ['get', 'watch', 'list', 'update', 'patch'] }],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+    },
+  ];
 }
 
 /** The federation API's own objects, in the order they must be created. */
@@ -153,6 +187,7 @@ export function federationObjects(spec: Spec): KubeObject[] {
     ...controllerManagerRights(spec),
     ...webhookRights(spec),
     ...dnsRights(spec),
+    ...dnsStatusRights(spec.federationName, spec.namespace),
     kubeFedConfig(spec),
     ...federatedTypeObjects(spec, spec.federatedTypes),
   ].map(withAppliedHash);

@@ -23,6 +23,25 @@ export function memberNames(federation: string, cluster: string) {
   return { serviceAccount: base, tokenSecret: `${base}.token`, clusterRole: `kubefed-action:${federation}:${cluster}` };
 }
 
+/**
+ * What join leaves in a member that leaves the federation without being reached (`force`), so
+ * a person can remove it: the objects by kind and name, the DNS entry, and the commands.
+ */
+export function leftInMember(federation: string, cluster: string, zone: string): string {
+  const n = memberNames(federation, cluster);
+  const domain = zone.replace(/\.$/, '');
+  return (
+    `ServiceAccount ${MEMBER_NAMESPACE}/${n.serviceAccount}, Secret ${MEMBER_NAMESPACE}/${n.tokenSecret} ` +
+    `(its token, valid until the Secret is deleted), ClusterRole ${n.clusterRole} (every verb on every resource) ` +
+    `and ClusterRoleBinding ${n.clusterRole}; and the entry ${federation}=${domain} in ConfigMap ` +
+    `${MEMBER_NAMESPACE}/kube-dns (data.federations) or, on a CoreDNS member, the section between the ` +
+    `"# kubefed-action federation ${federation}: begin" and ": end" lines in ConfigMap ${MEMBER_NAMESPACE}/coredns ` +
+    `(data.Corefile). Remove them with: kubectl -n ${MEMBER_NAMESPACE} delete serviceaccount/${n.serviceAccount} ` +
+    `secret/${n.tokenSecret} && kubectl delete clusterrolebinding/${n.clusterRole} clusterrole/${n.clusterRole} ` +
+    `(and edit the ConfigMap)`
+  );
+}
+
 /** The federation's identity in the member: an account, cluster-wide rights, and its token. */
 export function memberObjects(spec: Spec, cluster: string): KubeObject[] {
   const n = memberNames(spec.federationName, cluster);
@@ -75,6 +94,26 @@ export interface MemberAccess {
   insecure: boolean;
   /** The federation's token in the member ('' while the token controller has not issued it). */
   token: string;
+}
+
+/**
+ * What the federation needs to reach a member: the endpoint, and the CA the user's kubeconfig
+ * trusts for it. A kubeconfig without one trusts the system roots (a publicly trusted
+ * endpoint), and so does KubeFed when the caBundle is left out. The CA the member's token
+ * controller hands out is its internal one: it signs the in-cluster endpoint's certificate,
+ * not necessarily the one in front of it, so it is never taken in the kubeconfig's stead.
+ */
+export function memberAccess(
+  endpoint: string,
+  kubeconfig: { caPem?: string; insecure: boolean },
+  token: { token: string; caPem?: string },
+): MemberAccess {
+  return {
+    endpoint,
+    ...(kubeconfig.caPem ? { caPem: kubeconfig.caPem } : {}),
+    insecure: kubeconfig.insecure,
+    token: token.token,
+  };
 }
 
 /** The member's record in the federation API: its credentials Secret and its KubeFedCluster. */

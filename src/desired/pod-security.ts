@@ -56,17 +56,19 @@ export function restrictedContainer(runAs: RunAs, add: 'NET_BIND_SERVICE'[] = []
 }
 
 /**
- * Requests sized from what each program uses in the tests (resident memory after a join and
- * propagation, CPU at rest), with room; a memory limit only where the program's use does not
- * grow with the federation's size in a way that an out-of-memory kill would turn into an outage
- * of the federation API (the API server and etcd have none).
+ * Requests sized from what each program used in the e2e tests (resident memory once a
+ * federation is up: API server ~270 MB, etcd ~45 MB, KubeFed's controller manager and webhook
+ * ~45-60 MB each, kube-controller-manager ~75 MB, the DNS controller (node) ~115 MB,
+ * external-dns ~95 MB; CPU near idle at rest), with room. A memory limit only where an
+ * out-of-memory kill costs a restart of a controller, not the federation API: the API server
+ * and etcd, whose use grows with the federation, have none. KubeFed's two take its chart's.
  */
 export const RESOURCES = {
-  apiServer: { requests: { cpu: '100m', memory: '256Mi' } },
+  apiServer: { requests: { cpu: '100m', memory: '320Mi' } },
   etcd: { requests: { cpu: '50m', memory: '64Mi' } },
   kubefedControllerManager: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } },
-  kubeControllerManager: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '512Mi' } },
-  webhook: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
-  dnsController: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-  externalDns: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
+  kubeControllerManager: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '512Mi' } },
+  webhook: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  dnsController: { requests: { cpu: '10m', memory: '128Mi' }, limits: { memory: '384Mi' } },
+  externalDns: { requests: { cpu: '10m', memory: '128Mi' }, limits: { memory: '384Mi' } },
 } as const;

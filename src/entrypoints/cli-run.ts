@@ -4,24 +4,34 @@
 import type { Command as Program } from 'commander';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
-import { resolveFederateType } from '../desired/federated-object.js';
-import { mergeKubeconfigText } from '../inputs/kubeconfig.js';
+import { type CliFlags, federateTarget, typeRequest } from './cli-types.js';
+import type { OrphaningRequest } from '../phases/orphaning.js';
+import { KubeconfigError, mergeKubeconfigText } from '../inputs/kubeconfig.js';
 import { DEFAULTS, InputError, type Spec, parseSpec } from '../inputs/spec.js';
 import { discoverFederation } from '../observe/discover.js';
+import { withJournal } from '../apply/apply.js';
 import { type Command, run } from '../phases/run.js';
 import { type Log, neutralizeCommands } from '../report/log.js';
 import { jsonReport, outputs } from '../report/outputs.js';
+import { failedResult } from '../report/result.js';
 import { verdict } from '../report/verdict.js';
+import { EXIT_FAILED } from './cli-contract.js';
 import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
 
-export type Operation = 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | 'plan' | 'check' | 'destroy' | 'federate';
-
-/** Exit codes: 1 when the federation failed or is unhealthy, 2 for a bad command or input. */
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+export type Operation =
+  | 'init'
+  | 'join'
+  | 'unjoin'
+  | 'enable'
+  | 'disable'
+  | 'plan'
+  | 'check'
+  | 'destroy'
+  | 'federate'
+  | `orphaning-${OrphaningRequest['verb']}`;
 
 /** Flags that steer the CLI itself rather than name an input. */
-const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type'];
+const CLI_FLAGS = ['kubeconfig', 'dry-run', 'output', 'kubefed-namespace', 'namespace', 'enable-type', 'overwrite'];
 
 /** The action's inputs from a command's flags. */
 function inputsOf(command: Program): Record<string, string> {
@@ -49,14 +59,33 @@ function inputsOf(command: Program): Record<string, string> {
 
 const readFile = (p: string) => readFileSync(p, 'utf8');
 
-/** stdout, where text read from a cluster may be: the CLI may run inside a workflow step too. */
-const print = (text: string) => process.stdout.write(neutralizeCommands(text));
+/**
+ * Text on stdout, where text read from a cluster may be: the CLI may run inside a workflow step
+ * too. Structured output (-o json|yaml) is written as it is: byte-exact, for a pipe.
+ */
+const printText = (text: string) => process.stdout.write(neutralizeCommands(text));
+const printStructured = (text: string) => process.stdout.write(text);
 
-interface CliFlags {
-  kubeconfig?: string;
-  output?: string;
-  namespace?: string;
-  enableType?: unknown;
+/** Every string of a report with `redact` applied (before it is JSON, so an escape hides none). */
+function redacted(value: unknown, redact: (s: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redacted(v, redact));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redacted(v, redact)]));
+  return value;
+}
+
+/** A report (not an object read from a cluster) as the one JSON document of -o json. */
+export const printReport = (report: object, redact: (s: string) => string) =>
+  printStructured(`${JSON.stringify(redacted(report, redact), null, 2)}\n`);
+
+/** The CLI's log: the core's, with the credentials it registers (mask) redacted (redact). */
+export type CliLog = Log & { mask: (secret: string) => void; redact: (text: string) => string };
+
+/** Objects as `kubefed federate -o yaml|json` prints them (byte-exact): YAML documents, or one JSON value. */
+export function printObjects(objects: object[], format?: string): void {
+  if (format === 'json') printStructured(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
+  else printStructured(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
 }
 
 /** Whether `kubefed federate` only prints the federated object, as kubefedctl's `-o yaml`. */
@@ -87,18 +116,19 @@ async function specOf(
     return { spec: parse({ ...(await discover()), ...rest, clusters: yaml.dump([entry]) }), todo: operation };
   }
   if (operation === 'enable' || operation === 'disable') {
-    return { spec: parse({ ...(await discover()), ...inputs, 'federated-types': argument }), todo: operation };
+    const { request, crds } = typeRequest(operation, argument, flags);
+    const spec = parse({ ...(await discover()), ...inputs });
+    return { spec, todo: operation === 'enable' ? { enable: [request] } : { disable: request, crds } };
   }
   if (operation === 'federate') {
-    const type = resolveFederateType(argument);
-    if ('error' in type) throw new InputError([`type: ${type.error}`]);
-    const mode: Record<string, string> = printsObject(operation, flags) ? { mode: 'plan' } : {};
-    const spec = parse({ ...(await discover()), ...inputs, 'federated-types': argument, ...mode });
-    const federate = { type: type.type, name, namespace: flags.namespace ?? 'default' };
-    return {
-      spec,
-      todo: { federate, enableType: flags.enableType !== undefined && String(flags.enableType) !== 'false' },
-    };
+    const federate = federateTarget(argument, name, flags, printsObject(operation, flags));
+    const mode: Record<string, string> = federate.printOnly ? { mode: 'plan' } : {};
+    return { spec: parse({ ...(await discover()), ...inputs, ...mode }), todo: { federate } };
+  }
+  if (operation.startsWith('orphaning-')) {
+    const verb = operation.slice('orphaning-'.length) as OrphaningRequest['verb'];
+    const orphaning = { verb, type: argument, name, namespace: flags.namespace ?? 'default' };
+    return { spec: parse({ ...(await discover()), ...inputs }), todo: { orphaning } };
   }
   // destroy has no plan of its own: a dry run of it would otherwise delete (its mode wins).
   if (operation === 'destroy' && inputs.mode === 'plan') {
@@ -118,23 +148,32 @@ async function specOf(
   };
 }
 
-export async function execute(
-  operation: Operation,
-  command: Program,
-  args: string[],
-  log: Log & { mask: (s: string) => void },
-): Promise<void> {
+export async function execute(operation: Operation, command: Program, args: string[], log: CliLog): Promise<void> {
   const flags = command.opts<CliFlags>();
   const paths = kubeconfigPaths(flags.kubeconfig);
   const kubeconfig = readKubeconfig(paths);
   kubeconfig.secrets.forEach(log.mask);
+  // As kubefedctl: without --host-cluster-context, the kubeconfig's current context is the host.
+  if (!flags.hostClusterContext) {
+    const current = kubeconfig.config.getCurrentContext();
+    if (!current) throw new InputError(['host-cluster-context: not given, and the kubeconfig has no current context']);
+    command.setOptionValue('hostClusterContext', current);
+  }
 
   const inputs = inputsOf(command);
   const namespace = inputs['federation-system-namespace'] || DEFAULTS['federation-system-namespace'];
   const discover = () =>
     discoverFederation(kubeconfig.config, inputs['host-cluster-context'], namespace, inputs['federation-name']);
   const { spec, todo } = await specOf(operation, inputs, args, flags, discover);
-  const result = await run(spec, kubeconfig.config, { log, mask: log.mask }, todo);
+  // A run that stops on an error still reports what it had changed, as the action does.
+  const outcome = await withJournal(() => run(spec, kubeconfig.config, { log, mask: log.mask }, todo));
+  // A bad input the run found (an object to federate that does not exist) is still a usage error.
+  if ('error' in outcome && (outcome.error instanceof InputError || outcome.error instanceof KubeconfigError))
+    throw outcome.error;
+  const result =
+    'result' in outcome
+      ? outcome.result
+      : failedResult(spec.federationName, outcome.applied, errorMessage(outcome.error));
 
   // Like kubefed init: the federation's context goes into the user's kubeconfig (not made current).
   let written: string | undefined;
@@ -146,18 +185,20 @@ export async function execute(
     const use = `kubectl config use-context ${spec.federationName}`;
     log.info(`added context "${spec.federationName}" to ${written}; use it with: ${use}`);
   }
-  const outcome = verdict(spec, result);
+  const judgement = verdict(spec, result);
   if (printsObject(operation, flags)) {
-    const objects = result.federated ?? [];
-    if (flags.output === 'json') print(`${JSON.stringify(objects.length === 1 ? objects[0] : objects, null, 2)}\n`);
-    else print(objects.map((o) => yaml.dump(o, { noRefs: true })).join('---\n'));
+    printObjects(result.federated ?? [], flags.output);
+  } else if (operation === 'orphaning-status' && result.orphaning && flags.output !== 'json') {
+    printText(`${result.orphaning}\n`); // as kubefedctl prints it
   } else if (flags.output === 'json') {
-    print(`${JSON.stringify(jsonReport(spec, result, written, outcome), null, 2)}\n`);
+    printReport(jsonReport(spec, result, written, judgement), log.redact);
   } else {
-    for (const [key, value] of Object.entries(outputs(result, written))) print(`${key}=${value}\n`);
+    for (const [key, value] of Object.entries(outputs(result, written))) printText(`${key}=${value}\n`);
   }
   for (const error of result.errors) log.info(`error: ${error}`);
-  for (const problem of result.problems) log.info(`${outcome.failed ? 'error' : 'warning'}: ${problem}`);
-  log.info(outcome.message);
-  if (outcome.failed) process.exitCode = EXIT_FAILED;
+  for (const problem of result.problems) log.info(`${judgement.failed ? 'error' : 'warning'}: ${problem}`);
+  log.info(judgement.message);
+  if (judgement.failed) process.exitCode = EXIT_FAILED;
 }
+
+export const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

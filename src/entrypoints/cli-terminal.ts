@@ -10,7 +10,7 @@ import { type Log, safeLog } from '../report/log.js';
  * Progress on stderr, with every credential the run registers replaced by ***, and no line a
  * CI runner would take as a command (the CLI may run inside a GitHub workflow step too).
  */
-export function terminalLog(): Log & { mask: (secret: string) => void } {
+export function terminalLog(): Log & { mask: (secret: string) => void; redact: (text: string) => string } {
   const secrets: string[] = [];
   // Longest first: a secret that holds a shorter one is redacted whole.
   const redact = (m: string) => secrets.reduce((text, s) => text.split(s).join('***'), m);
@@ -24,6 +24,7 @@ export function terminalLog(): Log & { mask: (secret: string) => void } {
   });
   return {
     ...log,
+    redact,
     mask: (secret) => {
       if (secret.length >= 4) secrets.push(...secret.split('\n').filter((l) => l.length >= 4), secret);
       secrets.sort((a, b) => b.length - a.length);

@@ -2,11 +2,15 @@
 // and flags (and kubefedctl's, where its users know them) over the action's core. With main and
 // post, the only code that knows process.argv, the environment and exit codes.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';
 import { KubeconfigError } from '../inputs/kubeconfig.js';
 import { VERSION } from '../inputs/version.js';
-import { EXIT_FAILED, EXIT_USAGE, type Operation, execute } from './cli-run.js';
+import { KubefedCommand, UsageError, commandPath, isBool } from './cli-command.js';
+import { EXIT_FAILED, EXIT_USAGE, errorReport, wantsJson } from './cli-contract.js';
+import { addExamples } from './cli-examples.js';
+import { type Operation, errorMessage, execute, printObjects, printReport } from './cli-run.js';
+import { type CommandKit, typeCommands } from './cli-types.js';
 import { kubeconfigPaths, readKubeconfig, terminalLog } from './cli-terminal.js';
 import { CONTEXTS_COMMAND, type CompletedCommand, SHELLS, type Shell, completionScript } from './completion.js';
 import { runDnsController } from './dns-controller.js';
@@ -25,10 +29,10 @@ const INIT_FLAGS: [string, string][] = [
   ['etcd-pv-capacity <quantity>', 'size of the etcd claim (default 10Gi)'],
   ['etcd-pv-storage-class <class>', 'storage class of the etcd claim'],
   ['image <image>', 'federation API server image'],
-  ['kube-controller-manager-image <image>', "kube-controller-manager image (default the API server image's release)"],
   ['etcd-image <image>', 'etcd image'],
   ['controller-manager-image <image>', 'KubeFed controller manager image'],
   ['external-dns-image <image>', 'external-dns image'],
+  ['kube-controller-manager-image <image>', "kube-controller-manager image (default the API server image's release)"],
   ['dns-controller-image <image>', "the project's image, run as the DNS controller"],
 ];
 
@@ -48,7 +52,7 @@ const FEDERATION_NAME: [string, string] = [
 /** The flags every command on a federation takes; `formats` are those of -o. */
 function common(command: Command, formats = ['text', 'json'], formatHelp = 'how the result is printed'): Command {
   return command
-    .requiredOption('--host-cluster-context <context>', 'kubeconfig context of the host cluster')
+    .option('--host-cluster-context <context>', 'kubeconfig context of the host cluster (default: the current context)')
     .option('--kubeconfig <path>', 'kubeconfig to read (default $KUBECONFIG, else ~/.kube/config)')
     .option('--federation-system-namespace <namespace>', 'namespace of the control plane (default federation-system)')
     .option('--kubefed-namespace <namespace>', "the same, by kubefedctl's name")
@@ -63,18 +67,18 @@ function withInitFlags(command: Command): Command {
   return command;
 }
 
-/** kubefedctl's verbs on one type. */
-const TYPE_COMMANDS = [
-  ['enable', 'propagate a type (its Federated<Kind> CRD and FederatedTypeConfig), as kubefedctl enable'],
-  ['disable', 'stop propagating a type (its FederatedTypeConfig, and its CRD once unused), as kubefedctl disable'],
-] as const;
-
 /** The action's modes beyond apply, with the action's inputs as flags. */
 const CONVERGE_COMMANDS = [
   ['plan', 'print what converging to these flags would change, write nothing'],
   ['check', 'write nothing; exit 1 unless the federation and its members are healthy'],
   ['destroy', 'unjoin every member and delete the control plane'],
 ] as const;
+
+/** The `force` input: what unjoin and destroy do when they would otherwise stop. */
+const FORCE = {
+  unjoin: ['--force [bool]', 'the cluster unreachable: remove it from the federation and name what stays on it'],
+  destroy: ['--force [bool]', 'remove the control plane even when members are unknown or could not be unjoined'],
+} as const;
 
 /** One for the process: a fatal error is redacted with every credential the run registered. */
 const log = terminalLog();
@@ -95,7 +99,7 @@ const actNamed = (operation: Operation) => async (name: string, _opts: unknown, 
 };
 
 function program(): Command {
-  const cli = new Command('kubefed')
+  const cli = new KubefedCommand('kubefed')
     .description('Set up and keep a Kubernetes cluster federation (kubefed init / join / unjoin, declaratively).')
     .version(VERSION, '--version');
 
@@ -115,30 +119,15 @@ function program(): Command {
   common(cli.command('unjoin').argument('<cluster-name>').description('remove a cluster from the federation'))
     .option('--cluster-context <context>', 'kubeconfig context of the cluster (default: the one it was joined with)')
     .option(...FEDERATION_NAME)
+    .option(...FORCE.unjoin)
     .action(act('unjoin'));
-  for (const [operation, description] of TYPE_COMMANDS) {
-    common(cli.command(operation).argument('<type>', 'e.g. configmaps, deployments.apps').description(description))
-      .option(...FEDERATION_NAME)
-      .action(act(operation));
-  }
-  common(
-    cli
-      .command('federate')
-      .argument('<type>', 'e.g. configmaps, deployments.apps, deploy')
-      .argument('<name>', 'the object in the federation API')
-      .description('make an object of the federation API its Federated<Kind>, on every member, as kubefedctl federate'),
-    ['yaml', 'json'],
-    'print the Federated<Kind> object in this format instead of creating it (as kubefedctl -o yaml)',
-  )
-    .option('-n, --namespace <namespace>', 'namespace of the object', 'default')
-    .option('--enable-type [bool]', 'enable the type first when it is not (as kubefed enable)')
-    .option(...FEDERATION_NAME)
-    .action(act('federate'));
+  typeCommands(cli, { common, act: act as CommandKit['act'], federationName: FEDERATION_NAME, printObjects });
   for (const [operation, description] of CONVERGE_COMMANDS) {
-    withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
+    const command = withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
-      .option('--prune [bool]', 'unjoin clusters the action joined that are not listed')
-      .action(actNamed(operation));
+      .option('--prune [bool]', 'unjoin clusters the action joined that are not listed');
+    if (operation === 'destroy') command.option(...FORCE.destroy);
+    command.action(actNamed(operation));
   }
   dnsControllerCommand(cli);
   cli
@@ -166,8 +155,9 @@ function program(): Command {
       const names = readKubeconfig(kubeconfigPaths(opts.kubeconfig))
         .config.getContexts()
         .map((c) => c.name);
-      process.stdout.write(names.map((n) => `${n}\n`).join(''));
+      process.stdout.write(names.map((n) => `${n}\0`).join(''));
     });
+  addExamples(cli);
   return cli;
 }
 
@@ -181,8 +171,9 @@ function completedCommands(cli: Command): CompletedCommand[] {
         .filter((o) => !o.hidden && o.long)
         .map((o) => {
           const long = o.long?.slice(2) ?? '';
-          const values = o.argChoices ?? FLAG_VALUES[long] ?? (o.optional ? ['true', 'false'] : undefined);
-          return { names: [o.long ?? '', ...(o.short ? [o.short] : [])], ...(values ? { values } : {}) };
+          const values = o.argChoices ?? FLAG_VALUES[long] ?? (isBool(o) ? ['true', 'false'] : undefined);
+          const names = [o.long ?? '', ...(o.short ? [o.short] : [])];
+          return { names, ...(values ? { values } : {}), ...(isBool(o) ? { joined: true } : {}) };
         }),
     }));
 }
@@ -211,12 +202,27 @@ function dnsControllerCommand(cli: Command): void {
     });
 }
 
+/** The one line a failed command ends with, and its exit code. */
+function failure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof UsageError) {
+    const message = err.message.replace(/^error: /, '');
+    return { message: `${message} (see: ${commandPath(err.command)} --help)`, exitCode: EXIT_USAGE };
+  }
+  // No command given: commander printed the help.
+  if (err instanceof CommanderError) return { message: 'give a command (see: kubefed --help)', exitCode: EXIT_USAGE };
+  const usage = err instanceof InputError || err instanceof KubeconfigError;
+  return { message: errorMessage(err), exitCode: usage ? EXIT_USAGE : EXIT_FAILED };
+}
+
 program()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    const usage = err instanceof InputError || err instanceof KubeconfigError;
-    log.info(`kubefed: ${err instanceof Error ? err.message : String(err)}${usage ? '\nnothing was changed' : ''}`);
-    process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
+    if (err instanceof CommanderError && err.exitCode === 0) return; // --help or --version, printed
+    const { message, exitCode } = failure(err);
+    // -o json promises one JSON document on stdout, whatever happened.
+    if (wantsJson(process.argv.slice(2))) printReport(errorReport(message, exitCode), log.redact);
+    log.info(`kubefed: ${message}${exitCode === EXIT_USAGE ? '\nnothing was changed' : ''}`);
+    process.exitCode = exitCode;
   })
   // An exec credential plugin that missed its deadline may still be running: exit all the same.
   .finally(() => process.stderr.write('', () => process.stdout.write('', () => process.exit())));

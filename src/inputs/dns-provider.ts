@@ -2,6 +2,7 @@
 // read into what external-dns needs for that provider, and where members forward the
 // federation's names. Pure apart from reading the TLS files the config names (injected).
 import * as ini from 'ini';
+import { isIP } from 'node:net';
 
 /** The guide's provider names, and external-dns's names for them. */
 export const EXTERNAL_DNS_PROVIDERS = {
@@ -40,6 +41,40 @@ export interface DnsSettings {
    * (`coredns-endpoints`), or the member's own upstream resolvers for a public zone.
    */
   forwardTo: string[];
+}
+
+/** CoreDNS's forward plugin refuses more upstreams than this (plugin/forward/setup.go, `max`). */
+export const MAX_UPSTREAMS = 15;
+/** The schemes forward takes (plugin/pkg/parse/transport.go, and setup.go's allowedTrans); none is plain DNS. */
+const FORWARD_SCHEMES = ['dns://', 'tls://'];
+/** Schemes parse knows and forward refuses, to say so rather than "not an IP address". */
+const OTHER_SCHEMES = ['quic://', 'grpc://', 'https3://', 'https://', 'unix://'];
+
+/**
+ * Why CoreDNS's forward plugin (v1.12.4) would refuse this upstream, or undefined. It takes
+ * `[dns://|tls://]IP[:port]`, an IPv6 address in brackets when a port follows, an IPv6 zone
+ * after `%` (parse.HostPortOrFile, net.SplitHostPort, net.ParseIP). It also takes a resolv.conf
+ * path, but that names a file inside the member's CoreDNS pod, which the action cannot see: a
+ * path is refused. forward does not check the port: Go's dialer refuses one that is not a
+ * number up to 65535 when the first query goes out, so it is checked here. A zone is limited
+ * to an interface name's characters, so that nothing in it can end the Corefile's line.
+ */
+export function upstreamProblem(server: string): string | undefined {
+  const other = OTHER_SCHEMES.find((s) => server.startsWith(s));
+  if (other) return `uses ${other}, which CoreDNS's forward does not take (only dns:// and tls://)`;
+  const address = server.slice(FORWARD_SCHEMES.find((s) => server.startsWith(s))?.length ?? 0);
+  const split = /^\[([^\]]*)\]:([^:]*)$|^([^:]*):([^:]*)$/.exec(address);
+  const [host, port] = split ? [split[1] ?? split[3], split[2] ?? split[4]] : [address, undefined];
+  const [ip, zone] = host.split(/%(.*)/s);
+  if (!isIP(ip))
+    return (
+      "is not an IP address with an optional port (CoreDNS's forward takes no host names; " +
+      'IPv6 with a port as [address]:port)'
+    );
+  if (zone !== undefined && !/^[\w.-]+$/.test(zone)) return `has a zone "${zone}" that is not an interface name`;
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
+    return `has the port "${port}", not a number from 1 to 65535`;
+  return undefined;
 }
 
 /** Where the provider-config Secret is mounted in external-dns's container. */
@@ -86,9 +121,14 @@ export function dnsSettings(
   if (etcd.length) settings.env.ETCD_URLS = etcd.join(',');
   const coredns = list('coredns-endpoints');
   for (const server of coredns) {
-    if (!/^[\w.-]+(:\d{1,5})?$|^\[[\da-fA-F:]+\](:\d{1,5})?$/.test(server))
-      problems.push(`dns-provider-config: coredns-endpoints: "${server}" is not a host[:port]`);
+    const problem = upstreamProblem(server);
+    if (problem) problems.push(`dns-provider-config: coredns-endpoints: "${server}" ${problem}`);
   }
+  if (coredns.length > MAX_UPSTREAMS)
+    problems.push(
+      `dns-provider-config: coredns-endpoints: ${coredns.length} servers; ` +
+        `CoreDNS's forward takes at most ${MAX_UPSTREAMS}`,
+    );
   if (coredns.length) settings.forwardTo = coredns;
   for (const { key, file, env } of TLS_FILES) {
     const path = value(key);

@@ -40,6 +40,7 @@ export const DEFAULTS = {
   'apiserver-enable-token-auth': 'false',
   'federated-types': DEFAULT_FEDERATED_TYPES.join(','),
   prune: 'false',
+  force: 'false',
   mode: 'apply',
   wait: 'true',
   timeout: '5m',
@@ -74,8 +75,16 @@ export interface Spec {
   etcd: { image: string; persistentStorage: boolean; capacity: string; storageClass?: string };
   /** The types KubeFed propagates (`kubefedctl enable`); the others are disabled. */
   federatedTypes: TargetType[];
+  /** More such types, by name: not kubefedctl's default ten, so found in the federation API's discovery. */
+  discoveredTypeNames: string[];
   clusters: ClusterSpec[];
   prune: boolean;
+  /**
+   * Destroy and unjoin go on where they would stop to keep what a re-run needs: the control
+   * plane removed though member records are unreadable or a member was not unjoined, and an
+   * unreachable member's records removed from the federation (what it holds is named).
+   */
+  force: boolean;
   wait: boolean;
   timeoutMs: number;
 }
@@ -89,6 +98,11 @@ export class InputError extends Error {
 
 /** Reads an input by its action.yml name; '' when unset. */
 export type InputSource = (name: string) => string;
+
+const federatedTypesOf = ({ known, discovered }: { known: TargetType[]; discovered: string[] }) => ({
+  federatedTypes: known,
+  discoveredTypeNames: discovered,
+});
 
 export function parseSpec(source: InputSource, deps: InputDeps): Spec {
   const problems: string[] = [];
@@ -200,9 +214,10 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
       capacity: etcdCapacity,
       storageClass,
     },
-    federatedTypes: parseFederatedTypes(get('federated-types'), problems),
+    ...federatedTypesOf(parseFederatedTypes(get('federated-types'), problems)),
     clusters: parseClusters(get('clusters'), problems),
     prune: bool('prune'),
+    force: bool('force'),
     wait: bool('wait'),
     timeoutMs: parseDuration('timeout', get('timeout'), problems),
   };

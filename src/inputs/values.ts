@@ -1,6 +1,6 @@
 // The parsers of single inputs: images, flag overrides, type names, durations. Each adds its
 // problems, naming the input, to the list it is given, so every problem is reported at once.
-import { KNOWN_TYPES, TargetType, findType } from '../desired/federated-types.js';
+import { TargetType, findType, namespaceDependencyProblem } from '../desired/federated-types.js';
 import type { RunningAction } from './images.js';
 
 /** One `--flag=value` of an override list; `value` is undefined for a bare `--flag`. */
@@ -130,19 +130,28 @@ export function kubeFedFlags(flags: Flag[], problems: string[]): Flag[] {
   return flags;
 }
 
-/** `federated-types`: kubefedctl's type names (or plurals, kinds), comma- or line-separated. */
-export function parseFederatedTypes(value: string, problems: string[]): TargetType[] {
-  const types: TargetType[] = [];
+/** A type name as kubefedctl takes it: plural, singular, kind, short name or `<plural>.<group>`. */
+const TYPE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
+
+/**
+ * `federated-types`: kubefedctl's type names, comma- or line-separated. kubefedctl's default ten
+ * are known here; any other name (a CRD's, say) is found through the federation API's discovery.
+ * A namespaced type without `namespaces` is refused: KubeFed would never sync it.
+ */
+export function parseFederatedTypes(value: string, problems: string[]): { known: TargetType[]; discovered: string[] } {
+  const known: TargetType[] = [];
+  const discovered: string[] = [];
   for (const name of value.split(/[\s,]+/).filter((n) => n !== '')) {
     const type = findType(name);
-    if (!type)
-      problems.push(
-        `federated-types: "${name}" is not a type this action can enable ` +
-          `(known: ${Object.keys(KNOWN_TYPES).join(', ')})`,
-      );
-    else if (!types.includes(type)) types.push(type);
+    if (type) {
+      if (!known.includes(type)) known.push(type);
+    } else if (!TYPE_NAME.test(name)) {
+      problems.push(`federated-types: "${name}" is not a type name (a plural such as statefulsets.apps, or a kind)`);
+    } else if (!discovered.includes(name.toLowerCase())) discovered.push(name.toLowerCase());
   }
-  return types;
+  const problem = namespaceDependencyProblem(known);
+  if (problem) problems.push(`federated-types: ${problem}; add namespaces`);
+  return { known, discovered };
 }
 
 /** The bounds of a `timeout`: long enough for a server to answer, within a job's 6 hours. */

@@ -3,6 +3,7 @@
 import {
   ApiException,
   Configuration,
+  CoreV1Api,
   CustomObjectsApi,
   Health,
   KubeConfig,
@@ -44,16 +45,21 @@ export class Cluster {
   readonly api: KubernetesObjectApi;
   /** For RAW_KINDS: requests with the object as plain JSON. */
   readonly raw: CustomObjectsApi;
+  /** For what the object API cannot read: events by field, a container's log, the API server's proxy. */
+  readonly core: CoreV1Api;
 
   constructor(
     readonly target: Target,
     /** How the cluster is named to the user: its context, or "federation API". */
     readonly label: string,
     readonly config: KubeConfig,
+    /** The deadline of each request (the DNS controller's tests shorten it). */
+    readonly requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     // Every object the action reads or writes names its namespace: no default one is needed.
-    this.api = new MappedObjectApi(requestConfiguration(config));
-    this.raw = new CustomObjectsApi(requestConfiguration(config));
+    this.api = new MappedObjectApi(requestConfiguration(config, requestTimeoutMs));
+    this.raw = new CustomObjectsApi(requestConfiguration(config, requestTimeoutMs));
+    this.core = new CoreV1Api(requestConfiguration(config, requestTimeoutMs));
   }
 
   /** The server URL, without any user name or password it holds (it appears in messages). */
@@ -139,6 +145,17 @@ export class Cluster {
     }
   }
 
+  /** GET `path` of a pod's port through the API server's proxy (`kubectl get --raw .../proxy/...`). */
+  async podProxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    try {
+      return await this.retrying(() =>
+        this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+      );
+    } catch (err) {
+      throw this.explain(err, `read ${path} of pod ${namespace}/${pod} through the API server's proxy`);
+    }
+  }
+
   /** An error that names the cluster and what was being done, without echoing request bodies. */
   explain(err: unknown, doing: string): ClusterError {
     if (err instanceof ApiException) {
@@ -147,8 +164,27 @@ export class Cluster {
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
+    const why = detail === 'bad port' ? blockedPort(this.server) : detail;
+    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${why}`);
   }
+}
+
+/**
+ * Why a request to `server` failed with fetch's "bad port": the client's fetch (undici) never
+ * connects to the ports the Fetch standard blocks (6000, 10080, ...), whatever the server.
+ */
+function blockedPort(server: string): string {
+  let port = '';
+  try {
+    port = new URL(server).port;
+  } catch {
+    // the message still says what to do
+  }
+  return (
+    `port ${port || '(unknown)'} is one Node.js's fetch refuses to connect to (a "bad port" of the Fetch ` +
+    'standard, such as 6000 or 10080), whatever answers there; serve the API on another port ' +
+    '(443 or 6443, say), or reach it through one (a proxy or port-forward), and put that address in the kubeconfig'
+  );
 }
 
 /**
@@ -174,7 +210,7 @@ export function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 }
 
 /** The client's configuration for a cluster, with a deadline on its credentials and each request. */
-function requestConfiguration(config: KubeConfig): Configuration {
+export function requestConfiguration(config: KubeConfig, timeoutMs = REQUEST_TIMEOUT_MS): Configuration {
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
@@ -190,10 +226,7 @@ function requestConfiguration(config: KubeConfig): Configuration {
           // Aborted with an Error of its own (the client rewrites the message of what it gets,
           // which a DOMException does not allow), saying what happened.
           const deadline = new AbortController();
-          setTimeout(
-            () => deadline.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)),
-            REQUEST_TIMEOUT_MS,
-          ).unref();
+          setTimeout(() => deadline.abort(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs).unref();
           context.setSignal(deadline.signal);
           return context;
         },

@@ -21,6 +21,7 @@ export const BUILT_IN: [apiVersion: string, kind: string, plural: string, namesp
   ['v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true],
   ['v1', 'PersistentVolume', 'persistentvolumes', false],
   ['apps/v1', 'Deployment', 'deployments', true],
+  ['storage.k8s.io/v1', 'StorageClass', 'storageclasses', false],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
   ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true],

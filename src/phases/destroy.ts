@@ -1,16 +1,21 @@
-// `mode: destroy`, the guide's cleanup done whole: unjoin every member, then delete the
-// federation's namespace on the host (or, when other federations share it, only this
-// federation's objects), and say which etcd volume outlives it.
+// `mode: destroy`, the guide's cleanup done whole: unjoin every member, withdraw the DNS
+// records, then delete the federation's namespace on the host (or, when other federations share
+// it, only this federation's objects), keeping the etcd volume. The control plane is the only
+// record of the members: it stays while any could be left holding the federation's token
+// (unknown, or not unjoined), unless the user says `force`.
 import type { Cluster } from '../observe/cluster.js';
 import { hostNames } from '../desired/control-plane.js';
 import { execute } from '../apply/converge.js';
-import { existingFederation } from '../observe/federation-api.js';
+import { existingFederation, readCredentialFiles } from '../observe/federation-api.js';
+import { FILES } from '../desired/credentials.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Log } from '../report/log.js';
-import { FEDERATION_LABEL, FIELD_MANAGER, KubeObject, MANAGED_BY_LABEL, ownedBySelector } from '../desired/objects.js';
+import { FEDERATION_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, ownedBySelector } from '../desired/objects.js';
 import type { Step } from '../plan/plan.js';
-import { type Phase, hostOf } from './scope.js';
+import { withdrawDnsRecords } from './dns-withdrawal.js';
+import { keepEtcdVolume } from './etcd-volume.js';
+import { type Phase, type Scope, hostOf } from './scope.js';
 
 /** The kinds of host objects the control plane is made of, all namespaced and labelled. */
 const HOST_KINDS: [string, string][] = [
@@ -23,47 +28,87 @@ const HOST_KINDS: [string, string][] = [
   ['rbac.authorization.k8s.io/v1', 'Role'],
 ];
 
-/** destroy: the federation as the host has it, if it answers; its members are unjoined through it. */
+/**
+ * destroy: the federation as the host has it, if it answers; its members are unjoined through
+ * it. A control plane whose API does not answer hides its member records: that is said.
+ */
 export const findFederationToDestroy: Phase = async (scope) => {
-  const federation = await existingFederation(hostOf(scope), scope.spec, scope.log);
-  if (!federation) return;
-  scope.federation = federation;
-  scope.federationUp = await federation.cluster.ready();
-  if (!scope.federationUp) {
-    const warning =
-      `the federation API at ${federation.cluster.server} does not answer: ` +
-      'only the listed clusters can be unjoined';
-    scope.warnings.push(warning);
-    scope.log.warning(warning);
+  const { spec } = scope;
+  const host = hostOf(scope);
+  const federation = await existingFederation(host, spec, scope.log);
+  if (federation) {
+    scope.federation = federation;
+    scope.federationUp = await federation.cluster.ready();
+    if (scope.federationUp) return;
+  } else if (!(await readCredentialFiles(host, spec))[FILES.adminCert]) {
+    return; // no federation API was ever made (its certificate names its address): no member either
   }
+  scope.membersUnknown = federation
+    ? `the federation API at ${federation.cluster.server} does not answer`
+    : `the federation API (Service ${spec.namespace}/${hostNames(spec.federationName).apiServer}) has no address`;
+  const warning = `${scope.membersUnknown}: only the listed clusters can be unjoined`;
+  scope.warnings.push(warning);
+  scope.log.warning(warning);
 };
 
 /**
- * A member that failed to unjoin still has the federation's account, rights and token, and the
- * federation's record of it is what a re-run needs to remove them: the control plane is kept.
+ * Why the control plane must stay: it holds the only record of members that still have the
+ * federation's account, rights and token, which a re-run needs to remove them.
+ */
+function reasonsToKeep(scope: Scope): string[] {
+  const failed = scope.members.filter((m) => m.error).map((m) => m.name);
+  const listed = scope.spec.clusters.map((c) => c.name);
+  return [
+    ...(scope.membersUnknown
+      ? [
+          `${scope.membersUnknown}, so its members are unknown: every member ` +
+            `${listed.length ? `but the listed ${listed.join(', ')}` : '(none is listed)'} would keep the ` +
+            "federation's service account, cluster-wide rights and token",
+        ]
+      : []),
+    ...(failed.length ? [`${failed.length} member(s) could not be unjoined (${failed.join(', ')})`] : []),
+  ];
+}
+
+/**
+ * Removes the control plane, once nothing needs it: every member unjoined and every member
+ * known (or the user said `force`). The published DNS records are withdrawn first, while
+ * external-dns still runs, and the etcd volume is kept.
  */
 export const removeControlPlane: Phase = async (scope) => {
   const { spec, log } = scope;
   const host = hostOf(scope);
-  const failed = scope.members.filter((m) => m.error).length;
-  if (failed) {
-    log.warning(
-      `the control plane is kept: ${failed} member(s) could not be unjoined; ` +
-        'run destroy again once they can be reached',
+  const reasons = reasonsToKeep(scope);
+  if (!reasons.length || spec.force) {
+    const unwithdrawn = await withdrawDnsRecords(scope);
+    if (unwithdrawn) reasons.push(unwithdrawn);
+  }
+  if (reasons.length && !spec.force) {
+    scope.errors.push(
+      `the control plane is kept: ${reasons.join('; ')}. Run destroy again once that is resolved, ` +
+        'or with force: true (kubefed destroy --force) to remove it all the same',
     );
-    scope.hostState = 'control plane kept (members left to unjoin)';
+    scope.hostState = 'control plane kept';
     return;
   }
+  if (reasons.length) {
+    const warning = `force: the control plane is removed although ${reasons.join('; ')}`;
+    scope.warnings.push(warning);
+    log.warning(warning);
+  }
   const endGroup = log.group('Removing the control plane from the host cluster');
-  const volume = await etcdVolume(host, spec);
-  const steps = await execute(await hostRemovals(host, spec), () => host, { writes: scope.writes, log });
+  const opts = { writes: scope.writes, log };
+  const volume = await keepEtcdVolume(host, spec, opts);
+  if (volume) scope.steps.push(...volume.steps);
+  const steps = await execute(await hostRemovals(host, spec), () => host, opts);
   scope.steps.push(...steps);
   if (spec.wait && steps.some((s) => s.object.kind === 'Namespace')) await namespaceGone(host, spec, log);
   endGroup();
   scope.hostState = 'control plane removed';
   if (volume) {
-    log.warning(volume);
-    scope.warnings.push(volume);
+    scope.retainedVolume = volume.name;
+    log.warning(volume.message);
+    scope.warnings.push(volume.message);
   }
 };
 
@@ -114,34 +159,4 @@ async function namespaceGone(host: Cluster, spec: Spec, log: Log): Promise<void>
       .map((c) => c.message);
     return blocking.length ? blocking.join('; ') : 'terminating';
   });
-}
-
-/**
- * What the guide warns of: deleting the namespace deletes everything but the storage the etcd
- * claim was given. Names that volume and what becomes of it, or undefined when there is none.
- */
-async function etcdVolume(host: Cluster, spec: Spec): Promise<string | undefined> {
-  const claimName = hostNames(spec.federationName).etcdClaim;
-  const claim = await host.read({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: claimName, namespace: spec.namespace },
-  });
-  if (!claim) return undefined;
-  const volumeName = (claim.spec as { volumeName?: string } | undefined)?.volumeName;
-  if (!volumeName) return undefined;
-  const volume: KubeObject | undefined = await host.read({
-    apiVersion: 'v1',
-    kind: 'PersistentVolume',
-    metadata: { name: volumeName },
-  });
-  const policy =
-    (volume?.spec as { persistentVolumeReclaimPolicy?: string } | undefined)?.persistentVolumeReclaimPolicy ??
-    'unknown';
-  const what =
-    `PersistentVolume ${volumeName} (the federation's etcd data, ` +
-    `bound to claim ${spec.namespace}/${claimName}; reclaim policy ${policy})`;
-  return policy === 'Delete'
-    ? `${what} is deleted by its provisioner once the claim is gone: the federation's data goes with it`
-    : `${what} is left behind and keeps the federation's data: delete it when that is no longer needed`;
 }

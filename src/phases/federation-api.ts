@@ -4,15 +4,18 @@
 // a registered webhook is unreachable).
 import type { Cluster } from '../observe/cluster.js';
 import { hostNames } from '../desired/control-plane.js';
-import { converge, execute } from '../apply/converge.js';
-import { FEDERATED_GROUP, FEDERATED_VERSION, typeConfigName } from '../desired/federated-types.js';
-import { federationObjects, webhookConfigurations } from '../desired/federation-objects.js';
-import { controlPlaneProblems } from '../wait/health.js';
+import { converge } from '../apply/converge.js';
+import { type TargetType, namespaceDependencyProblem, typeConfigName } from '../desired/federated-types.js';
+import { federatedTypeObjects, federationObjects, webhookConfigurations } from '../desired/federation-objects.js';
+import { resolveType } from '../observe/api-resources.js';
+import { InputError } from '../inputs/spec.js';
+import { disableTargetNamed, disableTypes } from './disable-types.js';
+import { controlPlaneProblems } from '../wait/control-plane.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Log } from '../report/log.js';
-import { KubeObject, ownedBySelector } from '../desired/objects.js';
+import { KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects.js';
 import type { Desired, Step } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
 
@@ -36,10 +39,9 @@ export const bootstrapFederationApi: Phase = async (scope) => {
   const host = hostOf(scope);
   const endGroup = log.group('Federation API');
   if (writes) {
-    await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, log, async () => {
-      const problems = await controlPlaneProblems(host, federation.cluster, spec, [
-        hostNames(spec.federationName).apiServer,
-      ]);
+    await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, log, async (detailed) => {
+      const apiServer = [hostNames(spec.federationName).apiServer];
+      const problems = await controlPlaneProblems(host, federation.cluster, spec, apiServer, detailed);
       return problems.length ? problems.join('; ') : null;
     });
   }
@@ -61,8 +63,11 @@ export const bootstrapFederationApi: Phase = async (scope) => {
 async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step[]; warnings: string[] }> {
   const { spec, federation, writes, log } = ctx;
   const opts = { writes, log };
-  const steps = await converge(federationObjects(spec).map(inFederation), () => federation, opts, ctx.federationUp);
-  const disabled = ctx.federationUp ? await disableUnlisted(ctx) : { steps: [], warnings: [] };
+  const discovered = await discoveredTypes(ctx);
+  const objects = [...federationObjects(spec), ...federatedTypeObjects(spec, discovered.types).map(withAppliedHash)];
+  const steps = await converge(objects.map(inFederation), () => federation, opts, ctx.federationUp);
+  const types = [...spec.federatedTypes, ...discovered.types];
+  const disabled = ctx.federationUp ? await disableUnlisted(ctx, types) : { steps: [], warnings: [] };
   steps.push(...disabled.steps);
   if (writes) {
     const webhook = hostNames(spec.federationName).webhook;
@@ -70,83 +75,60 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
       `KubeFed's admission webhook (deployment ${spec.namespace}/${webhook})`,
       spec.timeoutMs,
       log,
-      async () => {
-        const problems = await controlPlaneProblems(ctx.host, federation, spec, [webhook]);
+      async (detailed) => {
+        const problems = await controlPlaneProblems(ctx.host, federation, spec, [webhook], detailed);
         return problems.length ? problems.join('; ') : null;
       },
     );
   }
   const webhooks = webhookConfigurations(spec, hostNames(spec.federationName).webhook, ctx.caPem).map(inFederation);
   steps.push(...(await converge(webhooks, () => federation, opts, ctx.federationUp)));
-  return { steps, warnings: disabled.warnings };
-}
-
-/** The types the action enabled that `federated-types` no longer lists are disabled. */
-async function disableUnlisted(ctx: BootstrapContext): Promise<{ steps: Step[]; warnings: string[] }> {
-  const listed = new Set(ctx.spec.federatedTypes.map(typeConfigName));
-  return disableTypes(ctx, (name) => !listed.has(name));
+  return { steps, warnings: [...discovered.warnings, ...disabled.warnings] };
 }
 
 /**
- * Disables the action's enabled types that `which` picks, as `kubefedctl disable` does: the
- * FederatedTypeConfig goes (KubeFed stops propagating the type), and so does the type's CRD
- * unless federated objects of it still exist (deleting it would delete them).
+ * The types the action enabled that `federated-types` no longer lists are disabled, their CRDs
+ * removed once unused. Each CRD's name is derived from the FederatedTypeConfig's name (the type).
  */
-export async function disableTypes(
-  ctx: Pick<BootstrapContext, 'spec' | 'federation' | 'writes' | 'log'>,
-  which: (typeConfigName: string) => boolean,
+async function disableUnlisted(
+  ctx: BootstrapContext,
+  types: TargetType[],
 ): Promise<{ steps: Step[]; warnings: string[] }> {
-  const { spec, federation, writes, log } = ctx;
-  const configs = (
-    await federation.list(KUBEFED_API, 'FederatedTypeConfig', ownedBySelector(spec.federationName), spec.namespace)
-  ).filter((c) => which(c.metadata.name));
-  const configSteps: Step[] = [];
-  const crdSteps: Step[] = [];
-  const warnings: string[] = [];
-  for (const ftc of configs) {
-    const ref = {
-      apiVersion: KUBEFED_API,
-      kind: 'FederatedTypeConfig',
-      metadata: { name: ftc.metadata.name, namespace: spec.namespace },
-    };
-    configSteps.push({ action: 'delete', target: { kind: 'federation' }, object: ref, reason: 'disabled' });
-    const federated =
-      (ftc.spec as { federatedType?: { kind?: string; pluralName?: string; version?: string } }).federatedType ?? {};
-    const instances = await federation.list(
-      `${FEDERATED_GROUP}/${federated.version ?? FEDERATED_VERSION}`,
-      federated.kind ?? '',
-      '',
-    );
-    if (instances.length) {
-      warnings.push(
-        `type ${ftc.metadata.name} is disabled; ` +
-          `its CRD stays while ${instances.length} ${federated.kind} object(s) exist`,
-      );
-      continue;
+  const listed = new Set(types.map(typeConfigName));
+  const { spec, federation } = ctx;
+  const owned = await federation.list(
+    KUBEFED_API,
+    'FederatedTypeConfig',
+    ownedBySelector(spec.federationName),
+    spec.namespace,
+  );
+  const targets = owned.filter((c) => !listed.has(c.metadata.name)).map((c) => disableTargetNamed(c.metadata.name));
+  if (targets.length === 0) return { steps: [], warnings: [] };
+  return disableTypes(ctx, targets, 'when-unused');
+}
+
+/**
+ * `federated-types` beyond kubefedctl's default ten, found in the federation API's discovery
+ * (a CRD's type, say), checked together with the others: a namespaced one needs namespaces.
+ */
+async function discoveredTypes(ctx: BootstrapContext): Promise<{ types: TargetType[]; warnings: string[] }> {
+  const { spec, federation } = ctx;
+  if (spec.discoveredTypeNames.length === 0) return { types: [], warnings: [] };
+  if (!ctx.federationUp) {
+    const names = spec.discoveredTypeNames.join(', ');
+    return { types: [], warnings: [`federated-types: ${names} will be looked up once the federation API answers`] };
+  }
+  const types: TargetType[] = [];
+  for (const name of spec.discoveredTypeNames) {
+    try {
+      types.push(await resolveType(federation, name));
+    } catch (err) {
+      if (err instanceof InputError)
+        throw new InputError(err.problems.map((p) => p.replace(/^type:/, 'federated-types:')));
+      throw err;
     }
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${federated.pluralName}.${FEDERATED_GROUP}` },
-    };
-    crdSteps.push({ action: 'delete', target: { kind: 'federation' }, object: crd, reason: 'disabled' });
   }
-  warnings.forEach((w) => log.warning(w));
-  const steps = await execute(configSteps, () => federation, { writes, log });
-  // KubeFed holds each FederatedTypeConfig (its finalizer) until it has stopped syncing the
-  // type; its CRD goes only then.
-  if (writes && configSteps.length) {
-    await waitFor(
-      `KubeFed to stop propagating ${configs.map((c) => c.metadata.name).join(', ')}`,
-      spec.timeoutMs,
-      log,
-      async () => {
-        const left = await Promise.all(configSteps.map((s) => federation.read(s.object)));
-        const names = left.filter((o) => o !== undefined).map((o) => o?.metadata.name);
-        return names.length ? `FederatedTypeConfig ${names.join(', ')} still held by KubeFed` : null;
-      },
-    );
-  }
-  steps.push(...(await execute(crdSteps, () => federation, { writes, log })));
-  return { steps, warnings };
+  const problem = namespaceDependencyProblem([...spec.federatedTypes, ...types]);
+  if (problem) throw new InputError([`federated-types: ${problem}; add namespaces`]);
+  return { types, warnings: [] };
 }

@@ -32,6 +32,7 @@ export const checkHealth =
       probeAt: probeAddresses(spec, scope.kubeconfig),
     });
     scope.memberHealth = health.members;
+    scope.controlPlaneHealth = health.parts;
     const noAddress = 'the federation API server has no address yet (the Service was not created)';
     scope.problems.push(...(federation ? health.controlPlane : [noAddress]), ...health.memberProblems);
   };

@@ -2,13 +2,7 @@
 // in its outcome so the other members go on.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { converge, execute, observeAll, observedOf, removeAll } from '../apply/converge.js';
-import {
-  MEMBER_NAMESPACE,
-  MemberAccess,
-  federationMemberObjects,
-  memberNames,
-  memberObjects,
-} from '../desired/member-objects.js';
+import { federationMemberObjects, leftInMember, memberAccess, memberObjects } from '../desired/member-objects.js';
 import type { KubeObject } from '../desired/objects.js';
 import type { ClusterSpec, Spec } from '../inputs/spec.js';
 import { forContext } from '../inputs/kubeconfig.js';
@@ -90,12 +84,11 @@ export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): 
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
     outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
-    const access: MemberAccess = {
-      endpoint: cluster.endpoint ?? member.server,
-      caPem: caOf(member) ?? token.caPem,
-      insecure: member.config.getCurrentCluster()?.skipTLSVerify === true,
-      token: token.token,
-    };
+    const access = memberAccess(
+      cluster.endpoint ?? member.server,
+      { caPem: caOf(member), insecure: member.config.getCurrentCluster()?.skipTLSVerify === true },
+      token,
+    );
     if (access.insecure) {
       outcome.tlsUnverified = true;
       warn(
@@ -138,26 +131,35 @@ export async function unjoinMember(
   const opts = { writes, log };
   const context = givenContext ?? contextOf(ctx, record);
   try {
-    if (context) {
-      const member = memberCluster(ctx.kubeconfig, record.name, context);
-      outcome.endpoint ??= member.server;
-      if (!(await reachable(member, outcome))) return outcome;
+    const member = context ? memberCluster(ctx.kubeconfig, record.name, context) : undefined;
+    if (member) outcome.endpoint ??= member.server;
+    const unreached = !member
+      ? `no kubeconfig context reaches ${record.endpoint ?? 'it'}`
+      : !(await reachable(member, outcome))
+        ? outcome.error
+        : undefined;
+    if (unreached !== undefined) {
+      // Its records are what a later unjoin needs to find it: they go only when the user says so.
+      if (!spec.force) {
+        const hint = member ? '' : ' (name its context in clusters, or with --cluster-context)';
+        return {
+          ...outcome,
+          state: member ? 'unreachable' : 'failed',
+          error:
+            `${unreached}; it stays a member${hint}. force: true (--force) removes it from the federation ` +
+            'all the same, and names what stays on it',
+        };
+      }
+      outcome.error = undefined;
+      outcome.state = writes ? 'unjoined' : 'to unjoin';
+      const left = leftInMember(spec.federationName, record.name, spec.dns.zone);
+      warn(log, outcome, `${unreached}; it leaves the federation (force), but these stay on the cluster: ${left}`);
+    } else if (member) {
       // The same cluster may still be listed under another name: its DNS entry stays then.
       const stillListed = ctx.listed.some((c) => serverOf(ctx.kubeconfig, c.context) === member.server);
       if (!stillListed) outcome.steps.push(...(await convergeKubeDns(ctx, member, record.name, false, log, outcome)));
       outcome.steps.push(
         ...(await removeAll(memberObjects(spec, record.name).map(onMember(record.name)), () => member, opts)),
-      );
-    } else {
-      const n = memberNames(spec.federationName, record.name);
-      const left =
-        `ServiceAccount ${MEMBER_NAMESPACE}/${n.serviceAccount}, Secret ${MEMBER_NAMESPACE}/${n.tokenSecret}, ` +
-        `ClusterRole and ClusterRoleBinding ${n.clusterRole}`;
-      warn(
-        log,
-        outcome,
-        `no kubeconfig context reaches ${record.endpoint ?? 'it'}: it leaves the federation, but ${left} ` +
-          'stay on the cluster (and its token stays valid) until it is unjoined with a context for it',
       );
     }
     if (ctx.federation && ctx.federationUp) {

@@ -51,10 +51,20 @@ export const unjoinNamedMember: Phase = async (scope) => {
   record(scope, [await unjoinNamed(membershipOf(scope, []), cluster.name, context)]);
 };
 
-/** destroy: every member leaves, recorded or listed. */
+/**
+ * destroy: every member leaves, recorded or listed. Records that cannot be read leave the
+ * members beyond the listed ones unknown: the listed ones still leave, and the scope says so.
+ */
 export const unjoinEveryMember: Phase = async (scope) => {
   const endGroup = scope.log.group('Unjoining member clusters');
-  record(scope, await unjoinAll(membershipOf(scope, []), scope.spec.clusters));
+  const ctx = membershipOf(scope, []);
+  const records = await joinedMembers(ctx).catch((err: unknown) => {
+    scope.membersUnknown =
+      `the federation's member records (KubeFedClusters in ${scope.spec.namespace}) ` +
+      `could not be read: ${(err as Error).message}`;
+    return [];
+  });
+  record(scope, await unjoinAll(ctx, records, scope.spec.clusters));
   endGroup();
 };
 
@@ -117,9 +127,12 @@ async function unjoinNamed(ctx: MembershipContext, name: string, context?: strin
  * Unjoins every member: those the federation records, and every cluster in `clusters` besides,
  * each through its context there when it has one.
  */
-async function unjoinAll(ctx: MembershipContext, clusters: ClusterSpec[]): Promise<MemberOutcome[]> {
+async function unjoinAll(
+  ctx: MembershipContext,
+  records: MemberRecord[],
+  clusters: ClusterSpec[],
+): Promise<MemberOutcome[]> {
   const limit = pLimit(MEMBER_CONCURRENCY);
-  const records = await joinedMembers(ctx);
   const listed = (name: string) => clusters.find((c) => c.name === name);
   const unrecorded = clusters.filter((c) => !records.some((r) => r.name === c.name));
   const all = [

@@ -9,25 +9,46 @@ import { checkContexts, checkMemberContext, connectHost, findFederation } from '
 import { convergeControlPlane } from './control-plane.js';
 import { findFederationToDestroy, removeControlPlane } from './destroy.js';
 import { bootstrapFederationApi } from './federation-api.js';
-import { type FederateTarget, federatePhases } from './federate.js';
+import { type FederateTarget, federatePhase } from './federate.js';
 import { checkHealth, gateMembership } from './health.js';
 import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
 import { type Phase, type RunOptions, newScope } from './scope.js';
-import { disableNamedTypes, enableTypes } from './enable-types.js';
+import { checkEtcdStorage } from './storage.js';
+import { type TypeRequest, disableType, enableTypes } from './enable-types.js';
+import type { CrdPolicy } from './disable-types.js';
+import { type OrphaningRequest, orphaningPhase } from './orphaning.js';
 
 export type { RunOptions } from './scope.js';
 
 /** What a run does: the action's modes, and the CLI's commands beyond them. */
 export type Command =
-  'converge' | 'init' | 'join' | 'unjoin' | 'enable' | 'disable' | { federate: FederateTarget; enableType: boolean };
+  | 'converge'
+  | 'init'
+  | 'join'
+  | 'unjoin'
+  | { enable: TypeRequest[] }
+  | { disable: TypeRequest; crds: CrdPolicy }
+  | { federate: FederateTarget }
+  | { orphaning: OrphaningRequest };
 
-const CONTROL_PLANE: Phase[] = [checkContexts, connectHost, convergeControlPlane, bootstrapFederationApi];
+const CONTROL_PLANE: Phase[] = [
+  checkContexts,
+  connectHost,
+  checkEtcdStorage,
+  convergeControlPlane,
+  bootstrapFederationApi,
+];
 const ON_FEDERATION: Phase[] = [connectHost, findFederation];
 
 /** The phases of one command in one mode. */
 export function phasesOf(command: Command, mode: Mode): Phase[] {
   const plan = mode === 'plan';
-  if (typeof command === 'object') return [...ON_FEDERATION, ...federatePhases(command.federate, command.enableType)];
+  if (typeof command === 'object') {
+    if ('enable' in command) return [...ON_FEDERATION, enableTypes(command.enable)];
+    if ('disable' in command) return [...ON_FEDERATION, disableType(command.disable, command.crds)];
+    if ('orphaning' in command) return [...ON_FEDERATION, orphaningPhase(command.orphaning)];
+    return [...ON_FEDERATION, federatePhase(command.federate)];
+  }
   switch (command) {
     case 'converge':
       if (mode === 'destroy')
@@ -41,10 +62,6 @@ export function phasesOf(command: Command, mode: Mode): Phase[] {
       return [checkMemberContext('join'), ...ON_FEDERATION, joinListedMembers, checkHealth(plan ? 'none' : 'joined')];
     case 'unjoin':
       return [checkMemberContext('unjoin'), ...ON_FEDERATION, unjoinNamedMember, checkHealth('none')];
-    case 'enable':
-      return [...ON_FEDERATION, enableTypes];
-    case 'disable':
-      return [...ON_FEDERATION, disableNamedTypes];
   }
 }
 

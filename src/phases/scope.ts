@@ -7,6 +7,7 @@ import type { Cluster } from '../observe/cluster.js';
 import type { FederationApi } from '../observe/federation-api.js';
 import type { Step } from '../plan/plan.js';
 import type { Log } from '../report/log.js';
+import type { PartHealth } from '../wait/control-plane.js';
 import type { MemberOutcome } from './member-outcome.js';
 
 export interface RunOptions {
@@ -42,13 +43,22 @@ export interface Scope extends Readonly<RunOptions> {
   /** convergeControlPlane: a kubeconfig for the federation API, only for credentials the server has. */
   federationKubeconfig?: string;
 
+  /**
+   * findFederationToDestroy, unjoinEveryMember: why the federation's member records could not be
+   * read (its members beyond the listed ones are unknown); destroy keeps the control plane then.
+   */
+  membersUnknown?: string;
   /** The membership phases: each member's outcome. */
   members: MemberOutcome[];
   /** checkHealth: member name → its problem as the federation sees it, or null when ready. */
   memberHealth: Map<string, string | null>;
+  /** checkHealth: each part of the control plane on the host, and its problems. */
+  controlPlaneHealth: PartHealth[];
 
   /** federateObject: the Federated<Kind> objects made of existing ones. */
   federated: KubeObject[];
+  /** orphaningPhase: whether the federated object's members keep its objects when it goes. */
+  orphaning?: 'Enabled' | 'Disabled';
 
   /** Every phase appends: the changes made (or that would be made), in order. */
   steps: Step[];
@@ -56,6 +66,10 @@ export interface Scope extends Readonly<RunOptions> {
   warnings: string[];
   /** checkHealth, gateMembership: what is not healthy. */
   problems: string[];
+  /** removeControlPlane: the etcd PersistentVolume kept (Retain) when the control plane went. */
+  retainedVolume?: string;
+  /** removeControlPlane: why the run stopped short of its job (the step fails on these). */
+  errors: string[];
 }
 
 export type Phase = (scope: Scope) => Promise<void>;
@@ -72,9 +86,11 @@ export function newScope(spec: Spec, kubeconfig: KubeConfig, opts: RunOptions, w
     members: [],
     federated: [],
     memberHealth: new Map(),
+    controlPlaneHealth: [],
     steps: [],
     warnings: [],
     problems: [],
+    errors: [],
   };
 }
 

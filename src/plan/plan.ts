@@ -39,6 +39,8 @@ export interface Step {
    * null, remove) only these data keys, guarded by the resourceVersion it was planned from.
    */
   dataPatch?: Record<string, string | null>;
+  /** Set (or, with null, remove) only these annotations of an object the user owns (kubefed.io/orphan). */
+  annotationPatch?: Record<string, string | null>;
 }
 
 export interface Desired {

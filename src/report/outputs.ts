@@ -38,6 +38,7 @@ export function outputs(result: RunResult, kubeconfigPath: string | undefined): 
     healthy: String(result.healthy),
     changed: String(result.changed),
     plan: JSON.stringify(plannedChanges(result.steps)),
+    'retained-volume': result.retainedVolume ?? '',
   };
 }
 
@@ -57,10 +58,13 @@ export function jsonReport(spec: Spec, result: RunResult, kubeconfigPath: string
     'federation-context': result.federationContext,
     kubeconfig: kubeconfigPath ?? null,
     plan: plannedChanges(result.steps),
+    'retained-volume': result.retainedVolume ?? null,
     clusters: result.clusters,
+    'control-plane': result.controlPlane,
     errors: result.errors,
     problems: result.problems,
     warnings: result.warnings,
     ...(result.federated ? { federated: result.federated } : {}),
+    ...(result.orphaning ? { 'orphaning-deletion': result.orphaning } : {}),
   };
 }

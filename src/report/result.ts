@@ -26,8 +26,14 @@ export interface RunResult {
   /** Member name → API server URL. */
   clusterEndpoints: Record<string, string>;
   clusters: ClusterReport[];
+  /** Each part of the control plane on the host, when its health was checked. */
+  controlPlane: PartReport[];
+  /** destroy: the etcd PersistentVolume kept when the control plane went. */
+  retainedVolume?: string;
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
   federated?: KubeObject[];
+  /** kubefed orphaning-deletion: Enabled or Disabled. */
+  orphaning?: 'Enabled' | 'Disabled';
 }
 
 export interface ClusterReport {
@@ -39,6 +45,13 @@ export interface ClusterReport {
   changes: string;
   /** Its kubeconfig context skips TLS verification. */
   tlsUnverified?: boolean;
+}
+
+export interface PartReport {
+  /** "API server", "controller manager", "webhook", "DNS". */
+  part: string;
+  deployments: string[];
+  state: 'available' | 'not available';
 }
 
 /** A result that found and did nothing: the start of one that did. */
@@ -56,6 +69,7 @@ export function emptyResult(federationContext: string): RunResult {
     unjoined: [],
     clusterEndpoints: {},
     clusters: [],
+    controlPlane: [],
   };
 }
 
@@ -105,7 +119,7 @@ const memberError = (o: MemberOutcome) =>
 export function resultOf(scope: Scope): RunResult {
   const { spec, host, federation, members, steps } = scope;
   const joined = members.filter((o) => JOINED_STATES.has(o.state));
-  const errors = members.filter((o) => o.error).map(memberError);
+  const errors = [...members.filter((o) => o.error).map(memberError), ...scope.errors];
   const federationEndpoint = scope.reportsFederation ? federation?.cluster.server : undefined;
   return {
     steps,
@@ -122,6 +136,13 @@ export function resultOf(scope: Scope): RunResult {
     unjoined: members.filter((o) => o.state === 'unjoined').map((o) => o.name),
     clusterEndpoints: Object.fromEntries(joined.flatMap((o) => (o.endpoint ? [[o.name, o.endpoint]] : []))),
     ...(scope.federated.length ? { federated: scope.federated } : {}),
+    controlPlane: scope.controlPlaneHealth.map((p) => ({
+      part: p.name,
+      deployments: p.deployments,
+      state: p.problems.length ? 'not available' : 'available',
+    })),
+    ...(scope.orphaning ? { orphaning: scope.orphaning } : {}),
+    ...(scope.retainedVolume ? { retainedVolume: scope.retainedVolume } : {}),
     clusters: [
       ...(host && scope.hostState
         ? [

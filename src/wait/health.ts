@@ -2,7 +2,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { Cluster } from '../observe/cluster.js';
-import { hostNames } from '../desired/control-plane.js';
 import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../desired/federation-objects.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Spec } from '../inputs/spec.js';
@@ -10,37 +9,7 @@ import type { Log } from '../report/log.js';
 import { fromBase64 } from '../desired/objects.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
 import { pollUntil } from './poll.js';
-
-/**
- * What is not yet healthy in the control plane (the given deployments, by default all of it,
- * and the federation API's /readyz); empty when all is well.
- */
-export async function controlPlaneProblems(
-  host: Cluster,
-  federation: Cluster,
-  spec: Spec,
-  deployments?: string[],
-): Promise<string[]> {
-  const n = hostNames(spec.federationName);
-  const problems: string[] = [];
-  for (const name of deployments ?? [n.apiServer, n.controllerManager, n.webhook]) {
-    const problem = await deploymentProblem(host, spec.namespace, name);
-    if (problem) problems.push(problem);
-  }
-  if (!(await federation.ready())) problems.push(`federation API ${federation.server}: /readyz is not ok`);
-  return problems;
-}
-
-async function deploymentProblem(host: Cluster, namespace: string, name: string): Promise<string | null> {
-  const d = await host.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } });
-  if (!d) return `deployment ${namespace}/${name} does not exist`;
-  const status = (d.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; status: string }[] };
-  const generation = (d.metadata as { generation?: number }).generation;
-  if ((status.observedGeneration ?? 0) < (generation ?? 0)) return `deployment ${namespace}/${name} is rolling out`;
-  if (!status.conditions?.some((c) => c.type === 'Available' && c.status === 'True'))
-    return `deployment ${namespace}/${name} is not available`;
-  return null;
-}
+import { type PartHealth, controlPlaneHealth } from './control-plane.js';
 
 export interface HealthInputs {
   spec: Spec;
@@ -63,6 +32,8 @@ export interface HealthInputs {
 
 export interface FederationHealth {
   controlPlane: string[];
+  /** Each part of the control plane and its problems (none before the federation API has an address). */
+  parts: PartHealth[];
   /** Member name → its problem, or null when ready. */
   members: Map<string, string | null>;
   /** The members' problems, each naming its member. */
@@ -86,20 +57,22 @@ export async function federationHealth({
         `cluster "${name}": probed at ${address}, the kubeconfig's address (the federation reaches it at its endpoint)`,
       );
   }
-  const observe = async () => ({
-    controlPlane: federation ? await controlPlaneProblems(host, federation, spec) : [],
-    members: federation
-      ? await memberProblems(federation, spec, members, concurrency, probeAt)
-      : new Map<string, string | null>(),
-  });
-  const list = (h: Awaited<ReturnType<typeof observe>>) => [
+  const observe = async (detailed: boolean) => {
+    const [controlPlane, memberHealth] = await Promise.all([
+      federation ? controlPlaneHealth(host, federation, spec, { detailed }) : undefined,
+      federation ? memberProblems(federation, spec, members, concurrency, probeAt) : new Map<string, string | null>(),
+    ]);
+    return { controlPlane: controlPlane?.problems ?? [], parts: controlPlane?.parts ?? [], members: memberHealth };
+  };
+  const list = (h: Pick<FederationHealth, 'controlPlane' | 'members'>) => [
     ...h.controlPlane,
     ...[...h.members].flatMap(([name, p]) => (p ? [`cluster "${name}": ${p}`] : [])),
   ];
-  let health = await observe();
+  // Details (why a part is not available) cost reads: only for what is said, not for each poll.
+  let health = await observe(!wait);
   if (wait && list(health).length) {
-    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async () => {
-      health = await observe();
+    await pollUntil('the federation and its members to be ready', spec.timeoutMs, log, async (detailed) => {
+      health = await observe(detailed);
       const pending = list(health);
       return pending.length ? pending.join('; ') : null;
     });

@@ -178,7 +178,13 @@ func serve(args []string) error {
 		return fmt.Errorf("%s exited while starting", name)
 	}
 	raw, _ := json.MarshalIndent(env.info, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.state, "ready.json"), raw, 0o600); err != nil {
+	// Written whole or not at all: `up` returns as soon as ready.json exists, and its reader
+	// must never see half a file.
+	ready := filepath.Join(o.state, "ready.json")
+	if err := os.WriteFile(ready+".tmp", raw, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(ready+".tmp", ready); err != nil {
 		return err
 	}
 	logf("ready")
