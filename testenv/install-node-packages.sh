@@ -14,6 +14,7 @@ done
 [ -z "$missing" ] && exit 0
 echo "testenv: installing the nodes' packages from apt:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Waiting for another apt-get's lock (an image's unattended upgrades) rather than failing.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null

@@ -52,6 +52,7 @@ func newHostNetwork() (*hostNetwork, error) {
 			run("ip", "link", "set", name, "up"),
 			run("iptables", append([]string{"-w", "-I"}, n.egressRule()...)...),
 			run("sysctl", "-q", "-w", "net.ipv4.conf."+name+".forwarding=1"),
+			saveKernelTunables(),
 		); err != nil {
 			n.remove()
 			return nil, err
@@ -95,7 +96,8 @@ func (n *hostNetwork) egressRule() []string {
 }
 
 // remove deletes the forwarding rule and the bridge, and with it the routes through it; the
-// last testenv to go removes the unreachable route too.
+// last testenv to go removes the unreachable route too and restores the kernel tunables the
+// kubelets changed (kernel.go).
 func (n *hostNetwork) remove() {
 	if err := run("iptables", append([]string{"-w", "-D"}, n.egressRule()...)...); err != nil {
 		logf("remove the forwarding rule of %s: %v", n.bridge, err)
@@ -105,6 +107,7 @@ func (n *hostNetwork) remove() {
 	}
 	if links, err := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output(); err == nil && !regexp.MustCompile(`: kte\d+:`).Match(links) {
 		_ = run("ip", "route", "del", "unreachable", testenvRange)
+		restoreKernelTunables()
 	}
 }
 
