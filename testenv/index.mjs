@@ -13,14 +13,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 // they run (cmd/testenv/programs.json, which the testenv program embeds too).
 const PROGRAMS = JSON.parse(readFileSync(join(here, 'cmd', 'testenv', 'programs.json'), 'utf8')).programs;
 const GO_PROGRAMS = PROGRAMS.filter((p) => p.module !== undefined);
-// One build per module and linking: CGO_ENABLED=0 (static) unless the table says cgo, as upstream
-// builds them (Kubernetes' hack/lib/golang.sh KUBE_STATIC_BINARIES leaves out the kubelet; etcd,
-// KubeFed, external-dns's ko and CoreDNS build static), so the images hold what the real ones hold.
-const BUILDS = [...new Set(GO_PROGRAMS.map((p) => `${p.module} ${Boolean(p.cgo)}`))].map((key) => {
-  const [dir, cgo] = key.split(' ');
-  const programs = GO_PROGRAMS.filter((p) => p.module === dir && String(Boolean(p.cgo)) === cgo);
-  return { dir, cgo: cgo === 'true', programs: programs.map((p) => p.package) };
-});
+const BUILDS = [...new Set(GO_PROGRAMS.map((p) => p.module))].map((dir) => ({
+  dir,
+  programs: GO_PROGRAMS.filter((p) => p.module === dir).map((p) => p.package),
+}));
 // Programs built with gcc from a file of the Kubernetes module (the pause image's pause.c).
 const C_PROGRAMS = PROGRAMS.filter((p) => p.c !== undefined);
 
@@ -55,11 +51,10 @@ export function ensureBinaries() {
     `testenv: building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, etcd, KubeFed, external-dns and CoreDNS from their Go modules, and pause with gcc, into ${bin}\n` +
       'testenv: (a first build takes about 13 minutes on 2 cores; later runs reuse it)\n',
   );
-  for (const { dir, cgo, programs } of BUILDS) {
+  for (const { dir, programs } of BUILDS) {
     // Stripped, as Kubernetes releases its binaries (-s -w): the nodes import every image.
     const build = spawnSync('go', ['build', `-ldflags=-s -w ${versionFlags(dir)}`, '-o', building + '/', ...programs], {
       cwd: join(here, dir),
-      env: { ...process.env, CGO_ENABLED: cgo ? '1' : '0' },
       stdio: 'inherit',
     });
     if (build.status !== 0) {
