@@ -1,4 +1,4 @@
-// Faults none of the anchors survive, end to end and bounded, on 127.0.0.1 only: the action
+// Faults none of the anchors survive, end to end and bounded, on testenv's own addresses only: the action
 // killed with SIGKILL at 20 points of a first apply, a member cut off between its reachability
 // check and its writes, and the federation API server restarted mid-run. Each time, a re-run
 // converges: one CA, nothing orphaned in any member, every member joined and Ready.
@@ -120,10 +120,12 @@ describe('faults', () => {
     'a member cut off between its reachability check and its writes: the others join, the step fails naming it, a re-run heals it',
     async () => {
       const noldor = new URL(testenv().clusters.find((c) => c.name === 'noldor')?.server as string);
-      const proxy = new Proxy(Number(noldor.port));
+      // On noldor's own address (testenv's bridge), which KubeFed reaches from its Pod on the node
+      // as it reaches noldor (a Pod has a loopback of its own).
+      const proxy = new Proxy(noldor.hostname, Number(noldor.port));
       const port = await proxy.listen();
       try {
-        const kubeconfig = kubeconfigText().replace(noldor.origin, `https://127.0.0.1:${port}`);
+        const kubeconfig = kubeconfigText().replace(noldor.origin, `https://${noldor.hostname}:${port}`);
         // The member answers the reachability check; it goes away as the action starts its writes
         // (the action logs each write before it sends it; the proxy holds each answer 250 ms, so
         // that no write can be answered before it is cut).
@@ -136,7 +138,11 @@ describe('faults', () => {
         expect(proxy.closed).toBe(true);
         expect(cut.status).toBe(1);
         expect(JSON.parse(cut.outputs['joined-clusters'])).toEqual(['gondor']);
-        expect(cut.log).toMatch(/::error::cluster "noldor" \(context "noldor"\): [^\n]*127\.0\.0\.1:\d+/);
+        expect(cut.log).toMatch(
+          new RegExp(
+            `::error::cluster "noldor" \\(context "noldor"\\): [^\\n]*${noldor.hostname.replaceAll('.', '\\.')}:${port}`,
+          ),
+        );
 
         // (In a process of its own: this one serves the proxy.)
         proxy.delayMs = 0;
@@ -191,7 +197,7 @@ describe('faults', () => {
 });
 
 /**
- * A TCP proxy to a member's API server on 127.0.0.1, which a test can slow down, close (every
+ * A TCP proxy to a member's API server on its address, which a test can slow down, close (every
  * connection dropped, nothing listening: the member is gone) and open again on the same port.
  */
 class Proxy {
@@ -201,12 +207,15 @@ class Proxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly upstreamPort: number) {}
+  constructor(
+    private readonly host: string,
+    private readonly upstreamPort: number,
+  ) {}
 
   async listen(port = 0): Promise<number> {
     this.closed = false;
     this.server = createServer((client) => {
-      const upstream = connect(this.upstreamPort, '127.0.0.1');
+      const upstream = connect(this.upstreamPort, this.host);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -218,7 +227,7 @@ class Proxy {
         this.delayMs ? setTimeout(() => client.write(chunk), this.delayMs) : client.write(chunk),
       );
     });
-    this.server.listen(port, '127.0.0.1');
+    this.server.listen(port, this.host);
     await new Promise((r) => this.server?.once('listening', r));
     return (this.server.address() as AddressInfo).port;
   }

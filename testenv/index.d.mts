@@ -2,7 +2,7 @@
 export interface TestenvInfo {
   kubeconfig: string;
   etcd: string;
-  /** The DNS provider's server (CoreDNS answering from etcd's /skydns), "127.0.0.1:PORT", UDP and TCP. */
+  /** The DNS provider's server (CoreDNS answering from etcd's /skydns), "172.30.N.1:PORT" (testenv's bridge), UDP and TCP. */
   dns: string;
   auditDir: string;
   /** One per context: a SERVER=CTX1+CTX2 entry lists each CTX, with the shared server and audit log. */
