@@ -304,6 +304,15 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     );
     for (const pod of pods.items)
       await host.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata?.name, namespace: NS } });
+    // A real kubelet stops the old Pod gracefully: it answers until it is gone, so the federation
+    // API counts as back only once the old Pods are.
+    for (const pod of pods.items)
+      await eventually(
+        () => get(host, 'v1', 'Pod', pod.metadata?.name as string, NS),
+        (p) => p === undefined,
+        120_000,
+        1000,
+      );
     await eventually(() => get(federation, 'v1', 'Namespace', 'shop').catch(() => undefined), Boolean, 120_000, 1000);
     const atFornost = await addressOf(fornost());
     await place('fornost');
