@@ -138,9 +138,6 @@ export function kubeFedVerdict(
     : 'KubeFed has not checked it yet';
 }
 
-/** A member probe's deadline: its /readyz, and the list that goes out beside it. */
-const PROBE_TIMEOUT_MS = 5000;
-
 async function memberProblem(federation: Cluster, spec: Spec, name: string, probeAt?: string): Promise<string | null> {
   const kfc = (await federation.read({
     apiVersion: KUBEFED_API,
@@ -175,21 +172,17 @@ async function memberProblem(federation: Cluster, spec: Spec, name: string, prob
     { kind: 'member', cluster: name },
     `cluster "${name}" through the federation's token`,
     config,
-    PROBE_TIMEOUT_MS,
   );
-  // Both signals: KubeFed's verdict, and the action's own probe through the same token. The
-  // probe's two reads go out together (one round trip, not two); the list's answer counts only
-  // when /readyz is ok, as it is the finer of the two.
+  // Both signals: KubeFed's verdict, and the action's own probe through the same token.
   const problems = [kubeFedVerdict(kfc, new Date())];
-  const [ready, listed] = await Promise.all([
-    asFederation.ready(PROBE_TIMEOUT_MS),
-    asFederation.ensureReachable().then(
-      () => null,
-      (err: unknown) => (err as Error).message,
-    ),
-  ]);
-  if (!ready) problems.push(`${endpoint}/readyz is not ok through the federation's token`);
-  else if (listed) problems.push(listed);
+  if (!(await asFederation.ready())) problems.push(`${endpoint}/readyz is not ok through the federation's token`);
+  else {
+    try {
+      await asFederation.ensureReachable();
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
   const found = problems.filter((p): p is string => p !== null);
   return found.length ? found.join('; ') : null;
 }
