@@ -111,6 +111,10 @@ func start(ctx context.Context, o options, procs *processes) (*environment, erro
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// From here on, each server's published address is its latency proxy's, when there is one.
+	if err := delayServers(o.latency, clusters, procs); err != nil {
+		return nil, err
+	}
 	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
 		return nil, err
 	}
