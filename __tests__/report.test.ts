@@ -205,6 +205,7 @@ describe('outputs', () => {
         },
       ]),
       'retained-volume': '',
+      propagation: '{}',
     });
     expect(outputs(result({}), undefined)).toMatchObject({ 'federation-endpoint': '', kubeconfig: '' });
     expect(outputs(result({ retainedVolume: 'pvc-1' }), undefined)['retained-volume']).toBe('pvc-1');

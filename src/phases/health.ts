@@ -1,12 +1,14 @@
 // The health phases: the control plane and the members as the federation sees them, waited for
-// after a writing run, and the check gate's own demand that every listed cluster be joined.
+// after a writing run, the delivery of the federated objects to the members (waited for after a
+// writing run and in check), and the check gate's own demand that every listed cluster be joined.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Spec } from '../inputs/spec.js';
 import { federationHealth } from '../wait/health.js';
+import { federatedDelivery } from '../wait/propagation.js';
 import { JOINED_STATES } from './member-outcome.js';
 import { serverOf } from './member.js';
 import { MEMBER_CONCURRENCY } from './membership.js';
-import { type Phase, type Scope, hostOf } from './scope.js';
+import { type Phase, type Scope, federationOf, hostOf } from './scope.js';
 
 /** Which members' health is checked. */
 export type MembersChecked =
@@ -35,7 +37,30 @@ export const checkHealth =
     scope.controlPlaneHealth = health.parts;
     const noAddress = 'the federation API server has no address yet (the Service was not created)';
     scope.problems.push(...(federation ? health.controlPlane : [noAddress]), ...health.memberProblems);
+    if (which !== 'none' && federation && scope.federationUp) await checkDelivery(scope);
   };
+
+/**
+ * The gate on what a deploy needs: every selected federated object delivered to every member it
+ * is placed on, as KubeFed reports it. Waited for after a writing run and in check (with wait).
+ */
+export const checkDelivery: Phase = async (scope) => {
+  const { spec, log } = scope;
+  try {
+    const delivery = await federatedDelivery({
+      federation: federationOf(scope),
+      kubefedNamespace: spec.namespace,
+      selection: spec.propagation,
+      log,
+      wait: spec.wait && (scope.writes || spec.mode === 'check'),
+      timeoutMs: spec.timeoutMs,
+    });
+    scope.delivery = delivery.objects;
+    scope.problems.push(...delivery.problems);
+  } catch (err) {
+    scope.problems.push(`the federated objects' delivery could not be read: ${(err as Error).message}`);
+  }
+};
 
 /** check: a listed cluster that is not joined fails the gate. */
 export const gateMembership: Phase = async (scope) => {
