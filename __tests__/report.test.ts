@@ -38,6 +38,28 @@ describe('summaryMarkdown', () => {
     expect(escapeCell('a & b')).toBe('a \\& b');
   });
 
+  test('the federated objects not delivered are a table: each member and why, cluster text escaped', () => {
+    const delivery = [
+      { object: 'FederatedDeployment/shop/web', judged: 'rollout' as const, delivered: true, clusters: {} },
+      {
+        object: 'FederatedDeployment/shop/[x](https://evil.example)',
+        judged: 'rollout' as const,
+        delivered: false,
+        clusters: {
+          gondor: { status: 'OK', reason: '2/2 available', delivered: true },
+          noldor: { status: 'OK', reason: '1/2 available', delivered: false },
+        },
+      },
+    ];
+    const md = summaryMarkdown(spec, result({ delivery }));
+    expect(md).toContain('Federated objects: 1/2 delivered; not delivered:');
+    expect(md).toContain(
+      '| FederatedDeployment\\/shop\\/\\[x\\]\\(https\\:\\/\\/evil\\.example\\) | noldor | OK | 1\\/2 available \\(rollout\\) |',
+    );
+    expect(md).not.toContain('| gondor |');
+    expect(summaryMarkdown(spec, result({}))).not.toContain('Federated objects');
+  });
+
   // CommonMark takes an ASCII punctuation character after a backslash literally: a cell in which
   // every one is escaped can make no link, image, autolink, emphasis, code span, tag or entity.
   const everyPunctuationEscaped = /^(?:[^!-/:-@[-`{-~\n]|\\[!-/:-@[-`{-~])*$/;
