@@ -6,6 +6,7 @@ import { jsonReport, outputs } from '../src/report/outputs.js';
 import { escapeCell, summaryMarkdown } from '../src/report/summary.js';
 import { verdict } from '../src/report/verdict.js';
 import { type RunResult, emptyResult, failedResult } from '../src/report/result.js';
+import type { ObjectDelivery } from '../src/wait/delivery.js';
 
 const spec = parseSpec(
   (n) =>
@@ -39,7 +40,7 @@ describe('summaryMarkdown', () => {
   });
 
   test('the federated objects not delivered are a table: each member and why, cluster text escaped', () => {
-    const delivery = [
+    const delivery: ObjectDelivery[] = [
       { object: 'FederatedDeployment/shop/web', judged: 'rollout' as const, delivered: true, clusters: {} },
       {
         object: 'FederatedDeployment/shop/[x](https://evil.example)',

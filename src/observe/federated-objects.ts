@@ -83,9 +83,10 @@ export async function readPropagation(
         targetKind: target.kind ?? '',
         rollout: rolloutOf(target.group ?? '', target.kind ?? ''),
         collecting: gate && c.spec?.statusCollection === 'Enabled',
-        objects: (objects as unknown as FederatedStatusFields[]).sort((a, b) =>
-          objectKey(a).localeCompare(objectKey(b)),
-        ),
+        // One being deleted is no longer to be delivered (KubeFed removes it from the members).
+        objects: (objects as unknown as FederatedStatusFields[])
+          .filter((o) => !(o.metadata as { deletionTimestamp?: unknown }).deletionTimestamp)
+          .sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
       };
     }),
   );
