@@ -3,9 +3,10 @@
 // them; the gate judges KubeFed's status alone, reading only the federation API.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ActionRun, runAction } from './helpers/action.js';
-import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText } from './helpers/testenv.js';
+import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
 const NS = 'fed-gate';
 const FED = 'arnor';
@@ -203,6 +204,57 @@ describe('the delivery gate', () => {
     expect(bad.status).toBe(1);
     expect(bad.log).toContain('propagation-selector: "app in rangers" is not a label selector');
     expect(mark().total).toBe(0);
+  });
+
+  test('kubefed status prints the table and -o json, reading only; kubefed federate --wait waits for delivery', async () => {
+    const kubefed = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['dist/cli.js', ...args, '--host-cluster-context=rivendell', `--federation-system-namespace=${NS}`],
+        { encoding: 'utf8', timeout: 170_000, env: { ...process.env, KUBECONFIG: testenv().kubeconfig } },
+      );
+    const mark = auditMark();
+    const table = kubefed('status');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^OBJECT +CLUSTER +STATUS +REASON$/m);
+    expect(table.stdout).toMatch(/^FederatedDeployment\/weathertop\/rangers +noldor +OK +1\/1 available \(rollout\)$/m);
+    expect(table.stdout).toMatch(/^FederatedConfigMap\/amon-sul\/beacon +gondor +OK +present \(presence\)$/m);
+    const one = kubefed('status', 'fdeploy', 'rangers', '-n', 'weathertop', '-o', 'json');
+    expect(one.status).toBe(0);
+    expect(Object.keys((JSON.parse(one.stdout) as { propagation: object }).propagation)).toEqual([
+      'FederatedDeployment/weathertop/rangers',
+    ]);
+    const unknown = kubefed('status', 'no-such-things');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('type: "no-such-things" is not a type the federation propagates');
+    expect(mark().total).toBe(0);
+
+    await federation.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'scroll', namespace: 'weathertop' },
+      data: { text: 'ash nazg' },
+    } as KubernetesObject);
+    const federated = kubefed('federate', 'configmap', 'scroll', '-n', 'weathertop', '--wait');
+    expect(federated.status).toBe(0);
+    expect(federated.stderr).toContain('1/1 delivered');
+    const printed = /^propagation=(.*)$/m.exec(federated.stdout)?.[1] ?? '{}';
+    expect(JSON.parse(printed)).toEqual({
+      'FederatedConfigMap/weathertop/scroll': {
+        delivered: true,
+        judged: 'presence',
+        clusters: {
+          gondor: { status: 'OK', reason: 'present', delivered: true },
+          noldor: { status: 'OK', reason: 'present', delivered: true },
+        },
+      },
+    });
+    // Placed on every member: a member joined later (below) would lack its namespace.
+    await federation.delete({
+      apiVersion: TYPES,
+      kind: 'FederatedConfigMap',
+      metadata: { name: 'scroll', namespace: 'weathertop' },
+    });
   });
 
   test('an object of a newer generation than KubeFed reported on is pending; apply waits until it is delivered', async () => {

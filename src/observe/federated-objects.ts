@@ -4,7 +4,8 @@
 // type's rollout is judged, KubeFed's PropagatedVersions (the generation it wrote to each member).
 import { KUBEFED_ALPHA, KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { KubeObject } from '../desired/objects.js';
-import { type Rollout, rolloutOf } from '../desired/federated-types.js';
+import { type Rollout, findType, rolloutOf, typeConfigName } from '../desired/federated-types.js';
+import { InputError } from '../inputs/spec.js';
 import type { FederatedStatusFields } from '../wait/delivery.js';
 import type { Cluster } from './cluster.js';
 
@@ -13,6 +14,10 @@ export interface PropagationSelection {
   namespace?: string;
   /** A Kubernetes label selector, e.g. "app=web,tier in (front)". */
   labelSelector?: string;
+  /** One federated type, by any of its names (deployments.apps, deploy, FederatedDeployment, fdeploy). */
+  type?: string;
+  /** One object of it, by name. */
+  name?: string;
 }
 
 export interface FederatedTypeView {
@@ -64,9 +69,16 @@ export async function readPropagation(
     federation.list(KUBEFED_API, 'FederatedTypeConfig', '', kubefedNamespace),
     collectionEnabled(federation, kubefedNamespace),
   ]);
-  const enabled = (configs as unknown as TypeConfigFields[])
+  const propagated = (configs as unknown as TypeConfigFields[])
     .filter((c) => c.spec?.propagation === 'Enabled' && c.spec.federatedType?.kind && c.spec.federatedType.group)
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const enabled = selection.type ? propagated.filter((c) => namesType(c, selection.type ?? '')) : propagated;
+  if (selection.type && !enabled.length) {
+    const names = propagated.map((c) => c.metadata.name).join(', ') || 'none';
+    throw new InputError([
+      `type: "${selection.type}" is not a type the federation propagates (it propagates: ${names})`,
+    ]);
+  }
   const types = await Promise.all(
     enabled.map(async (c): Promise<FederatedTypeView> => {
       const fed = c.spec?.federatedType ?? {};
@@ -86,6 +98,7 @@ export async function readPropagation(
         // One being deleted is no longer to be delivered (KubeFed removes it from the members).
         objects: (objects as unknown as FederatedStatusFields[])
           .filter((o) => !(o.metadata as { deletionTimestamp?: unknown }).deletionTimestamp)
+          .filter((o) => selection.name === undefined || o.metadata.name === selection.name)
           .sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
       };
     }),
@@ -100,6 +113,20 @@ export async function readPropagation(
       )
     : [];
   return { types, memberGenerations: generationsOf(versions) };
+}
+
+/** Whether `name` names the type of FederatedTypeConfig `c`: its own name, its target's or its federated kind's. */
+function namesType(c: TypeConfigFields, name: string): boolean {
+  const wanted = name.trim().toLowerCase();
+  const fed = c.spec?.federatedType as { kind?: string; pluralName?: string } | undefined;
+  const target = c.spec?.targetType as { kind?: string; pluralName?: string } | undefined;
+  const names = [c.metadata.name, fed?.kind, fed?.pluralName, target?.kind, target?.pluralName];
+  // A short name: the target's (deploy), or the federated type's (fdeploy).
+  const known = [findType(wanted), wanted.startsWith('f') ? findType(wanted.slice(1)) : undefined];
+  return (
+    names.some((n) => n?.toLowerCase() === wanted) ||
+    known.some((t) => t !== undefined && typeConfigName(t) === c.metadata.name)
+  );
 }
 
 const objectKey = (o: { metadata: { name: string; namespace?: string } }) =>

@@ -3,7 +3,7 @@
 import type { Cluster } from '../observe/cluster.js';
 import { type PropagationSelection, readPropagation, versionKey } from '../observe/federated-objects.js';
 import type { Log } from '../report/log.js';
-import { type ObjectDelivery, deliveryProblems, deliveryProgress, judgeDelivery } from './delivery.js';
+import { type ObjectDelivery, deliveryProblems, deliveryProgress, judgeDelivery, objectName } from './delivery.js';
 
 /** How often the wait says what is still pending. */
 export const DELIVERY_PROGRESS_EVERY_MS = 5_000;
@@ -14,6 +14,8 @@ export interface DeliveryInputs {
   /** KubeFed's namespace (its FederatedTypeConfigs and KubeFedConfig). */
   kubefedNamespace: string;
   selection: PropagationSelection;
+  /** Only the objects (by their report name, Federated<Kind>/[namespace/]name) this says. */
+  only?: (object: string) => boolean;
   log: Log;
   /** Wait up to timeoutMs for every selected object to be delivered. */
   wait: boolean;
@@ -31,17 +33,20 @@ export async function observeDelivery(
   federation: Cluster,
   kubefedNamespace: string,
   selection: PropagationSelection,
+  only: (object: string) => boolean = () => true,
 ): Promise<ObjectDelivery[]> {
   const view = await readPropagation(federation, kubefedNamespace, selection);
   return view.types.flatMap((t) =>
-    t.objects.map((o) =>
-      judgeDelivery(
-        o,
-        t.rollout,
-        t.collecting,
-        view.memberGenerations.get(versionKey(o.metadata.namespace, t.targetKind, o.metadata.name)),
+    t.objects
+      .filter((o) => only(objectName(o)))
+      .map((o) =>
+        judgeDelivery(
+          o,
+          t.rollout,
+          t.collecting,
+          view.memberGenerations.get(versionKey(o.metadata.namespace, t.targetKind, o.metadata.name)),
+        ),
       ),
-    ),
   );
 }
 
@@ -51,10 +56,11 @@ export async function observeDelivery(
  * ("2/3 delivered, waiting for ...") every few seconds.
  */
 export async function federatedDelivery(inputs: DeliveryInputs): Promise<Delivery> {
-  const { federation, kubefedNamespace, selection, log, wait, timeoutMs } = inputs;
+  const { federation, kubefedNamespace, selection, only, log, wait, timeoutMs } = inputs;
+  const observe = () => observeDelivery(federation, kubefedNamespace, selection, only);
   const start = Date.now();
   let lastSaid = start;
-  let objects = await observeDelivery(federation, kubefedNamespace, selection);
+  let objects = await observe();
   const settled = () => objects.every((o) => o.delivered || o.final);
   while (wait && !settled() && Date.now() - start < timeoutMs) {
     if (Date.now() - lastSaid >= DELIVERY_PROGRESS_EVERY_MS) {
@@ -63,7 +69,7 @@ export async function federatedDelivery(inputs: DeliveryInputs): Promise<Deliver
       lastSaid = Date.now();
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_EVERY_MS, timeoutMs / 20)));
-    objects = await observeDelivery(federation, kubefedNamespace, selection);
+    objects = await observe();
   }
   if (objects.length) log.info(deliveryProgress(objects));
   return { objects, problems: deliveryProblems(objects) };
