@@ -6,22 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { testenv } from './helpers/testenv.js';
+import { userShell } from './helpers/shell.js';
 import { EXAMPLES } from '../src/entrypoints/cli-examples.js';
 
-const home = mkdtempSync(join(tmpdir(), 'kubefed-examples-'));
-const kubeconfig = join(home, '.kube', 'config');
-const env = {
-  PATH: `${join(home, 'bin')}:${process.env.PATH}`,
-  HOME: home,
-  KUBECONFIG: kubeconfig,
-  KUBEFED_TIMEOUT: '90s',
-};
-const sh = (line: string) => spawnSync('bash', ['-c', line], { encoding: 'utf8', timeout: 170_000, env, cwd: home });
+const { home, kubeconfig, setUp, sh, start } = userShell('examples', 'bash');
 
 const help = (command?: string) =>
   spawnSync(process.execPath, [resolve('dist/cli.js'), ...(command ? [command] : []), '--help'], { encoding: 'utf8' });
@@ -70,7 +61,7 @@ const FIXTURES: Record<string, () => Promise<void>> = {
  * to start), then stops it as Kubernetes would.
  */
 async function runUntilStarted(line: string, started: RegExp): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn('bash', ['-c', `exec ${line}`], { env, cwd: home });
+  const child = start(line);
   let stderr = '';
   let stopping = false;
   child.stderr.on('data', (chunk: Buffer) => {
@@ -87,23 +78,7 @@ async function runUntilStarted(line: string, started: RegExp): Promise<{ code: n
 }
 
 describe('the Examples of every command', () => {
-  beforeAll(() => {
-    mkdirSync(join(home, 'bin'));
-    writeFileSync(
-      join(home, 'bin', 'kubefed'),
-      `#!/bin/sh\nexec '${process.execPath}' '${resolve('dist/cli.js')}' "$@"\n`,
-      {
-        mode: 0o755,
-      },
-    );
-    mkdirSync(join(home, '.kube'));
-    copyFileSync(testenv().kubeconfig, kubeconfig);
-    writeFileSync(
-      join(home, 'coredns-provider.conf'),
-      // testenv's DNS etcd: external-dns must reach one, or it crash-loops and init is unhealthy.
-      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
-    );
-  });
+  beforeAll(setUp);
 
   afterAll(() => {
     sh('kubefed destroy fellowship --host-cluster-context=rivendell');

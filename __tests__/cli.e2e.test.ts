@@ -5,36 +5,14 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { auditMark, clientFor, get, testenv } from './helpers/testenv.js';
+import { userShell } from './helpers/shell.js';
 import { VERSION } from '../src/inputs/version.js';
 
-const home = mkdtempSync(join(tmpdir(), 'kubefed-cli-'));
-const kubeconfig = join(home, '.kube', 'config');
+const { home, kubeconfig, env: shellEnv, setUp, sh } = userShell('cli');
 const NS = 'federation-system';
-
-/** A user's shell: kubefed on PATH, the test clusters' kubeconfig as theirs. */
-const shellEnv = (env: Record<string, string> = {}) => ({
-  PATH: `${join(home, 'bin')}:${process.env.PATH}`,
-  HOME: home,
-  KUBECONFIG: kubeconfig,
-  KUBEFED_TIMEOUT: '90s',
-  ...env,
-});
-
-/** Runs one shell command line as a user would type it. */
-function sh(line: string, env: Record<string, string> = {}) {
-  const result = spawnSync('sh', ['-c', line], { encoding: 'utf8', timeout: 170_000, env: shellEnv(env) });
-  const outputs = Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => /^[a-z-]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
-}
 
 const rivendell = () => clientFor('rivendell');
 const apiServerArgs = async () =>
@@ -42,20 +20,7 @@ const apiServerArgs = async () =>
     .args ?? []) as string[];
 
 describe('the kubefed CLI runs the guide as written', () => {
-  beforeAll(() => {
-    mkdirSync(join(home, 'bin'));
-    writeFileSync(
-      join(home, 'bin', 'kubefed'),
-      `#!/bin/sh\nexec '${process.execPath}' '${resolve('dist/cli.js')}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    mkdirSync(join(home, '.kube'));
-    copyFileSync(testenv().kubeconfig, kubeconfig);
-    writeFileSync(
-      join(home, 'coredns-provider.conf'),
-      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
-    );
-  });
+  beforeAll(setUp);
 
   afterAll(() => {
     // The last test leaves a federation whose API this machine cannot reach: its member records

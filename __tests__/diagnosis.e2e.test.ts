@@ -5,6 +5,9 @@
 // cannot get it, and both report a crash loop's restarts and exit code the same way.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runAction } from './helpers/action.js';
 import { auditMark, clientFor, get, kubeconfigText, testenv } from './helpers/testenv.js';
 
@@ -93,8 +96,13 @@ describe('diagnosis', () => {
   });
 
   test('external-dns in a crash loop is noticed: restarts, exit code and reason, the inputs that shape it', () => {
-    // google-clouddns without credentials: external-dns exits as it starts.
-    const run = runAction(inputs({ 'dns-provider': 'google-clouddns', 'dns-provider-config': '', timeout: '60s' }));
+    // A CA file whose one certificate does not parse: external-dns's CoreDNS provider fails to build
+    // its etcd client and exits as it starts, on any machine (a cloud provider without credentials
+    // would not: on a cloud VM its metadata server hands them out).
+    const ca = join(mkdtempSync(join(tmpdir(), 'kubefed-diagnosis-')), 'ca.crt');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    const config = `[Global]\netcd-endpoints = https://127.0.0.1:2379\netcd-ca-file = ${ca}\nzones = example.com.`;
+    const run = runAction(inputs({ 'dns-provider-config': config, timeout: '60s' }));
     expect(run.status).toBe(1);
     expect(run.log).toMatch(
       new RegExp(

@@ -6,14 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { auditMark, eventually, get, testenv } from './helpers/testenv.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { auditMark, eventually, get } from './helpers/testenv.js';
+import { userShell } from './helpers/shell.js';
 
-const home = mkdtempSync(join(tmpdir(), 'kubefed-parity-'));
-const kubeconfig = join(home, '.kube', 'config');
+const { home, kubeconfig, setUp, sh, start } = userShell('parity');
 const NS = 'parity-system';
 /** Every command names the control plane's namespace; none names the host (the current context is). */
 const K = `--kubefed-namespace=${NS}`;
@@ -21,28 +19,9 @@ const FTC = 'core.kubefed.io/v1beta1';
 const TYPES = 'types.kubefed.io/v1beta1';
 const CRD = 'apiextensions.k8s.io/v1';
 
-const shellEnv = (env: Record<string, string> = {}) => ({
-  PATH: `${join(home, 'bin')}:${process.env.PATH}`,
-  HOME: home,
-  KUBECONFIG: kubeconfig,
-  KUBEFED_TIMEOUT: '90s',
-  ...env,
-});
-
-function sh(line: string, env: Record<string, string> = {}) {
-  const result = spawnSync('sh', ['-c', line], { encoding: 'utf8', timeout: 170_000, env: shellEnv(env) });
-  const outputs = Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => /^[a-z-]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
-}
-
 /** The same, in the background: the test acts on the servers while the command waits. */
 function shAsync(line: string): Promise<{ status: number | null; stderr: string }> {
-  const child = spawn('sh', ['-c', line], { env: shellEnv() });
+  const child = start(line);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((done) => child.on('close', (status) => done({ status, stderr })));
@@ -81,21 +60,7 @@ const RINGS = {
 };
 
 describe('kubefedctl parity for daily work', () => {
-  beforeAll(() => {
-    mkdirSync(join(home, 'bin'));
-    writeFileSync(
-      join(home, 'bin', 'kubefed'),
-      `#!/bin/sh\nexec '${process.execPath}' '${resolve('dist/cli.js')}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    mkdirSync(join(home, '.kube'));
-    copyFileSync(testenv().kubeconfig, kubeconfig);
-    // testenv's DNS etcd: external-dns must reach one, or it crash-loops and health fails on DNS.
-    writeFileSync(
-      join(home, 'coredns-provider.conf'),
-      `[Global]\netcd-endpoints = ${testenv().etcd}\nzones = example.com.\n`,
-    );
-  });
+  beforeAll(setUp);
 
   afterAll(() => {
     sh(`kubefed destroy shire ${K}`, { KUBEFED_TIMEOUT: '60s' });

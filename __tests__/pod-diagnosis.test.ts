@@ -38,9 +38,12 @@ function deployment(module: string, available: boolean, extra: object[] = []): D
   const matchLabels = { app, module, 'kubefed-action.io/federation': federation };
   return {
     metadata: { name: `fellowship-${module}`, generation: 1 },
-    spec: { selector: { matchLabels } },
+    spec: { replicas: 1, selector: { matchLabels } },
     status: {
       observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: available ? 1 : 0,
       conditions: [
         available
           ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }
@@ -395,6 +398,26 @@ describe('why a control-plane Deployment is not available', () => {
       state: { running: { startedAt: ago(300) } },
     });
     expect(deploymentTrouble(NS, 'fellowship-webhook', deployment('webhook', true), [steady], now)).toBeNull();
+  });
+
+  test('a rollout the controller has seen is not done while the old Pod still serves (Available stays true)', () => {
+    const seen = (status: object) => {
+      const d = deployment('apiserver', true);
+      return { ...d, status: { ...d.status, ...status } };
+    };
+    const problem = (status: object) => deploymentTrouble(NS, 'fellowship-apiserver', seen(status), [], now)?.problem;
+    // Recreate: the old ReplicaSet scaled down, its Pod still counted, no new one yet.
+    expect(problem({ updatedReplicas: 0 })).toBe(
+      'deployment federation-system/fellowship-apiserver is rolling out: 0 of 1 updated replicas',
+    );
+    // RollingUpdate: the new Pod is up, the old one not gone yet.
+    expect(problem({ replicas: 2 })).toBe(
+      'deployment federation-system/fellowship-apiserver is rolling out: 1 old replicas pending termination',
+    );
+    expect(problem({ availableReplicas: 0 })).toBe(
+      'deployment federation-system/fellowship-apiserver is rolling out: 0 of 1 updated replicas available',
+    );
+    expect(problem({})).toBeUndefined();
   });
 });
 

@@ -15,9 +15,12 @@ import {
 /** A Deployment's fields the health check reads. */
 export interface DeploymentFields {
   metadata: { name?: string; generation?: number };
-  spec?: { selector?: { matchLabels?: Record<string, string> } };
+  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: {
     observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
   };
 }
@@ -94,6 +97,8 @@ export function deploymentTrouble(
   const troubles = own.flatMap((p) => podTroubles(p, now));
   const conditions = d.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'Available' && c.status === 'True')) {
+    const pending = rolloutPending(d);
+    if (pending) return { problem: `${ref} is rolling out: ${pending}`, troubles };
     const crashing = troubles.filter((t) => t.kind === 'crash');
     return crashing.length ? { problem: `${ref} keeps restarting`, troubles: crashing } : null;
   }
@@ -104,6 +109,21 @@ export function deploymentTrouble(
       ? `no pod: ${clusterText([failure.reason, failure.message].filter(Boolean).join(': '))}`
       : 'no pod yet';
   return { problem: `${ref} is not available`, troubles, ...(noPod ? { noPod } : {}) };
+}
+
+/**
+ * What is left of a rollout the Deployment controller has seen, as `kubectl rollout status` judges
+ * it: "Available" stays true while the old Pod serves, so a rollout is done only once every replica
+ * runs the new template, no old one is left, and each new one is available.
+ */
+export function rolloutPending(d: DeploymentFields): string | undefined {
+  const want = d.spec?.replicas ?? 1;
+  const { replicas = 0, updatedReplicas = 0, availableReplicas = 0 } = d.status ?? {};
+  if (updatedReplicas < want) return `${updatedReplicas} of ${want} updated replicas`;
+  if (replicas > updatedReplicas) return `${replicas - updatedReplicas} old replicas pending termination`;
+  if (availableReplicas < updatedReplicas)
+    return `${availableReplicas} of ${updatedReplicas} updated replicas available`;
+  return undefined;
 }
 
 /** The trouble as one line: the problem, then why (each Pod's troubles, with the inputs that fix them). */
