@@ -122,6 +122,7 @@ function program(): Command {
     .option(...FORCE.unjoin)
     .action(act('unjoin'));
   typeCommands(cli, { common, act: act as CommandKit['act'], federationName: FEDERATION_NAME, printObjects });
+  statusCommand(cli);
   for (const [operation, description] of CONVERGE_COMMANDS) {
     const command = withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
@@ -159,6 +160,24 @@ function program(): Command {
     });
   addExamples(cli);
   return cli;
+}
+
+/** `kubefed status [TYPE [NAME]]`: the delivery gate's table, read from the federation API alone. */
+function statusCommand(cli: Command): void {
+  common(
+    cli
+      .command('status')
+      .argument('[type]', 'one federated type: deployments.apps, deploy, FederatedDeployment, fdeploy')
+      .argument('[name]', 'one federated object of it')
+      .description(
+        "whether each federated object reached every member it is placed on (KubeFed's status, the members' " +
+          'rollout); exit 1 while one has not',
+      ),
+  )
+    .option('-n, --namespace <namespace>', 'only the federated objects in this namespace (default: all)')
+    .option('-l, --selector <selector>', 'only the federated objects with these labels, e.g. app=web')
+    .option(...FEDERATION_NAME)
+    .action(act('status'));
 }
 
 /** What completion needs of the program: each visible command and its flags' values. */
