@@ -12,7 +12,6 @@ import {
   createConfiguration,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
-import { authenticateShared, sharingConnections } from './connections.js';
 import { MappedObjectApi } from './rest-mapping.js';
 import { VERSION } from '../inputs/version.js';
 import { forContext } from '../inputs/kubeconfig.js';
@@ -131,10 +130,7 @@ export class Cluster {
   /** True when /readyz answers ok. */
   async ready(timeoutMs = 5000): Promise<boolean> {
     try {
-      return await withinDeadline(
-        new Health(sharingConnections(this.config)).readyz({ signal: AbortSignal.timeout(timeoutMs) }),
-        'readyz',
-      );
+      return await withinDeadline(new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) }), 'readyz');
     } catch {
       return false;
     }
@@ -218,7 +214,7 @@ export function requestConfiguration(config: KubeConfig, timeoutMs = REQUEST_TIM
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
-      withinDeadline(authenticateShared(config, context), "the kubeconfig user's credentials (exec plugin)"),
+      withinDeadline(config.applySecurityAuthentication(context), "the kubeconfig user's credentials (exec plugin)"),
   };
   return createConfiguration({
     baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
