@@ -203,7 +203,6 @@ export function deployment(
   module: string,
   podSpec: object,
   podAnnotations: Record<string, string>,
-  minReadySeconds?: number,
 ): KubeObject {
   return {
     apiVersion: 'apps/v1',
@@ -211,7 +210,6 @@ export function deployment(
     metadata: meta(spec, name, module),
     spec: {
       replicas: 1,
-      ...(minReadySeconds ? { minReadySeconds } : {}),
       // The etcd claim is ReadWriteOnce: the old pod must let go before the new one starts.
       strategy: { type: 'Recreate' },
       selector: { matchLabels: podLabels(spec, module) },

@@ -52,13 +52,6 @@ export function dnsProviderConfigSecret(spec: Spec): KubeObject {
 }
 
 /**
- * How long a DNS Pod must stay ready before its Deployment counts as available. Neither program
- * has a readiness endpoint, so a container is ready as soon as it starts: one that exits at
- * start (a provider config it cannot use) would otherwise pass the health check between crashes.
- */
-const STEADY_SECONDS = 10;
-
-/**
  * The DNS controller in a Deployment of its own: it runs the project's image, and KubeFed's
  * controller manager must be available whatever becomes of that image. The image's entrypoint
  * is `node /app/dist/cli.js` (Dockerfile); the arguments name the command.
@@ -94,7 +87,6 @@ export function dnsControllerDeployment({ spec, credentials }: ControlPlaneInput
         canonicalJson([credentials[FILES.dnsCert], credentials[FILES.caCert]]),
       ).slice(0, 32),
     },
-    STEADY_SECONDS,
   );
 }
 
@@ -170,7 +162,6 @@ export function externalDnsDeployment({ spec, credentials }: ControlPlaneInputs)
         ]),
       ).slice(0, 32),
     },
-    STEADY_SECONDS,
   );
 }
 
