@@ -49,6 +49,12 @@ const FEDERATION_NAME: [string, string] = [
   'which federation, when the namespace holds several',
 ];
 
+/** What --wait waits for, where it is not the federation's health (default on). */
+const WAIT_HELP: Record<string, string> = {
+  status: 'wait until every federated object is delivered (default: report once)',
+  federate: 'wait until the members have the object (default: done once the federation API has it)',
+};
+
 /** The flags every command on a federation takes; `formats` are those of -o. */
 function common(command: Command, formats = ['text', 'json'], formatHelp = 'how the result is printed'): Command {
   return command
@@ -57,7 +63,7 @@ function common(command: Command, formats = ['text', 'json'], formatHelp = 'how 
     .option('--federation-system-namespace <namespace>', 'namespace of the control plane (default federation-system)')
     .option('--kubefed-namespace <namespace>', "the same, by kubefedctl's name")
     .option('--dry-run [bool]', 'print the changes, write nothing')
-    .option('--wait [bool]', 'wait until the federation is healthy (default true)')
+    .option('--wait [bool]', WAIT_HELP[command.name()] ?? 'wait until the federation is healthy (default true)')
     .addOption(new Option('--timeout <duration>', 'how long each wait may take, e.g. 90s or 5m').env('KUBEFED_TIMEOUT'))
     .addOption(new Option('-o, --output <format>', formatHelp).choices(formats));
 }
