@@ -1,0 +1,33 @@
+// Experiment: how many TLS connections do N sequential / parallel requests open?
+import dc from 'node:diagnostics_channel';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.resolve('@kubernetes/client-node'));
+const { Agent } = require('undici');
+let connects = 0;
+const protos = {};
+dc.subscribe('undici:client:connected', (m) => { connects++; const p = m.socket?.alpnProtocol || 'none'; protos[p] = (protos[p] || 0) + 1; });
+const kc = new KubeConfig();
+kc.loadFromFile(process.argv[2]);
+kc.setCurrentContext(process.argv[3] || 'rivendell');
+const api = KubernetesObjectApi.makeApiClient(kc);
+const t0 = Date.now();
+for (let i = 0; i < 10; i++) await api.list('v1', 'Namespace');
+console.log('sequential x10 default:', connects, protos, Date.now() - t0, 'ms');
+connects = 0; for (const k in protos) delete protos[k];
+await Promise.all(Array.from({ length: 10 }, () => api.list('v1', 'Namespace')));
+console.log('parallel x10 default:', connects, protos);
+// shared agent, h2 preferred
+const opts = {}; await kc.applyToHTTPSOptions(opts);
+const shared = new Agent({ connect: { ca: opts.ca, cert: opts.cert, key: opts.key, servername: opts.servername, rejectUnauthorized: opts.rejectUnauthorized }, allowH2: true, preferH2: process.env.H2 === '1' });
+const orig = kc.applySecurityAuthentication.bind(kc);
+kc.applySecurityAuthentication = async (ctx) => { await orig(ctx); const f = ctx.getDispatcher(); if (f) void f.close(); ctx.setDispatcher(shared); };
+const api2 = KubernetesObjectApi.makeApiClient(kc);
+connects = 0; for (const k in protos) delete protos[k];
+const t1 = Date.now();
+for (let i = 0; i < 10; i++) await api2.list('v1', 'Namespace');
+console.log('sequential x10 shared:', connects, protos, Date.now() - t1, 'ms');
+connects = 0; for (const k in protos) delete protos[k];
+await Promise.all(Array.from({ length: 10 }, () => api2.list('v1', 'Namespace')));
+console.log('parallel x10 shared:', connects, protos);
+await shared.close();
