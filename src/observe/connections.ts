@@ -20,7 +20,7 @@ const pools = new Map<string, Dispatcher>();
  * a token, which the kubeconfig does not show: its requests share a pool only when they carry
  * a token (the Authorization header, part of the key so that a refreshed one starts anew).
  */
-export function connectionKey(config: KubeConfig, authorization?: string): string | undefined {
+function connectionKey(config: KubeConfig, authorization?: string): string | undefined {
   const cluster = config.getCurrentCluster();
   const user = config.getCurrentUser();
   if (!cluster) return undefined;
