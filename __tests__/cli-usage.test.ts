@@ -62,6 +62,13 @@ describe('usage errors exit 2, distinct from a failed or unhealthy run (1)', () 
     expect(kubefed(['join', '--help']).status).toBe(0);
     expect(kubefed(['--version'])).toMatchObject({ status: 0, stdout: `${VERSION}\n` });
   });
+
+  test('--wait says what each command waits for, and its default', () => {
+    const wait = (command: string) => /--wait \[bool\]\s+(.*)/.exec(kubefed([command, '--help']).stdout)?.[1];
+    expect(wait('join')).toBe('wait until the federation is healthy (default true)');
+    expect(wait('status')).toBe('wait until every federated object is delivered (default: report once)');
+    expect(wait('federate')).toMatch(/^wait until the members have the object \(default: done once/);
+  });
 });
 
 describe('boolean flags', () => {

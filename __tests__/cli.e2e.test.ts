@@ -283,12 +283,15 @@ describe('the kubefed CLI runs the guide as written', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('ConfigMap "sauron" does not exist in namespace "mordor"');
 
-    // KubeFed takes what it propagated back out of the members when the federated objects go.
-    await federation.delete({
-      apiVersion: 'types.kubefed.io/v1beta1',
-      kind: 'FederatedNamespace',
-      metadata: { name: 'mordor', namespace: 'mordor' },
-    });
+    // KubeFed takes what it propagated back out of the members when the federated objects go. Both
+    // go: a FederatedConfigMap left in a namespace no longer federated is undeliverable
+    // (NamespaceNotFederated), and `kubefed check` rightly reports it so.
+    for (const kind of ['FederatedConfigMap', 'FederatedNamespace'])
+      await federation.delete({
+        apiVersion: 'types.kubefed.io/v1beta1',
+        kind,
+        metadata: { name: kind === 'FederatedNamespace' ? 'mordor' : 'ring', namespace: 'mordor' },
+      });
   });
 
   test('shell completion: commands, flags, contexts from the kubeconfig, and known values', () => {

@@ -1,11 +1,19 @@
 import { describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
-import { controllerManagerArgs } from '../src/desired/controllers.js';
+import { KUBEFED_CONFIG_HASH_ANNOTATION, controllerManagerArgs } from '../src/desired/controllers.js';
+import { kubeFedConfig } from '../src/desired/federation-objects.js';
 import { apiServerArgs } from '../src/desired/api-server.js';
 import { addressObjects, etcdClaim, mergeFlags, retiredHostObjects } from '../src/desired/control-plane.js';
 import { hostObjects } from '../src/desired/host-objects.js';
 import { InputError, Spec, parseSpec } from '../src/inputs/spec.js';
-import { HASH_ANNOTATION, KubeObject, madeByThisFederation, withAppliedHash } from '../src/desired/objects.js';
+import {
+  HASH_ANNOTATION,
+  KubeObject,
+  canonicalJson,
+  madeByThisFederation,
+  sha256,
+  withAppliedHash,
+} from '../src/desired/objects.js';
 
 function spec(inputs: Record<string, string> = {}): Spec {
   const all: Record<string, string> = {
@@ -112,6 +120,19 @@ spec:
     expect(madeByThisFederation(account, 'fellowship')).toBe(false);
     const unlabelled = { ...marked, metadata: { ...marked.metadata, labels: {} } };
     expect(madeByThisFederation(unlabelled, 'fellowship')).toBe(false);
+  });
+
+  test("KubeFed's controller manager names the KubeFedConfig it starts with: a change of it (a feature gate) rolls it", () => {
+    const annotations = (s: Spec) =>
+      find(hostObjects({ spec: s, credentials, address: '1.2.3.4' }), 'Deployment', 'fellowship-controller-manager')
+        .spec.template.metadata.annotations;
+    const config = (s: Spec) => sha256(canonicalJson(kubeFedConfig(s).spec)).slice(0, 32);
+    expect(annotations(spec())).toMatchObject({ [KUBEFED_CONFIG_HASH_ANNOTATION]: config(spec()) });
+    const elsewhere = spec({ 'federation-system-namespace': 'elsewhere' });
+    expect(kubeFedConfig(elsewhere).spec).toEqual(kubeFedConfig(spec()).spec);
+    expect(kubeFedConfig(spec()).spec).toMatchObject({
+      featureGates: expect.arrayContaining([{ name: 'RawResourceStatusCollection', configuration: 'Enabled' }]),
+    });
   });
 
   test('a new certificate rolls the API server (its template changes)', () => {

@@ -58,6 +58,16 @@ describe('the DNSEndpoint of a federated Service', () => {
     expect(records(view())[0]).toMatchObject({ recordTTL: 30 });
   });
 
+  test("with RawResourceStatusCollection (no FederatedServiceStatus), the members' addresses come from remoteStatus", () => {
+    const service = view().services[0];
+    const remote = (name: string, ip: string) => ({ name, remoteStatus: { loadBalancer: { ingress: [{ ip }] } } });
+    const collected = {
+      ...service,
+      status: { clusters: [remote('noldor', '10.0.0.2'), remote('gondor', '10.0.0.1')] },
+    };
+    expect(simple(view({ services: [collected], statuses: [] }))).toEqual(simple(view()));
+  });
+
   test('a member that is not Ready leaves the global name and keeps its own; one no longer joined has none', () => {
     expect(simple(view({ clusters: [ready('gondor'), offline('noldor')] }))).toEqual([
       'web.shop.fellowship.svc.example.com A 10.0.0.1',

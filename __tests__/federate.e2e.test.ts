@@ -120,6 +120,12 @@ describe('KubeFed propagates through the federation the action made', () => {
       (r) => r.gondor !== undefined && r.noldor !== undefined,
     );
     expect(replicas).toEqual({ gondor: 1, noldor: 3 });
+    // Its image runs on no test node: it would never be delivered, and every later apply waits for delivery.
+    await federation.delete({
+      apiVersion: TYPES,
+      kind: 'FederatedDeployment',
+      metadata: { name: 'hobbits', namespace: 'shire' },
+    });
   });
 
   test('a placement that leaves a member out removes the object there; deleting it removes it everywhere', async () => {

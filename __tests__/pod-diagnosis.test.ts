@@ -205,6 +205,28 @@ describe('why a control-plane Deployment is not available', () => {
     expect(describe1('external-dns', runningAgain(60), noEvidence(), true)).toBeNull();
   });
 
+  test('before its first crash: a container without a readiness probe counts only once it has run a while', () => {
+    const firstRun = (seconds: number, extra: object = {}) =>
+      pod(
+        'external-dns',
+        'external-dns',
+        'registry.k8s.io/external-dns/external-dns:v0.19.0',
+        { ready: true, started: true, state: { running: { startedAt: ago(seconds) } } },
+        extra,
+      );
+    expect(describe1('external-dns', firstRun(2), noEvidence(), true)).toBe(
+      'deployment federation-system/fellowship-external-dns is starting: ' +
+        'pod fellowship-external-dns-7c9d8b6f5-x2x9k: container "external-dns" started 2s ago; ' +
+        'having no readiness probe, it counts as running once it has run 10s',
+    );
+    expect(describe1('external-dns', firstRun(11), noEvidence(), true)).toBeNull();
+    // A passed readiness probe is the program's own word: no wait.
+    const probed = {
+      containers: [{ name: 'external-dns', image: 'x', readinessProbe: { tcpSocket: { port: 7979 } } }],
+    };
+    expect(describe1('external-dns', firstRun(2, probed), noEvidence(), true)).toBeNull();
+  });
+
   test('an OOM kill: the kubelet reason beside the exit code', () => {
     const oom = pod('apiserver', 'etcd', 'registry.k8s.io/etcd:3.6.4-0', {
       restartCount: 2,

@@ -6,6 +6,7 @@ import { jsonReport, outputs } from '../src/report/outputs.js';
 import { escapeCell, summaryMarkdown } from '../src/report/summary.js';
 import { verdict } from '../src/report/verdict.js';
 import { type RunResult, emptyResult, failedResult } from '../src/report/result.js';
+import type { ObjectDelivery } from '../src/wait/delivery.js';
 
 const spec = parseSpec(
   (n) =>
@@ -36,6 +37,28 @@ describe('summaryMarkdown', () => {
     expect(md).toContain('\\<img src\\=x onerror\\=alert\\(1\\)\\>');
     expect(md).toContain('\\| cell next');
     expect(escapeCell('a & b')).toBe('a \\& b');
+  });
+
+  test('the federated objects not delivered are a table: each member and why, cluster text escaped', () => {
+    const delivery: ObjectDelivery[] = [
+      { object: 'FederatedDeployment/shop/web', judged: 'rollout' as const, delivered: true, clusters: {} },
+      {
+        object: 'FederatedDeployment/shop/[x](https://evil.example)',
+        judged: 'rollout' as const,
+        delivered: false,
+        clusters: {
+          gondor: { status: 'OK', reason: '2/2 available', delivered: true },
+          noldor: { status: 'OK', reason: '1/2 available', delivered: false },
+        },
+      },
+    ];
+    const md = summaryMarkdown(spec, result({ delivery }));
+    expect(md).toContain('Federated objects: 1/2 delivered; not delivered:');
+    expect(md).toContain(
+      '| FederatedDeployment\\/shop\\/\\[x\\]\\(https\\:\\/\\/evil\\.example\\) | noldor | OK | 1\\/2 available \\(rollout\\) |',
+    );
+    expect(md).not.toContain('| gondor |');
+    expect(summaryMarkdown(spec, result({}))).not.toContain('Federated objects');
   });
 
   // CommonMark takes an ASCII punctuation character after a backslash literally: a cell in which
@@ -205,6 +228,7 @@ describe('outputs', () => {
         },
       ]),
       'retained-volume': '',
+      propagation: '{}',
     });
     expect(outputs(result({}), undefined)).toMatchObject({ 'federation-endpoint': '', kubeconfig: '' });
     expect(outputs(result({ retainedVolume: 'pvc-1' }), undefined)['retained-volume']).toBe('pvc-1');

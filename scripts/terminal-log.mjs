@@ -52,12 +52,14 @@ export function workflowLogReader({ debug = false } = {}) {
 }
 
 const ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-/** Inline Markdown and HTML as plain text: no backticks, tags or entities. */
+/** Inline Markdown and HTML as plain text: no backticks, escapes, tags or entities. */
 const inline = (text) =>
   visible(
     text
       .replace(/<br\s*\/?>/g, ' ')
       .replace(/`([^`]*)`/g, '$1')
+      // Backslash escapes of ASCII punctuation (the summary escapes all of it in cluster text).
+      .replace(/\\([!-/:-@[-`{-~])/g, '$1')
       .replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]),
   );
 

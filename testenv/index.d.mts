@@ -15,6 +15,8 @@ export function up(options?: {
   kubeconfig?: string;
   state?: string;
   watchPid?: number;
+  /** One-way delay in front of every API server, as Go writes a duration: "25ms". */
+  latency?: string;
 }): TestenvInfo;
 export function down(options?: { state?: string }): void;
 export function readInfo(state?: string): TestenvInfo;

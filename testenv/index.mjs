@@ -124,14 +124,16 @@ function run(bin, args) {
  * Starts the named clusters ("rivendell,gondor=gondor_needs-no_king"; "s01=m001+m002" is one
  * API server reached through the contexts m001 and m002, each listed in clusters) and returns what
  * testenv wrote to ready.json: the kubeconfig path, the audit logs, the etcd endpoint, the DNS
- * provider's server.
+ * provider's server. `latency` ("25ms") puts a proxy delaying every byte that much each way in
+ * front of each API server, at the address the kubeconfig and ready.json give.
  */
-export function up({ clusters, kubeconfig, state = defaultState, watchPid } = {}) {
+export function up({ clusters, kubeconfig, state = defaultState, watchPid, latency } = {}) {
   const bin = ensureBinaries();
   const args = ['up', ...projectArgs(), '--state', state];
   if (clusters) args.push('--clusters', clusters);
   if (kubeconfig) args.push('--kubeconfig', kubeconfig);
   if (watchPid) args.push('--watch-pid', String(watchPid));
+  if (latency) args.push('--latency', latency);
   run(bin, args);
   return readInfo(state);
 }
@@ -154,7 +156,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else if (command === 'down') run(bin, [command, ...rest]);
     else {
       console.error(
-        'usage: npm run testenv -- build | up [--clusters a,b=ctx,server=ctx1+ctx2] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] | down [--state DIR]',
+        'usage: npm run testenv -- build | up [--clusters a,b=ctx,server=ctx1+ctx2] [--kubeconfig FILE] [--state DIR] [--node NODE] [--project DIR] [--latency 25ms] | down [--state DIR]',
       );
       process.exit(2);
     }

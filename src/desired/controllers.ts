@@ -17,6 +17,13 @@ import { FILES } from './credentials.js';
 import { RESOURCES, RUN_AS, restrictedContainer, restrictedPod } from './pod-security.js';
 import type { Spec } from '../inputs/spec.js';
 import { CREDENTIALS_HASH_ANNOTATION, KubeObject, canonicalJson, sha256 } from './objects.js';
+import { kubeFedConfig } from './federation-objects.js';
+
+/**
+ * The KubeFedConfig KubeFed's controller manager started with: it reads its configuration (the
+ * feature gates among it) once, at start, so a change must roll it.
+ */
+export const KUBEFED_CONFIG_HASH_ANNOTATION = 'kubefed-action.io/kubefed-config-hash';
 
 const KUBECONFIG_DIR = '/etc/federation/controller-manager';
 const KCM_KUBECONFIG_DIR = '/etc/federation/kube-controller-manager';
@@ -162,6 +169,7 @@ export function controllerManagerDeployment({ spec, credentials }: ControlPlaneI
           credentials[FILES.caCert],
         ]),
       ).slice(0, 32),
+      [KUBEFED_CONFIG_HASH_ANNOTATION]: sha256(canonicalJson(kubeFedConfig(spec).spec)).slice(0, 32),
     },
   );
 }

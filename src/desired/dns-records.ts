@@ -25,9 +25,11 @@ export interface ServiceStatus {
   metadata: { name: string; namespace?: string };
   clusterStatus?: {
     clusterName: string;
-    status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+    status?: MemberServiceStatus;
   }[];
 }
+
+type MemberServiceStatus = { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 
 export interface MemberRecord {
   metadata: { name: string; labels?: Record<string, string> };
@@ -52,6 +54,8 @@ interface LabelSelector {
 export interface FederatedService {
   metadata: { name: string; namespace?: string; deletionTimestamp?: string };
   spec?: { placement?: { clusters?: { name: string }[]; clusterSelector?: LabelSelector } };
+  /** With KubeFed's RawResourceStatusCollection, each member's Service status (no FederatedServiceStatus then). */
+  status?: { clusters?: { name: string; remoteStatus?: MemberServiceStatus }[] };
 }
 
 /**
@@ -117,9 +121,9 @@ export function desiredEndpoints(view: DnsView, leftOut: string[] = []): Map<str
     const placed = placedOn(service, view.clusters);
     const offered: MemberOffer[] = [];
     const records: DnsRecord[] = [];
-    const collected = [...(statuses.get(`${namespace}/${name}`)?.clusterStatus ?? [])].sort((a, b) =>
-      a.clusterName.localeCompare(b.clusterName),
-    );
+    const remote = (service.status?.clusters ?? []).map((c) => ({ clusterName: c.name, status: c.remoteStatus }));
+    const ownStatus = statuses.get(`${namespace}/${name}`)?.clusterStatus;
+    const collected = [...(ownStatus ?? remote)].sort((a, b) => a.clusterName.localeCompare(b.clusterName));
     for (const { clusterName, status } of collected) {
       // A member no longer joined, or no longer chosen, has no records at all; one that is not
       // Ready keeps its own name.

@@ -196,9 +196,27 @@ export function federatedCrd(t: TargetType): KubeObject {
   });
 }
 
-/** The FederatedTypeConfig; `services` also collects the Services' status (the DNS reads it). */
+/** Which rollout a target kind's status tells: replicas updated and available, or a Job complete. */
+export type Rollout = 'replicas' | 'job';
+
+const ROLLOUTS: Record<string, Rollout> = {
+  'apps/Deployment': 'replicas',
+  'apps/ReplicaSet': 'replicas',
+  'apps/StatefulSet': 'replicas',
+  'batch/Job': 'job',
+};
+
+/** The rollout notion of a target type (group and kind), if it has one. */
+export const rolloutOf = (group: string, kind: string): Rollout | undefined => ROLLOUTS[`${group}/${kind}`];
+
+/**
+ * The FederatedTypeConfig. `services` collects the Services' status (the DNS reads it), and the
+ * types with a rollout collect their members' status into the federated object's
+ * (`status.clusters[].remoteStatus`, with KubeFed's RawResourceStatusCollection): the gate judges it.
+ */
 export function typeConfig(t: TargetType, namespace: string): KubeObject {
   const collectsStatus = t.group === '' && t.plural === 'services';
+  const collectsRollout = rolloutOf(t.group, t.kind) !== undefined;
   return {
     apiVersion: KUBEFED_API,
     kind: 'FederatedTypeConfig',
@@ -224,7 +242,9 @@ export function typeConfig(t: TargetType, namespace: string): KubeObject {
               scope: 'Namespaced',
             },
           }
-        : {}),
+        : collectsRollout
+          ? { statusCollection: 'Enabled' }
+          : {}),
     },
   };
 }

@@ -29,7 +29,8 @@ export function kubeFedConfig(spec: Spec): KubeObject {
       leaderElect: { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '5s', resourceLock: 'configmaps' },
       featureGates: [
         { name: 'PushReconciler', configuration: 'Enabled' },
-        { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
+        // The members' status of each federated object, in its status: the gate reads rollouts there.
+        { name: 'RawResourceStatusCollection', configuration: 'Enabled' },
         { name: 'SchedulerPreferences', configuration: 'Enabled' },
       ],
       clusterHealthCheck: {

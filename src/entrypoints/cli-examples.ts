@@ -62,6 +62,10 @@ export const EXAMPLES: Record<string, Example[]> = {
       'federate a namespace with everything in it, but its Secrets',
       `kubefed federate namespace mordor --contents --skip-api-resources=secrets ${HOST}`,
     ],
+    [
+      'federate a ConfigMap and wait until every member it is placed on has it',
+      `kubefed federate configmap ring -n mordor --wait ${HOST}`,
+    ],
   ],
   'orphaning-deletion': [
     [
@@ -70,6 +74,16 @@ export const EXAMPLES: Record<string, Example[]> = {
     ],
     ['print Enabled or Disabled', `kubefed orphaning-deletion status FederatedNamespace mordor -n mordor ${HOST}`],
     ['delete them with it again', `kubefed orphaning-deletion disable FederatedNamespace mordor -n mordor ${HOST}`],
+  ],
+  status: [
+    [
+      'whether every federated object reached the members it is placed on; exit 1 while one has not',
+      `kubefed status ${HOST}`,
+    ],
+    [
+      'one federated object, as JSON, once it is delivered (or the timeout)',
+      `kubefed status federatedconfigmaps ring -n mordor --wait --timeout=2m ${HOST} -o json`,
+    ],
   ],
   unjoin: [['remove a cluster from the federation', `kubefed unjoin gondor ${HOST}`]],
   plan: [

@@ -14,6 +14,7 @@ import { type Command, run } from '../phases/run.js';
 import { type Log, neutralizeCommands } from '../report/log.js';
 import { jsonReport, outputs } from '../report/outputs.js';
 import { failedResult } from '../report/result.js';
+import { deliveryText } from '../report/propagation.js';
 import { verdict } from '../report/verdict.js';
 import { EXIT_FAILED } from './cli-contract.js';
 import { kubeconfigPaths, readKubeconfig } from './cli-terminal.js';
@@ -28,6 +29,7 @@ export type Operation =
   | 'check'
   | 'destroy'
   | 'federate'
+  | 'status'
   | `orphaning-${OrphaningRequest['verb']}`;
 
 /** Flags that steer the CLI itself rather than name an input. */
@@ -125,6 +127,16 @@ async function specOf(
     const mode: Record<string, string> = federate.printOnly ? { mode: 'plan' } : {};
     return { spec: parse({ ...(await discover()), ...inputs, ...mode }), todo: { federate } };
   }
+  if (operation === 'status') {
+    // Read-only, and a gate: it fails (exit 1) while anything is not delivered.
+    const selection = {
+      ...(flags.namespace ? { 'propagation-namespace': flags.namespace } : {}),
+      ...(flags.selector ? { 'propagation-selector': flags.selector } : {}),
+    };
+    const wait = flags.wait !== undefined && String(flags.wait) !== 'false';
+    const spec = parse({ ...(await discover()), ...inputs, ...selection, mode: 'check' });
+    return { spec, todo: { status: { type: argument, name, wait } } };
+  }
   if (operation.startsWith('orphaning-')) {
     const verb = operation.slice('orphaning-'.length) as OrphaningRequest['verb'];
     const orphaning = { verb, type: argument, name, namespace: flags.namespace ?? 'default' };
@@ -190,6 +202,8 @@ export async function execute(operation: Operation, command: Program, args: stri
     printObjects(result.federated ?? [], flags.output);
   } else if (operation === 'orphaning-status' && result.orphaning && flags.output !== 'json') {
     printText(`${result.orphaning}\n`); // as kubefedctl prints it
+  } else if (operation === 'status' && flags.output !== 'json') {
+    printText(deliveryText(result.delivery ?? []));
   } else if (flags.output === 'json') {
     printReport(jsonReport(spec, result, written, judgement), log.redact);
   } else {

@@ -27,6 +27,8 @@ export interface CliFlags {
   deleteCrd?: unknown;
   federatedGroup?: string;
   federatedVersion?: string;
+  wait?: unknown;
+  selector?: string;
 }
 
 /** A `[bool]` flag: given bare or with anything but false. */
@@ -78,6 +80,8 @@ export function federateTarget(
     namespace: flags.namespace ?? 'default',
     enableType: on(flags.enableType),
     overwrite: on(flags.overwrite),
+    // Only when asked: federating is done once KubeFed has the objects, as kubefedctl's.
+    ...(on(flags.wait) ? { wait: true } : {}),
     ...(on(flags.contents) ? { contents: { skip: skip.filter((s) => s !== '') } } : {}),
     printOnly,
   };

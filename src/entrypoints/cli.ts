@@ -49,6 +49,12 @@ const FEDERATION_NAME: [string, string] = [
   'which federation, when the namespace holds several',
 ];
 
+/** What --wait waits for, where it is not the federation's health (default on). */
+const WAIT_HELP: Record<string, string> = {
+  status: 'wait until every federated object is delivered (default: report once)',
+  federate: 'wait until the members have the object (default: done once the federation API has it)',
+};
+
 /** The flags every command on a federation takes; `formats` are those of -o. */
 function common(command: Command, formats = ['text', 'json'], formatHelp = 'how the result is printed'): Command {
   return command
@@ -57,7 +63,7 @@ function common(command: Command, formats = ['text', 'json'], formatHelp = 'how 
     .option('--federation-system-namespace <namespace>', 'namespace of the control plane (default federation-system)')
     .option('--kubefed-namespace <namespace>', "the same, by kubefedctl's name")
     .option('--dry-run [bool]', 'print the changes, write nothing')
-    .option('--wait [bool]', 'wait until the federation is healthy (default true)')
+    .option('--wait [bool]', WAIT_HELP[command.name()] ?? 'wait until the federation is healthy (default true)')
     .addOption(new Option('--timeout <duration>', 'how long each wait may take, e.g. 90s or 5m').env('KUBEFED_TIMEOUT'))
     .addOption(new Option('-o, --output <format>', formatHelp).choices(formats));
 }
@@ -122,6 +128,7 @@ function program(): Command {
     .option(...FORCE.unjoin)
     .action(act('unjoin'));
   typeCommands(cli, { common, act: act as CommandKit['act'], federationName: FEDERATION_NAME, printObjects });
+  statusCommand(cli);
   for (const [operation, description] of CONVERGE_COMMANDS) {
     const command = withInitFlags(common(cli.command(operation).argument('<federation-name>').description(description)))
       .option('--clusters <list>', 'member clusters: YAML list of {name, context, secret-name}, or one name per line')
@@ -159,6 +166,24 @@ function program(): Command {
     });
   addExamples(cli);
   return cli;
+}
+
+/** `kubefed status [TYPE [NAME]]`: the delivery gate's table, read from the federation API alone. */
+function statusCommand(cli: Command): void {
+  common(
+    cli
+      .command('status')
+      .argument('[type]', 'one federated type: deployments.apps, deploy, FederatedDeployment, fdeploy')
+      .argument('[name]', 'one federated object of it')
+      .description(
+        "whether each federated object reached every member it is placed on (KubeFed's status, the members' " +
+          'rollout); exit 1 while one has not',
+      ),
+  )
+    .option('-n, --namespace <namespace>', 'only the federated objects in this namespace (default: all)')
+    .option('-l, --selector <selector>', 'only the federated objects with these labels, e.g. app=web')
+    .option(...FEDERATION_NAME)
+    .action(act('status'));
 }
 
 /** What completion needs of the program: each visible command and its flags' values. */

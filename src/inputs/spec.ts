@@ -5,7 +5,7 @@ import { DnsProvider, DnsSettings, EXTERNAL_DNS_PROVIDERS, dnsSettings } from '.
 import { DEFAULT_FEDERATED_TYPES, TargetType } from '../desired/federated-types.js';
 import { defaultDnsControllerImage, defaultKubeControllerManagerImage } from './images.js';
 import { type ClusterSpec, parseClusters } from './clusters.js';
-import { rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
+import { labelSelectorError, rfc1035LabelError, rfc1123LabelError, rfc1123SubdomainError } from './names.js';
 import {
   type Flag,
   type InputDeps,
@@ -87,6 +87,8 @@ export interface Spec {
   force: boolean;
   wait: boolean;
   timeoutMs: number;
+  /** Which federated objects the gate judges (all when neither is set). */
+  propagation: { namespace?: string; labelSelector?: string };
 }
 
 export class InputError extends Error {
@@ -171,6 +173,11 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
   const storageClass = get('etcd-pv-storage-class') || undefined;
   if (storageClass) check('etcd-pv-storage-class', storageClass, rfc1123SubdomainError(storageClass));
 
+  const propagationNamespace = get('propagation-namespace');
+  check('propagation-namespace', propagationNamespace, rfc1123LabelError(propagationNamespace));
+  const propagationSelector = get('propagation-selector');
+  check('propagation-selector', propagationSelector, labelSelectorError(propagationSelector));
+
   const spec: Spec = {
     mode,
     federationName,
@@ -220,6 +227,10 @@ export function parseSpec(source: InputSource, deps: InputDeps): Spec {
     force: bool('force'),
     wait: bool('wait'),
     timeoutMs: parseDuration('timeout', get('timeout'), problems),
+    propagation: {
+      ...(propagationNamespace ? { namespace: propagationNamespace } : {}),
+      ...(propagationSelector ? { labelSelector: propagationSelector } : {}),
+    },
   };
   // A misspelt `clusters` input reads as empty: with prune that would unjoin every member.
   if (spec.prune && spec.mode !== 'destroy' && get('clusters') === '') {

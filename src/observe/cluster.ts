@@ -12,6 +12,7 @@ import {
   createConfiguration,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
+import { authenticateShared, sharingConnections } from './connections.js';
 import { MappedObjectApi } from './rest-mapping.js';
 import { VERSION } from '../inputs/version.js';
 import { forContext } from '../inputs/kubeconfig.js';
@@ -130,7 +131,10 @@ export class Cluster {
   /** True when /readyz answers ok. */
   async ready(timeoutMs = 5000): Promise<boolean> {
     try {
-      return await withinDeadline(new Health(this.config).readyz({ signal: AbortSignal.timeout(timeoutMs) }), 'readyz');
+      return await withinDeadline(
+        new Health(sharingConnections(this.config)).readyz({ signal: AbortSignal.timeout(timeoutMs) }),
+        'readyz',
+      );
     } catch {
       return false;
     }
@@ -214,7 +218,7 @@ export function requestConfiguration(config: KubeConfig, timeoutMs = REQUEST_TIM
   const credentials = {
     getName: () => 'default',
     applySecurityAuthentication: (context: Parameters<KubeConfig['applySecurityAuthentication']>[0]) =>
-      withinDeadline(config.applySecurityAuthentication(context), "the kubeconfig user's credentials (exec plugin)"),
+      withinDeadline(authenticateShared(config, context), "the kubeconfig user's credentials (exec plugin)"),
   };
   return createConfiguration({
     baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),

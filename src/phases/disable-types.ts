@@ -136,17 +136,9 @@ export async function disableTypes(
     .map((t) => inFederation(ref(t.typeConfig, spec.namespace), 'disabled'));
   const steps = await execute(configSteps, () => federation, { writes, log });
   // KubeFed holds each FederatedTypeConfig (its finalizer) until it has stopped syncing the type.
-  if (writes && configSteps.length) {
-    await waitFor(
-      `KubeFed to stop propagating ${configSteps.map((s) => s.object.metadata.name).join(', ')}`,
-      spec.timeoutMs,
-      log,
-      async () => {
-        const left = await Promise.all(configSteps.map((s) => federation.read(s.object)));
-        const names = left.filter((o) => o !== undefined).map((o) => o?.metadata.name);
-        return names.length ? `FederatedTypeConfig ${names.join(', ')} still held by KubeFed` : null;
-      },
-    );
+  if (writes) {
+    const names = configSteps.map((s) => s.object.metadata.name).join(', ');
+    await untilGone(ctx, configSteps, `KubeFed to stop propagating ${names}`, 'still held by KubeFed');
   }
   // Objects created while KubeFed was stopping keep their CRD.
   const crdSteps: Step[] = [];
@@ -156,9 +148,22 @@ export async function disableTypes(
     else warnings.push(`CRD ${crd.metadata.name} kept: ${count} object(s) of it were created while KubeFed stopped`);
   }
   steps.push(...(await execute(crdSteps, () => federation, { writes, log })));
+  // The API server holds a CRD (its finalizer) until it has removed the type's storage: only then
+  // is the type gone, and can be enabled again.
+  if (writes) await untilGone(ctx, crdSteps, 'the CRDs to be deleted', 'still being deleted');
   warnings.forEach((w) => log.warning(w));
   // Asked to delete the CRD and could not: the command failed at what it was asked.
   if (policy === 'delete' && crdSteps.length < crds.length)
     throw new Error(`--delete-crd: ${warnings[warnings.length - 1]}; delete them and disable again`);
   return { steps, warnings };
+}
+
+/** Waits until the objects the steps deleted are gone (a finalizer may hold them a while). */
+async function untilGone(ctx: DisableContext, deleted: Step[], what: string, held: string): Promise<void> {
+  if (deleted.length === 0) return;
+  await waitFor(what, ctx.spec.timeoutMs, ctx.log, async () => {
+    const left = await Promise.all(deleted.map((s) => ctx.federation.read(s.object)));
+    const names = left.flatMap((o) => (o ? [o.metadata.name] : []));
+    return names.length ? `${deleted[0].object.kind} ${names.join(', ')} ${held}` : null;
+  });
 }

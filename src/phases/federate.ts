@@ -25,6 +25,8 @@ export interface FederateTarget {
   overwrite: boolean;
   /** A namespace with everything in it (kubefedctl's --contents), but for these types or groups. */
   contents?: { skip: string[] };
+  /** Wait until the objects federated are delivered to their members (kubefed federate --wait). */
+  wait?: boolean;
   /** Only print the federated objects (-o yaml|json): no type needs to be enabled, nothing is checked. */
   printOnly: boolean;
 }

@@ -1,12 +1,16 @@
 // The health phases: the control plane and the members as the federation sees them, waited for
-// after a writing run, and the check gate's own demand that every listed cluster be joined.
+// after a writing run, the delivery of the federated objects to the members (waited for after a
+// writing run and in check), and the check gate's own demand that every listed cluster be joined.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Spec } from '../inputs/spec.js';
 import { federationHealth } from '../wait/health.js';
+import { federatedDelivery } from '../wait/propagation.js';
+import { objectName } from '../wait/delivery.js';
+import { InputError } from '../inputs/spec.js';
 import { JOINED_STATES } from './member-outcome.js';
 import { serverOf } from './member.js';
 import { MEMBER_CONCURRENCY } from './membership.js';
-import { type Phase, type Scope, hostOf } from './scope.js';
+import { type Phase, type Scope, federationOf, hostOf } from './scope.js';
 
 /** Which members' health is checked. */
 export type MembersChecked =
@@ -35,6 +39,47 @@ export const checkHealth =
     scope.controlPlaneHealth = health.parts;
     const noAddress = 'the federation API server has no address yet (the Service was not created)';
     scope.problems.push(...(federation ? health.controlPlane : [noAddress]), ...health.memberProblems);
+    if (which !== 'none' && federation && scope.federationUp) await deliveryGate()(scope);
+  };
+
+/** Which federated objects a delivery gate judges beyond the spec's selection, and whether it waits. */
+export interface DeliveryRequest {
+  /** One federated type, by any of its names. */
+  type?: string;
+  /** One object of it. */
+  name?: string;
+  /** Only the objects this run federated (`kubefed federate --wait`). */
+  federatedOnly?: boolean;
+  /** Default: after a writing run, and in check, when the spec says wait. */
+  wait?: boolean;
+}
+
+/**
+ * The gate on what a deploy needs: every selected federated object delivered to every member it
+ * is placed on, as KubeFed reports it. A type that names none the federation propagates is a
+ * bad input; any other failure to read is a problem of the gate.
+ */
+export const deliveryGate =
+  (request: DeliveryRequest = {}): Phase =>
+  async (scope) => {
+    const { spec, log } = scope;
+    const made = new Set(scope.federated.map(objectName));
+    try {
+      const delivery = await federatedDelivery({
+        federation: federationOf(scope),
+        kubefedNamespace: spec.namespace,
+        selection: { ...spec.propagation, type: request.type, name: request.name },
+        only: request.federatedOnly ? (o) => made.has(o) : undefined,
+        log,
+        wait: request.wait ?? (spec.wait && (scope.writes || spec.mode === 'check')),
+        timeoutMs: spec.timeoutMs,
+      });
+      scope.delivery = delivery.objects;
+      scope.problems.push(...delivery.problems);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      scope.problems.push(`the federated objects' delivery could not be read: ${(err as Error).message}`);
+    }
   };
 
 /** check: a listed cluster that is not joined fails the gate. */

@@ -72,18 +72,26 @@ export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): 
     steps: [],
     warnings: [],
   };
-  if (!(await reachable(member, outcome))) return outcome;
+  const clusterFor = clustersFor(ctx, member);
+  const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
+  // The member's reads do not depend on one another: they go out together, one round trip
+  // across the network instead of three. What they found counts only once it answers.
+  const [isReachable, observation, dns] = await Promise.all([
+    reachable(member, outcome),
+    observeAll(desired, clusterFor).catch((err: unknown) => err as Error),
+    readKubeDns(member).catch(() => undefined),
+  ]);
+  if (!isReachable) return outcome;
   try {
-    const clusterFor = clustersFor(ctx, member);
     const opts = { writes, log };
-    const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
-    const observed = await observeAll(desired, clusterFor);
+    if (observation instanceof Error) throw observation;
+    const observed = observation;
     outcome.steps.push(...(await converge(desired, clusterFor, opts, true, observed)));
     // The token Secret as just read: a member already joined needs no second read of it.
     const tokenSecret = desired.map((d) => observedOf(observed, d)).find((o) => o?.kind === 'Secret');
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
-    outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome)));
+    outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns)));
     const access = memberAccess(
       cluster.endpoint ?? member.server,
       { caPem: caOf(member), insecure: member.config.getCurrentCluster()?.skipTLSVerify === true },
@@ -221,10 +229,12 @@ async function convergeKubeDns(
   present: boolean,
   log: Log,
   outcome: MemberOutcome,
+  /** The ConfigMaps as already read, for the first attempt. */
+  read?: KubeDnsMaps,
 ): Promise<Step[]> {
   for (let attempt = 1; ; attempt++) {
-    const [kubeDns, coreDns] = await Promise.all([member.read(configMap(KUBE_DNS)), member.read(configMap(COREDNS))]);
-    const plan = planKubeDns(ctx.spec, name, { kubeDns, coreDns }, present);
+    const maps = (attempt === 1 && read) || (await readKubeDns(member));
+    const plan = planKubeDns(ctx.spec, name, maps, present);
     if (plan.warning && attempt === 1) warn(log, outcome, plan.warning);
     if (!plan.step) return [];
     try {
@@ -234,6 +244,14 @@ async function convergeKubeDns(
       log.info(`kube-dns ConfigMap changed while it was being updated; reading it again (attempt ${attempt + 1})`);
     }
   }
+}
+
+type KubeDnsMaps = { kubeDns?: KubeObject; coreDns?: KubeObject };
+
+/** The member's kube-dns and CoreDNS ConfigMaps (either may be absent). */
+async function readKubeDns(member: Cluster): Promise<KubeDnsMaps> {
+  const [kubeDns, coreDns] = await Promise.all([member.read(configMap(KUBE_DNS)), member.read(configMap(COREDNS))]);
+  return { kubeDns, coreDns };
 }
 
 const configMap = (ref: { name: string; namespace: string }) => ({

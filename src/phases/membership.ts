@@ -11,8 +11,13 @@ import { type MemberRecord, type MembershipContext, joinMember, unjoinMember } f
 import type { MemberOutcome } from './member-outcome.js';
 import type { Phase, Scope } from './scope.js';
 
-/** How many members are worked on at once: enough to hide latency, few enough to be polite. */
-export const MEMBER_CONCURRENCY = 8;
+/**
+ * How many members are worked on at once. A member's work is waiting on its own server across
+ * the network (a few round trips), not on this runner's CPU: a small bound would make 100
+ * members wait in line for round trips that could overlap. The bound only keeps the open
+ * connections and requests in flight within what a runner and the servers take in stride.
+ */
+export const MEMBER_CONCURRENCY = 128;
 
 /** What the membership functions need of the scope, and the clusters that stay members. */
 const membershipOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext => ({

@@ -10,7 +10,7 @@ import { convergeControlPlane } from './control-plane.js';
 import { findFederationToDestroy, removeControlPlane } from './destroy.js';
 import { bootstrapFederationApi } from './federation-api.js';
 import { type FederateTarget, federatePhase } from './federate.js';
-import { checkHealth, gateMembership } from './health.js';
+import { type DeliveryRequest, checkHealth, deliveryGate, gateMembership } from './health.js';
 import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
 import { type Phase, type RunOptions, newScope } from './scope.js';
 import { checkEtcdStorage } from './storage.js';
@@ -29,6 +29,7 @@ export type Command =
   | { enable: TypeRequest[] }
   | { disable: TypeRequest; crds: CrdPolicy }
   | { federate: FederateTarget }
+  | { status: DeliveryRequest }
   | { orphaning: OrphaningRequest };
 
 const CONTROL_PLANE: Phase[] = [
@@ -47,7 +48,10 @@ export function phasesOf(command: Command, mode: Mode): Phase[] {
     if ('enable' in command) return [...ON_FEDERATION, enableTypes(command.enable)];
     if ('disable' in command) return [...ON_FEDERATION, disableType(command.disable, command.crds)];
     if ('orphaning' in command) return [...ON_FEDERATION, orphaningPhase(command.orphaning)];
-    return [...ON_FEDERATION, federatePhase(command.federate)];
+    if ('status' in command) return [...ON_FEDERATION, deliveryGate(command.status)];
+    // --wait: until what it federated is delivered (a dry run federates nothing).
+    const wait = command.federate.wait && !plan ? [deliveryGate({ federatedOnly: true, wait: true })] : [];
+    return [...ON_FEDERATION, federatePhase(command.federate), ...wait];
   }
   switch (command) {
     case 'converge':

@@ -8,6 +8,7 @@ import type { FederationApi } from '../observe/federation-api.js';
 import type { Step } from '../plan/plan.js';
 import type { Log } from '../report/log.js';
 import type { PartHealth } from '../wait/control-plane.js';
+import type { ObjectDelivery } from '../wait/delivery.js';
 import type { MemberOutcome } from './member-outcome.js';
 
 export interface RunOptions {
@@ -54,6 +55,8 @@ export interface Scope extends Readonly<RunOptions> {
   memberHealth: Map<string, string | null>;
   /** checkHealth: each part of the control plane on the host, and its problems. */
   controlPlaneHealth: PartHealth[];
+  /** checkHealth: each selected federated object's delivery, when the federation was asked (else undefined). */
+  delivery?: ObjectDelivery[];
 
   /** federateObject: the Federated<Kind> objects made of existing ones. */
   federated: KubeObject[];

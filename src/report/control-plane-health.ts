@@ -79,8 +79,9 @@ function ownPods(d: DeploymentFields, pods: PodFields[]): PodFields[] {
 }
 
 /**
- * A Deployment's state from it and the namespace's Pods: null when it is available and none of
- * its containers is crash-looping (a Deployment counts as available between two crashes).
+ * A Deployment's state from it and the namespace's Pods: null when it is available, none of its
+ * containers is crash-looping (a Deployment counts as available between two crashes), and each
+ * container without a readiness probe has run long enough to count (see STEADY_WITHOUT_PROBE_MS).
  */
 export function deploymentTrouble(
   namespace: string,
@@ -100,7 +101,9 @@ export function deploymentTrouble(
     const pending = rolloutPending(d);
     if (pending) return { problem: `${ref} is rolling out: ${pending}`, troubles };
     const crashing = troubles.filter((t) => t.kind === 'crash');
-    return crashing.length ? { problem: `${ref} keeps restarting`, troubles: crashing } : null;
+    if (crashing.length) return { problem: `${ref} keeps restarting`, troubles: crashing };
+    const starting = troubles.filter((t) => t.kind === 'starting');
+    return starting.length ? { problem: `${ref} is starting`, troubles: starting } : null;
   }
   const failure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   const noPod = own.length

@@ -5,6 +5,7 @@ import type { Verdict } from './verdict.js';
 import { targetName } from '../desired/objects.js';
 import type { Step } from '../plan/plan.js';
 import type { RunResult } from './result.js';
+import { propagationOutput } from './propagation.js';
 
 export interface PlannedChange {
   action: Step['action'];
@@ -39,6 +40,7 @@ export function outputs(result: RunResult, kubeconfigPath: string | undefined): 
     changed: String(result.changed),
     plan: JSON.stringify(plannedChanges(result.steps)),
     'retained-volume': result.retainedVolume ?? '',
+    propagation: JSON.stringify(propagationOutput(result.delivery ?? [])),
   };
 }
 
@@ -59,6 +61,7 @@ export function jsonReport(spec: Spec, result: RunResult, kubeconfigPath: string
     kubeconfig: kubeconfigPath ?? null,
     plan: plannedChanges(result.steps),
     'retained-volume': result.retainedVolume ?? null,
+    propagation: propagationOutput(result.delivery ?? []),
     clusters: result.clusters,
     'control-plane': result.controlPlane,
     errors: result.errors,

@@ -77,6 +77,13 @@ export const noEvidence = (): Evidence => ({ podEvents: new Map(), logs: new Map
  */
 export const STEADY_AFTER_RESTART_MS = 15_000;
 
+/**
+ * A container without a readiness probe is Ready as soon as its process starts, so it counts as
+ * running only once it has run this long: a program that exits as it starts (a bad setting, an
+ * unreachable provider) would otherwise pass before its first crash.
+ */
+export const STEADY_WITHOUT_PROBE_MS = 10_000;
+
 /** The last lines of a previous container's log that are shown. */
 export const LOG_TAIL_LINES = 5;
 
@@ -99,7 +106,8 @@ export type Trouble =
   | { kind: 'crash'; pod: string; container: string; restarts: number; last: Terminated; runningForMs?: number }
   | { kind: 'exited'; pod: string; container: string; last: Terminated }
   | { kind: 'waiting'; pod: string; container: string; reason: string; message?: string }
-  | { kind: 'unready'; pod: string; container: string; probed: boolean };
+  | { kind: 'unready'; pod: string; container: string; probed: boolean }
+  | { kind: 'starting'; pod: string; container: string; runningForMs: number };
 
 const time = (t: string | Date | undefined) => (t === undefined ? undefined : new Date(t).getTime());
 const joined = (...parts: (string | undefined)[]) => parts.filter(Boolean).join(': ');
@@ -152,11 +160,13 @@ function containerTrouble(
     return { kind: 'waiting', pod, container, reason: waiting.reason ?? 'Waiting', message: waiting.message };
   }
   if (terminated) return { kind: 'exited', pod, container, last: terminated };
-  if (running && last && restarts > 0) {
-    const runningForMs = now.getTime() - (time(running.startedAt) ?? now.getTime());
-    if (runningForMs < STEADY_AFTER_RESTART_MS) return { kind: 'crash', pod, container, restarts, last, runningForMs };
-  }
-  if (running && !s.ready) return { kind: 'unready', pod, container, probed: spec?.readinessProbe !== undefined };
+  if (!running) return null;
+  const runningForMs = now.getTime() - (time(running.startedAt) ?? now.getTime());
+  if (last && restarts > 0 && runningForMs < STEADY_AFTER_RESTART_MS)
+    return { kind: 'crash', pod, container, restarts, last, runningForMs };
+  const probed = spec?.readinessProbe !== undefined;
+  if (!s.ready) return { kind: 'unready', pod, container, probed };
+  if (!probed && runningForMs < STEADY_WITHOUT_PROBE_MS) return { kind: 'starting', pod, container, runningForMs };
   return null;
 }
 
@@ -277,6 +287,11 @@ export function describeTrouble(t: Trouble, evidence: Evidence, inputsOf: Inputs
       if (probe) return `${container} is running but its readiness probe fails: ${clusterText(probe.message ?? '')}`;
       return `${container} is running but not ready${t.probed ? ' (its readiness probe has not passed yet)' : ''}`;
     }
+    case 'starting':
+      return (
+        `${container} started ${Math.round(t.runningForMs / 1000)}s ago; having no readiness probe, ` +
+        `it counts as running once it has run ${STEADY_WITHOUT_PROBE_MS / 1000}s`
+      );
   }
 }
 

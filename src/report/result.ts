@@ -3,6 +3,7 @@ import { JOINED_STATES, type MemberOutcome } from '../phases/member-outcome.js';
 import type { Scope } from '../phases/scope.js';
 import type { KubeObject } from '../desired/objects.js';
 import type { Step } from '../plan/plan.js';
+import type { ObjectDelivery } from '../wait/delivery.js';
 
 export interface RunResult {
   /** Every change, applied (apply, destroy) or that would be applied (plan, check). */
@@ -28,6 +29,8 @@ export interface RunResult {
   clusters: ClusterReport[];
   /** Each part of the control plane on the host, when its health was checked. */
   controlPlane: PartReport[];
+  /** Each selected federated object's delivery, when the gate judged them. */
+  delivery?: ObjectDelivery[];
   /** destroy: the etcd PersistentVolume kept when the control plane went. */
   retainedVolume?: string;
   /** `kubefed federate`: the Federated<Kind> objects made (or, without writes, that would be). */
@@ -141,6 +144,7 @@ export function resultOf(scope: Scope): RunResult {
       deployments: p.deployments,
       state: p.problems.length ? 'not available' : 'available',
     })),
+    ...(scope.delivery ? { delivery: scope.delivery } : {}),
     ...(scope.orphaning ? { orphaning: scope.orphaning } : {}),
     ...(scope.retainedVolume ? { retainedVolume: scope.retainedVolume } : {}),
     clusters: [

@@ -2,6 +2,7 @@
 import type { Spec } from '../inputs/spec.js';
 import { objectRef, targetName } from '../desired/objects.js';
 import type { RunResult } from './result.js';
+import { deliveryTable } from './propagation.js';
 
 /**
  * Text for a Markdown line or table cell: the job summary renders Markdown and HTML, and text
@@ -48,6 +49,7 @@ export function summaryMarkdown(spec: Spec, result: RunResult): string {
       return `| ${escapeCell(c.name)} | ${endpoint} | ${escapeCell(c.state)} | ${escapeCell(c.changes)} |`;
     }),
     ...partRows(result),
+    ...deliveryTable(result.delivery ?? [], escapeCell),
     '',
     '```mermaid',
     'flowchart LR',

@@ -119,6 +119,10 @@ func start(ctx context.Context, o options, procs *processes, env *environment) e
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	// From here on, each server's published address is its latency proxy's, when there is one.
+	if err := delayServers(o.latency, clusters, procs); err != nil {
+		return nil, err
+	}
 	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
 		return err
 	}

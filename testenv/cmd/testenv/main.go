@@ -13,7 +13,7 @@
 // the benchmark's 100 members fit on 2 cores.
 //
 //	testenv up --clusters rivendell,gondor=gondor_needs-no_king,s01=m001+m002 --kubeconfig FILE [--state DIR]
-//	           [--node NODE --project DIR]
+//	           [--node NODE --project DIR] [--latency ONE-WAY-DELAY]
 //	testenv down [--state DIR]
 package main
 
@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   testenv up --clusters NAME[=CONTEXT]|SERVER=CTX1+CTX2+...,... --kubeconfig FILE [--state DIR] [--watch-pid PID]
-             [--node NODE --project DIR]
+             [--node NODE --project DIR] [--latency ONE-WAY-DELAY]
   testenv down [--state DIR]`)
 	os.Exit(2)
 }
@@ -72,6 +73,8 @@ type options struct {
 	// repository whose dist/cli.js the image's /app/dist/cli.js stands for.
 	node    string
 	project string
+	// latency is the one-way delay of the proxy in front of each API server (latency.go).
+	latency time.Duration
 }
 
 func defaultState() string {
@@ -89,6 +92,7 @@ func parseOptions(name string, args []string) (options, error) {
 	fs.IntVar(&o.watchPID, "watch-pid", 0, "stop everything when this process exits (for test runners)")
 	fs.StringVar(&o.node, "node", "", "node binary that runs the project's image (without it, that image's pods wait)")
 	fs.StringVar(&o.project, "project", "", "the project's repository root: its package.json and dist/cli.js make the project's image")
+	fs.DurationVar(&o.latency, "latency", 0, "one-way delay added in front of every API server (e.g. 25ms): a proxy at the published address")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -112,5 +116,6 @@ func (o options) args() []string {
 	return []string{
 		"--clusters", o.clusters, "--kubeconfig", o.kubeconfig, "--state", o.state,
 		"--bin", o.bin, "--watch-pid", fmt.Sprint(o.watchPID), "--node", o.node, "--project", o.project,
+		"--latency", o.latency.String(),
 	}
 }
