@@ -4,7 +4,7 @@
 // a registered webhook is unreachable).
 import type { Cluster } from '../observe/cluster.js';
 import { hostNames } from '../desired/control-plane.js';
-import { converge } from '../apply/converge.js';
+import { converge, execute } from '../apply/converge.js';
 import { type TargetType, namespaceDependencyProblem, typeConfigName } from '../desired/federated-types.js';
 import { federatedTypeObjects, federationObjects, webhookConfigurations } from '../desired/federation-objects.js';
 import { resolveType } from '../observe/api-resources.js';
@@ -15,7 +15,8 @@ import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Log } from '../report/log.js';
-import { KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects.js';
+import { FEDERATION_LABEL, KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects.js';
+import { backedOffRestarts } from '../plan/restarts.js';
 import type { Desired, Step } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
 
@@ -28,6 +29,8 @@ export interface BootstrapContext {
   writes: boolean;
   caPem: string;
   log: Log;
+  /** The host's Deployments this run created or changed: their Pods are new anyway. */
+  rolledOnHost: Set<string>;
 }
 
 const inFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
@@ -53,6 +56,11 @@ export const bootstrapFederationApi: Phase = async (scope) => {
     writes,
     caPem: scope.caPem ?? '',
     log,
+    rolledOnHost: new Set(
+      scope.steps
+        .filter((s) => s.target.kind === 'host' && s.object.kind === 'Deployment' && s.action !== 'delete')
+        .map((s) => s.object.metadata.name),
+    ),
   };
   const { steps, warnings } = await bootstrapFederation(ctx);
   scope.steps.push(...steps);
@@ -66,6 +74,12 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   const discovered = await discoveredTypes(ctx);
   const objects = [...federationObjects(spec), ...federatedTypeObjects(spec, discovered.types).map(withAppliedHash)];
   const steps = await converge(objects.map(inFederation), () => federation, opts, ctx.federationUp);
+  // CRDs created under a control plane that stood unchanged: the federation API lost its data,
+  // and KubeFed's Pods crashed without them (plan/restarts.ts).
+  if (writes && steps.some((s) => s.action === 'create' && s.object.kind === 'CustomResourceDefinition')) {
+    const pods = await ctx.host.list('v1', 'Pod', `${FEDERATION_LABEL}=${spec.federationName}`, spec.namespace);
+    steps.push(...(await execute(backedOffRestarts(spec, pods, ctx.rolledOnHost), () => ctx.host, opts)));
+  }
   const types = [...spec.federatedTypes, ...discovered.types];
   const disabled = ctx.federationUp ? await disableUnlisted(ctx, types) : { steps: [], warnings: [] };
   steps.push(...disabled.steps);

@@ -72,7 +72,11 @@ func start(ctx context.Context, o options, procs *processes, env *environment) e
 	logf("host network: bridge %s at %s", env.net.bridge, env.net.hostIP())
 	// Every node holds every image of the table: written once (the project's at each start).
 	var archives []archive
+	var webhook *auditWebhook
 	if needsNodes(clusters) {
+		if webhook, err = startAuditWebhook(env.stopCh); err != nil {
+			return err
+		}
 		started := time.Now()
 		if archives, err = imageArchives(o); err != nil {
 			return err
@@ -112,7 +116,7 @@ func start(ctx context.Context, o options, procs *processes, env *environment) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = finishCluster(ctx, o, procs, env, c, len(clusters), archives)
+			errs[i] = finishCluster(ctx, o, procs, env, c, len(clusters), archives, webhook)
 		}()
 	}
 	wg.Wait()
@@ -121,7 +125,7 @@ func start(ctx context.Context, o options, procs *processes, env *environment) e
 	}
 	// From here on, each server's published address is its latency proxy's, when there is one.
 	if err := delayServers(o.latency, clusters, procs); err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeKubeconfig(o.kubeconfig, clusters); err != nil {
 		return err
@@ -144,7 +148,7 @@ func needsNodes(clusters []*cluster) bool {
 }
 
 // finishCluster waits for a started API server and adds the rest of its cluster.
-func finishCluster(ctx context.Context, o options, procs *processes, env *environment, c *cluster, servers int, archives []archive) error {
+func finishCluster(ctx context.Context, o options, procs *processes, env *environment, c *cluster, servers int, archives []archive, webhook *auditWebhook) error {
 	// Many servers starting at once on 2 cores each take longer to become ready.
 	if err := waitReady(c.config, c.name, 2*time.Minute+time.Duration(servers)*10*time.Second); err != nil {
 		return err
@@ -161,10 +165,14 @@ func finishCluster(ctx context.Context, o options, procs *processes, env *enviro
 	if c.shared {
 		return startLoadBalancer(c, env.net, "", env.stopCh)
 	}
+	if err := webhook.register(ctx, c); err != nil {
+		return err
+	}
 	n, err := startNode(ctx, o, procs, &env.nodes, env.net, c, archives)
 	if err != nil {
 		return err
 	}
+	go n.followAuditLogs(env.info.AuditDir, env.stopCh)
 	if err := startLoadBalancer(c, env.net, n.ip, env.stopCh); err != nil {
 		return err
 	}

@@ -43,14 +43,19 @@ func delayServers(delay time.Duration, clusters []*cluster, procs *processes) er
 	return nil
 }
 
-// startDelayProxy listens on a free loopback port and forwards each connection to target with
-// `delay` added in each direction. It returns the address it listens on and its stop function.
+// startDelayProxy listens on a free port of target's own address (the host's bridge address,
+// which Pods on the nodes reach too; a Pod's 127.0.0.1 is its own) and forwards each connection
+// to target with `delay` added in each direction. It returns its address and its stop function.
 func startDelayProxy(target string, delay time.Duration) (string, func(), error) {
-	port, err := freePort("127.0.0.1")
+	host, _, err := net.SplitHostPort(target)
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	port, err := freePort(host)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(port)))
 	if err != nil {
 		return "", nil, err
 	}

@@ -18,6 +18,15 @@ type processes struct {
 	list  []*exec.Cmd
 	died  chan string
 	going bool
+	// undo holds what to take back once the processes are gone (the latency proxies).
+	undo []func()
+}
+
+// atStop runs undo after stopAll has stopped the processes.
+func (p *processes) atStop(undo func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.undo = append(p.undo, undo)
 }
 
 func (p *processes) start(name, logPath, bin string, args ...string) (*exec.Cmd, error) {
@@ -59,9 +68,12 @@ func (p *processes) start(name, logPath, bin string, args ...string) (*exec.Cmd,
 func (p *processes) stopAll() {
 	p.mu.Lock()
 	p.going = true
-	list := p.list
+	list, undo := p.list, p.undo
 	p.mu.Unlock()
 	stopProcesses(list)
+	for _, f := range undo {
+		f()
+	}
 }
 
 // stopProcesses sends SIGTERM, then SIGKILL to whatever has not exited after 5 s.
