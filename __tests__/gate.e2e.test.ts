@@ -56,7 +56,12 @@ const rangers = (overrides: unknown[]) => ({
                 name: 'dns',
                 image: COREDNS,
                 args: ['-dns.port=1053'],
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                // The image's /coredns carries cap_net_bind_service=+ep: without that capability in
+                // its bounding set, the kernel refuses to exec it ("operation not permitted").
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+                },
               },
             ],
           },

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -27,7 +29,7 @@ import (
 // admission, as an instrumented cluster would, and nothing else: a mutating webhook gives each
 // container of the kube-apiserver image the audit flags, the policy as a downward-API file (from
 // an annotation) and an emptyDir for the log, named after its Pod through $(VAR) expansion. The
-// nodes' followers copy each log into the audit directory as <namespace>_<pod>.log, beside the
+// nodes' followers link each log into the audit directory as <namespace>_<pod>.log, beside the
 // clusters' own. Only downwardAPI and emptyDir volumes: the Pod stays within Pod Security
 // "restricted", which the action's namespace enforces.
 
@@ -184,11 +186,12 @@ func auditPatch(pod *corev1.Pod) []patchOp {
 	return ops
 }
 
-// followAuditLogs copies what the node's federation API servers append to their logs into
-// auditDir, every 100 ms, until stopCh closes. A Pod's log ends with its emptyDir.
+// followAuditLogs hard-links each log of the node's federation API servers into auditDir as it
+// appears (checked every 100 ms, until stopCh closes): the tests read what the server has
+// written the moment it has, and a log outlives its Pod's emptyDir.
 func (n *node) followAuditLogs(auditDir string, stopCh <-chan struct{}) {
 	pattern := filepath.Join(n.dir, "kubelet", "pods", "*", "volumes", "kubernetes.io~empty-dir", auditLogVolume, "*.log")
-	copied := map[string]int64{}
+	linked := map[string]bool{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -199,28 +202,13 @@ func (n *node) followAuditLogs(auditDir string, stopCh <-chan struct{}) {
 		}
 		sources, _ := filepath.Glob(pattern)
 		for _, src := range sources {
-			if n, err := appendNew(src, filepath.Join(auditDir, filepath.Base(src)), copied[src]); err == nil {
-				copied[src] = n
+			if linked[src] {
+				continue
 			}
+			if err := os.Link(src, filepath.Join(auditDir, filepath.Base(src))); err != nil && !errors.Is(err, fs.ErrExist) {
+				logf("%s: audit log %s: %v", n.name, src, err)
+			}
+			linked[src] = true
 		}
 	}
-}
-
-// appendNew appends src's bytes from offset on to dst, and returns src's new offset.
-func appendNew(src, dst string, offset int64) (int64, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return offset, err
-	}
-	defer in.Close()
-	if _, err := in.Seek(offset, io.SeekStart); err != nil {
-		return offset, err
-	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return offset, err
-	}
-	defer out.Close()
-	n, err := io.Copy(out, in)
-	return offset + n, err
 }
