@@ -205,6 +205,20 @@ describe('why a control-plane Deployment is not available', () => {
     expect(describe1('external-dns', runningAgain(60), noEvidence(), true)).toBeNull();
   });
 
+  test('a crash loop the moment the container exited again (before the kubelet puts it in back-off)', () => {
+    const exited = (restartCount: number) =>
+      pod('external-dns', 'external-dns', 'registry.k8s.io/external-dns/external-dns:v0.19.0', {
+        restartCount,
+        state: { terminated: { exitCode: 1, reason: 'Error', startedAt: ago(3), finishedAt: ago(1) } },
+        ...(restartCount ? { lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(15) } } } : {}),
+      });
+    expect(describe1('external-dns', exited(2))).toContain(
+      'container "external-dns" is crash-looping (2 restarts, last exit code 1 (Error)) ' +
+        '(inputs `external-dns-image`, `dns-provider`, `dns-provider-config`)',
+    );
+    expect(describe1('external-dns', exited(0))).toContain('container "external-dns" has exited (exit code 1 (Error))');
+  });
+
   test('before its first crash: a container without a readiness probe counts only once it has run a while', () => {
     const firstRun = (seconds: number, extra: object = {}) =>
       pod(

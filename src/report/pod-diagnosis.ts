@@ -159,6 +159,9 @@ function containerTrouble(
     if (last) return { kind: 'crash', pod, container, restarts, last };
     return { kind: 'waiting', pod, container, reason: waiting.reason ?? 'Waiting', message: waiting.message };
   }
+  // A container that exited again is caught between two crashes: a real kubelet shows it so
+  // until it puts it in back-off.
+  if (terminated && restarts > 0) return { kind: 'crash', pod, container, restarts, last: terminated };
   if (terminated) return { kind: 'exited', pod, container, last: terminated };
   if (!running) return null;
   const runningForMs = now.getTime() - (time(running.startedAt) ?? now.getTime());

@@ -186,11 +186,19 @@ func auditPatch(pod *corev1.Pod) []patchOp {
 	return ops
 }
 
-// followAuditLogs hard-links each log of the node's federation API servers into auditDir as it
-// appears (checked every 100 ms, until stopCh closes): the tests read what the server has
-// written the moment it has, and a log outlives its Pod's emptyDir.
+// followAuditLogs links each log of the node's federation API servers into auditDir as it
+// appears (checked every 100 ms, until stopCh closes), so that the tests read what the server
+// has written the moment it has, even after its Pod's emptyDir is gone: a hard link beside the
+// Pod directories (the kubelet's root is a mount of its own, and link(2) stays within one), and
+// a symbolic link to it in auditDir.
 func (n *node) followAuditLogs(auditDir string, stopCh <-chan struct{}) {
-	pattern := filepath.Join(n.dir, "kubelet", "pods", "*", "volumes", "kubernetes.io~empty-dir", auditLogVolume, "*.log")
+	root := filepath.Join(n.dir, "kubelet")
+	pattern := filepath.Join(root, "pods", "*", "volumes", "kubernetes.io~empty-dir", auditLogVolume, "*.log")
+	kept := filepath.Join(root, "testenv-audit")
+	if err := os.MkdirAll(kept, 0o755); err != nil {
+		logf("%s: audit logs: %v", n.name, err)
+		return
+	}
 	linked := map[string]bool{}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -205,10 +213,15 @@ func (n *node) followAuditLogs(auditDir string, stopCh <-chan struct{}) {
 			if linked[src] {
 				continue
 			}
-			if err := os.Link(src, filepath.Join(auditDir, filepath.Base(src))); err != nil && !errors.Is(err, fs.ErrExist) {
+			linked[src] = true
+			name := filepath.Base(src)
+			err := os.Link(src, filepath.Join(kept, name))
+			if err == nil || errors.Is(err, fs.ErrExist) {
+				err = os.Symlink(filepath.Join(kept, name), filepath.Join(auditDir, name))
+			}
+			if err != nil && !errors.Is(err, fs.ErrExist) {
 				logf("%s: audit log %s: %v", n.name, src, err)
 			}
-			linked[src] = true
 		}
 	}
 }
