@@ -152,15 +152,13 @@ function containerTrouble(
   const last = s.lastState?.terminated;
   const { waiting, running, terminated } = s.state ?? {};
   if (waiting) {
-    // A runtime that cannot get the image says so: the kubelet by its reason, others (testenv's
-    // imitation of one) by naming the image in the message.
+    // A runtime that cannot get the image says so: the kubelet by its reason, others by naming it.
     if (IMAGE_REASONS.has(waiting.reason ?? '') || (image && waiting.message?.includes(image)))
       return { kind: 'image', pod, container, image, reason: joined(waiting.reason, waiting.message) };
     if (last) return { kind: 'crash', pod, container, restarts, last };
     return { kind: 'waiting', pod, container, reason: waiting.reason ?? 'Waiting', message: waiting.message };
   }
-  // A container that exited again is caught between two crashes: a real kubelet shows it so
-  // until it puts it in back-off.
+  // Exited again, and not yet in back-off (a real kubelet shows it so in between): a crash loop.
   if (terminated && restarts > 0) return { kind: 'crash', pod, container, restarts, last: terminated };
   if (terminated) return { kind: 'exited', pod, container, last: terminated };
   if (!running) return null;
