@@ -14,7 +14,6 @@ import { auditMark, clientFor, get, kubeconfigText, testenv } from './helpers/te
 const NS = 'fed-diagnosis';
 const FED = 'moria';
 const DNS_PART = `| DNS | ${FED}-dns-controller, ${FED}-external-dns | ❌ not available |`;
-const NO_IMAGE = 'registry.invalid/nobody/external-dns:v0';
 const inputs = (extra: Record<string, string> = {}) => ({
   kubeconfig: kubeconfigText(),
   'federation-name': FED,
@@ -70,30 +69,41 @@ describe('diagnosis', () => {
     }
   });
 
-  test('an external-dns image no node can get: the rest runs, the step fails naming the image and its input', () => {
-    const run = runAction(inputs({ 'external-dns-image': NO_IMAGE }));
-    expect(run.status).toBe(1);
-    expect(run.outputs.healthy).toBe('false');
-    const why =
-      `deployment ${NS}/${FED}-external-dns is not available: pod ${FED}-external-dns-[a-z0-9]+-[a-z0-9]+: ` +
-      `container "external-dns" cannot get image "${NO_IMAGE}": [^\\n]*\\(input \`external-dns-image\`\\)`;
-    // While waiting, and at the end (an annotation, and the summary).
-    expect(run.log).toMatch(new RegExp(`waiting for the federation and its members to be ready: .*${why}`));
-    expect(run.log).toMatch(new RegExp(`::error::${why}`));
-    expect(run.summary).toMatch(new RegExp(`⚠️ ${why}`));
-    // KubeFed's availability does not depend on DNS.
-    expect(run.summary).toContain(`| API server | ${FED}-apiserver | ✅ available |`);
-    expect(run.summary).toContain(`| controller manager | ${FED}-controller-manager | ✅ available |`);
-    expect(run.summary).toContain(`| webhook | ${FED}-webhook | ✅ available |`);
-    expect(run.summary).toContain(DNS_PART);
+  // The project's image (the DNS controller's) and external-dns's: KubeFed never waits on DNS.
+  test.each([
+    ['dns-controller-image', 'dns-controller'],
+    ['external-dns-image', 'external-dns'],
+  ])(
+    '%s naming an image no node can get: the rest runs, the step fails naming the image and its input',
+    (input, part) => {
+      const image = `registry.invalid/nobody/${part}:v0`;
+      const run = runAction(inputs({ [input]: image }));
+      expect(run.status).toBe(1);
+      expect(run.outputs.healthy).toBe('false');
+      const why =
+        `deployment ${NS}/${FED}-${part} is not available: pod ${FED}-${part}-[a-z0-9]+-[a-z0-9]+: ` +
+        `container "${part}" cannot get image "${image}": (ErrImagePull|ImagePullBackOff)[^\\n]*\\(input \`${input}\`\\)`;
+      // While waiting, and at the end (an annotation, and the summary).
+      expect(run.log).toMatch(new RegExp(`waiting for the federation and its members to be ready: .*${why}`));
+      expect(run.log).toMatch(new RegExp(`::error::${why}`));
+      expect(run.summary).toMatch(new RegExp(`⚠️ ${why}`));
+      // KubeFed's availability does not depend on DNS.
+      expect(run.summary).toContain(`| API server | ${FED}-apiserver | ✅ available |`);
+      expect(run.summary).toContain(`| controller manager | ${FED}-controller-manager | ✅ available |`);
+      expect(run.summary).toContain(`| webhook | ${FED}-webhook | ✅ available |`);
+      expect(run.summary).toContain(DNS_PART);
 
-    // check says the same, and writes nothing.
-    const mark = auditMark();
-    const check = runAction(inputs({ 'external-dns-image': NO_IMAGE, mode: 'check' }));
-    expect(check.status).toBe(1);
-    expect(check.log).toMatch(new RegExp(`::error::${why}`));
-    expect(mark().total).toBe(0);
-  });
+      // check says the same, and a re-run changes nothing: neither writes.
+      const mark = auditMark();
+      const check = runAction(inputs({ [input]: image, mode: 'check' }));
+      expect(check.status).toBe(1);
+      expect(check.log).toMatch(new RegExp(`::error::${why}`));
+      const rerun = runAction(inputs({ [input]: image, timeout: '20s' }));
+      expect(rerun.status).toBe(1);
+      expect(rerun.outputs.changed).toBe('false');
+      expect(mark().total).toBe(0);
+    },
+  );
 
   test('external-dns in a crash loop is noticed: restarts, exit code and reason, the inputs that shape it', () => {
     // A CA file whose one certificate does not parse: external-dns's CoreDNS provider fails to build
