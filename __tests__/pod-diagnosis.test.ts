@@ -144,7 +144,7 @@ describe('why a control-plane Deployment is not available', () => {
     expect(evidenceNeeded(podTroubles(pullBackOff, now))).toEqual({ podEvents: [], logs: [], claims: [] });
   });
 
-  test('a runtime that names the image in its message (testenv imitates a kubelet so) is an image problem too', () => {
+  test('a runtime that names the image in its message, without a kubelet reason, is an image problem too', () => {
     const p = pod('dns-controller', 'dns-controller', 'ghcr.io/nobody/nothing:v1', {
       state: {
         waiting: {
