@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseSpec } from '../src/inputs/spec.js';
-import { type RestartablePod, backedOffRestarts } from '../src/plan/restarts.js';
+import { backedOffRestarts } from '../src/plan/restarts.js';
+import type { DeploymentFields } from '../src/report/control-plane-health.js';
+import type { PodFields } from '../src/report/pod-diagnosis.js';
 
 const spec = parseSpec(
   (n) =>
@@ -14,9 +16,18 @@ const spec = parseSpec(
   { readFile: () => '' },
 );
 
-const pod = (replicaSet: string, reason?: string): RestartablePod => ({
-  metadata: { name: `${replicaSet}-x1`, ownerReferences: [{ kind: 'ReplicaSet', name: replicaSet }] },
-  status: { containerStatuses: [{ state: reason ? { waiting: { reason } } : {} }] },
+/** The control plane's Deployments, each selecting its Pods by module, as desired/ makes them. */
+const MODULES = ['controller-manager', 'webhook', 'dns-controller', 'external-dns', 'apiserver'];
+const deployments = new Map<string, DeploymentFields>(
+  MODULES.map((module) => [
+    `fellowship-${module}`,
+    { metadata: { name: `fellowship-${module}` }, spec: { selector: { matchLabels: { module } } } },
+  ]),
+);
+
+const pod = (replicaSet: string, reason?: string): PodFields => ({
+  metadata: { name: `${replicaSet}-x1`, labels: { module: replicaSet.replace(/^fellowship-|-[0-9a-f]+$/g, '') } },
+  status: { containerStatuses: [{ name: 'c', state: reason ? { waiting: { reason } } : {} }] },
 });
 
 describe('backedOffRestarts', () => {
@@ -28,7 +39,7 @@ describe('backedOffRestarts', () => {
       pod('fellowship-apiserver-9f8e', 'CrashLoopBackOff'),
       pod('fellowship-webhook-1a2b', 'ContainerCreating'),
     ];
-    const steps = backedOffRestarts(spec, pods, new Set());
+    const steps = backedOffRestarts(spec, deployments, pods, new Set());
     expect(steps.map((s) => [s.action, s.object.kind, s.object.metadata.namespace, s.object.metadata.name])).toEqual([
       ['delete', 'Pod', 'fed', 'fellowship-controller-manager-5d8f-x1'],
       ['delete', 'Pod', 'fed', 'fellowship-external-dns-77c9-x1'],
@@ -38,6 +49,6 @@ describe('backedOffRestarts', () => {
 
   test('leaves the Pods of a Deployment this run created or changed (they are new anyway)', () => {
     const pods = [pod('fellowship-controller-manager-5d8f', 'CrashLoopBackOff')];
-    expect(backedOffRestarts(spec, pods, new Set(['fellowship-controller-manager']))).toEqual([]);
+    expect(backedOffRestarts(spec, deployments, pods, new Set(['fellowship-controller-manager']))).toEqual([]);
   });
 });

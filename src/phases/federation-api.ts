@@ -3,6 +3,7 @@
 // registered only once the webhook serves (the federation API refuses KubeFed's objects while
 // a registered webhook is unreachable).
 import type { Cluster } from '../observe/cluster.js';
+import { readControlPlane } from '../observe/pods.js';
 import { hostNames } from '../desired/control-plane.js';
 import { converge, execute } from '../apply/converge.js';
 import { type TargetType, namespaceDependencyProblem, typeConfigName } from '../desired/federated-types.js';
@@ -15,7 +16,7 @@ import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Log } from '../report/log.js';
-import { FEDERATION_LABEL, KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects.js';
+import { KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects.js';
 import { backedOffRestarts } from '../plan/restarts.js';
 import type { Desired, Step } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
@@ -77,8 +78,9 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   // CRDs created under a control plane that stood unchanged: the federation API lost its data,
   // and KubeFed's Pods crashed without them (plan/restarts.ts).
   if (writes && steps.some((s) => s.action === 'create' && s.object.kind === 'CustomResourceDefinition')) {
-    const pods = await ctx.host.list('v1', 'Pod', `${FEDERATION_LABEL}=${spec.federationName}`, spec.namespace);
-    steps.push(...(await execute(backedOffRestarts(spec, pods, ctx.rolledOnHost), () => ctx.host, opts)));
+    const { deployments, pods } = await readControlPlane(ctx.host, spec.namespace, spec.federationName);
+    const restarts = backedOffRestarts(spec, deployments, pods, ctx.rolledOnHost);
+    steps.push(...(await execute(restarts, () => ctx.host, opts)));
   }
   const types = [...spec.federatedTypes, ...discovered.types];
   const disabled = ctx.federationUp ? await disableUnlisted(ctx, types) : { steps: [], warnings: [] };

@@ -6,18 +6,11 @@
 import { hostNames } from '../desired/control-plane.js';
 import type { KubeObject } from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
+import { type DeploymentFields, ownPods } from '../report/control-plane-health.js';
+import type { PodFields } from '../report/pod-diagnosis.js';
 import type { Step } from './plan.js';
 
-export interface RestartablePod {
-  metadata: { name?: string; namespace?: string; ownerReferences?: { kind: string; name: string }[] };
-  status?: { containerStatuses?: { state?: { waiting?: { reason?: string } } }[] };
-}
-
-/** A Pod of Deployment `name` belongs to one of its ReplicaSets, `name-<pod-template-hash>`. */
-const ofDeployment = (pod: RestartablePod, name: string) =>
-  (pod.metadata.ownerReferences ?? []).some((o) => o.kind === 'ReplicaSet' && o.name.startsWith(`${name}-`));
-
-const backingOff = (pod: RestartablePod) =>
+const backingOff = (pod: PodFields) =>
   (pod.status?.containerStatuses ?? []).some((s) => s.state?.waiting?.reason === 'CrashLoopBackOff');
 
 /**
@@ -25,13 +18,19 @@ const backingOff = (pod: RestartablePod) =>
  * start in this run (whose Pods can only have crashed on the data the federation API lost),
  * the API server's own aside.
  */
-export function backedOffRestarts(spec: Spec, pods: RestartablePod[], startedThisRun: Set<string>): Step[] {
+export function backedOffRestarts(
+  spec: Spec,
+  deployments: Map<string, DeploymentFields>,
+  pods: PodFields[],
+  startedThisRun: Set<string>,
+): Step[] {
   const names = hostNames(spec.federationName);
-  const restartable = [names.controllerManager, names.webhook, names.dnsController, names.externalDns].filter(
-    (name) => !startedThisRun.has(name),
-  );
-  return pods
-    .filter((pod) => backingOff(pod) && restartable.some((name) => ofDeployment(pod, name)))
+  return [names.controllerManager, names.webhook, names.dnsController, names.externalDns]
+    .filter((name) => !startedThisRun.has(name))
+    .flatMap((name) => {
+      const deployment = deployments.get(name);
+      return deployment ? ownPods(deployment, pods).filter(backingOff) : [];
+    })
     .map((pod) => ({
       action: 'delete' as const,
       target: { kind: 'host' as const },

@@ -71,7 +71,7 @@ export interface DeploymentTrouble {
 }
 
 /** Whether a Pod is one of the Deployment's: its selector's labels, and not on its way out. */
-function ownPods(d: DeploymentFields, pods: PodFields[]): PodFields[] {
+export function ownPods(d: DeploymentFields, pods: PodFields[]): PodFields[] {
   const match = Object.entries(d.spec?.selector?.matchLabels ?? {});
   return pods.filter(
     (p) => !p.metadata.deletionTimestamp && match.length && match.every(([k, v]) => p.metadata.labels?.[k] === v),
