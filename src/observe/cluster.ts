@@ -117,10 +117,15 @@ export class Cluster {
 
   /** Objects of a kind with the given labels (all namespaces when none is given). */
   async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
+    const raw = rawResource({ kind });
     try {
-      const list = await this.retrying(() =>
-        this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
-      );
+      const list = raw
+        ? ((await this.retrying(() => this.raw.listClusterCustomObject({ ...raw, labelSelector }))) as {
+            items: KubeObject[];
+          })
+        : await this.retrying(() =>
+            this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+          );
       return list.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
     } catch (err) {
       if (isNotFound(err)) return [];

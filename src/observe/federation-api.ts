@@ -7,7 +7,7 @@ import { FILES } from '../desired/credentials.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Log } from '../report/log.js';
-import { fromBase64 } from '../desired/objects.js';
+import { type KubeObject, fromBase64 } from '../desired/objects.js';
 
 export interface Address {
   host: string;
@@ -27,14 +27,15 @@ export async function apiServerAddress(
   spec: Spec,
   waitMs: number,
   log: Log,
+  /** The Service as the caller just read it (undefined: absent), for the first look. */
+  justRead?: { found: KubeObject | undefined },
 ): Promise<Address | undefined> {
-  const ref = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: hostNames(spec.federationName).apiServer, namespace: spec.namespace },
-  };
+  const ref = apiServerServiceRef(spec);
+  let known = justRead;
   const lookup = async (): Promise<Address | undefined> => {
-    const service = (await host.read(ref)) as
+    const read = known ? known.found : await host.read(ref);
+    known = undefined;
+    const service = read as
       | {
           spec?: { ports?: { nodePort?: number }[] };
           status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
@@ -75,13 +76,31 @@ async function nodeAddress(host: Cluster): Promise<string | undefined> {
   return undefined;
 }
 
-/** The credentials Secret's files (name → content) as the host holds them; empty when absent. */
-export async function readCredentialFiles(host: Cluster, spec: Spec): Promise<Record<string, string>> {
-  const secret = await host.read({
+/** The federation API server's Service on the host. */
+export function apiServerServiceRef(spec: Spec): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: hostNames(spec.federationName).apiServer, namespace: spec.namespace },
+  };
+}
+
+/** The credentials Secret on the host. */
+export function credentialsSecretRef(spec: Spec): KubeObject {
+  return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: hostNames(spec.federationName).credentials, namespace: spec.namespace },
-  });
+  };
+}
+
+/** The credentials Secret's files (name → content) as the host holds them; empty when absent. */
+export async function readCredentialFiles(host: Cluster, spec: Spec): Promise<Record<string, string>> {
+  return credentialFiles(await host.read(credentialsSecretRef(spec)));
+}
+
+/** The files a credentials Secret holds (name → content); empty when there is none. */
+export function credentialFiles(secret: KubeObject | undefined): Record<string, string> {
   return Object.fromEntries(
     Object.entries((secret?.data as Record<string, string>) ?? {}).map(([k, v]) => [k, fromBase64(v) ?? '']),
   );
@@ -112,7 +131,6 @@ export function connectFederation(spec: Spec, endpoint: string, files: Record<st
  * certificate of its credentials Secret, nothing issued or waited for. Undefined before init.
  */
 export async function existingFederation(host: Cluster, spec: Spec, log: Log): Promise<FederationApi | undefined> {
-  const address = await apiServerAddress(host, spec, 0, log);
-  const files = await readCredentialFiles(host, spec);
+  const [address, files] = await Promise.all([apiServerAddress(host, spec, 0, log), readCredentialFiles(host, spec)]);
   return address && files[FILES.adminCert] ? connectFederation(spec, endpointUrl(address), files) : undefined;
 }

@@ -21,10 +21,6 @@ export async function federationToken(
 ): Promise<{ token: string; caPem?: string }> {
   const n = memberNames(spec.federationName, cluster);
   const ref = { apiVersion: 'v1', kind: 'Secret', metadata: { name: n.tokenSecret, namespace: MEMBER_NAMESPACE } };
-  const tokenOf = (secret?: KubeObject) => {
-    const data = (secret?.data ?? {}) as Record<string, string>;
-    return { token: fromBase64(data.token) ?? '', caPem: fromBase64(data['ca.crt']) };
-  };
   const read = async () => tokenOf(await member.read(ref));
   const already = known?.metadata.name === n.tokenSecret ? tokenOf(known) : undefined;
   let found = already?.token ? already : await read();
@@ -39,6 +35,12 @@ export async function federationToken(
     },
   );
   return found;
+}
+
+/** The token (and cluster CA) a token Secret holds; an empty token when it has none yet. */
+export function tokenOf(secret?: KubeObject): { token: string; caPem?: string } {
+  const data = (secret?.data ?? {}) as Record<string, string>;
+  return { token: fromBase64(data.token) ?? '', caPem: fromBase64(data['ca.crt']) };
 }
 
 /** The CA the kubeconfig trusts for the member's API server (PEM), if it names one. */

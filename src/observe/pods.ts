@@ -7,11 +7,17 @@ import { type EventFields, type Evidence, LOG_TAIL_LINES, type PodFields } from 
 import type { Cluster } from './cluster.js';
 
 /** The federation's Deployments by name, and the Pods of its control plane, in its namespace. */
+/** The control plane's Deployments by name, and its Pods. */
+export interface ControlPlaneRead {
+  deployments: Map<string, DeploymentFields>;
+  pods: PodFields[];
+}
+
 export async function readControlPlane(
   host: Cluster,
   namespace: string,
   federation: string,
-): Promise<{ deployments: Map<string, DeploymentFields>; pods: PodFields[] }> {
+): Promise<ControlPlaneRead> {
   const [deployments, pods] = await Promise.all([
     host.list('apps/v1', 'Deployment', ownedBySelector(federation), namespace),
     host.list('v1', 'Pod', `${FEDERATION_LABEL}=${federation}`, namespace),

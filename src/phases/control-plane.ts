@@ -1,7 +1,14 @@
 // `kubefed init` on the host: the control plane's namespace and Service first (the API server's
 // address goes into its certificate), then its credentials, then everything else.
 import { createIfAbsent } from '../apply/apply.js';
-import { type ConvergeOptions, converge, execute, observeAll, observedOf } from '../apply/converge.js';
+import {
+  type ConvergeOptions,
+  type Observation,
+  converge,
+  execute,
+  observeAll,
+  observedOf,
+} from '../apply/converge.js';
 import { addressObjects, credentialsSecret, hostNames, retiredHostObjects } from '../desired/control-plane.js';
 import { FILES, SECRET_FILES, adminToken, ensureCredentials } from '../desired/credentials.js';
 import { hostObjects } from '../desired/host-objects.js';
@@ -15,9 +22,19 @@ import {
 } from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Cluster } from '../observe/cluster.js';
-import { apiServerAddress, connectFederation, endpointUrl, readCredentialFiles } from '../observe/federation-api.js';
+import {
+  apiServerAddress,
+  apiServerServiceRef,
+  connectFederation,
+  credentialFiles,
+  credentialsSecretRef,
+  endpointUrl,
+  readCredentialFiles,
+} from '../observe/federation-api.js';
 import { type Desired, type Step, planDelete } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
+import { checkEtcdStorage } from './storage.js';
+import { readControlPlane } from '../observe/pods.js';
 
 const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
 
@@ -25,11 +42,27 @@ export const convergeControlPlane: Phase = async (scope) => {
   const { spec, log, writes } = scope;
   const host = hostOf(scope);
   const endGroup = log.group('Federation control plane on the host cluster');
-  scope.steps.push(...(await converge(onHost(await ownAddressObjects(host, spec)), () => host, { writes, log })));
-  const address = await apiServerAddress(host, spec, writes ? spec.timeoutMs : 0, log);
+  // Everything the phase reads on the host goes out together, one round trip across the
+  // network; what it found serves each step below until the run writes on the host.
+  const [observation, controlPlane] = await Promise.all([
+    observeAll(onHost(controlPlaneRefs(spec)), () => host),
+    // For the wait that follows a writing run (bootstrapFederationApi).
+    writes ? readControlPlane(host, spec.namespace, spec.federationName) : undefined,
+    checkEtcdStorage(scope),
+  ]);
+  let observed: Observation | undefined = observation;
+  const seen = (object: KubeObject) => observed && { found: observedOf(observed, onHost([object])[0]) };
+  const applied = (steps: Step[]) => {
+    if (writes && steps.length) observed = undefined;
+    return steps;
+  };
+  const addressed = onHost(await ownAddressObjects(host, spec, seen(namespaceRef(spec))));
+  scope.steps.push(...applied(await converge(addressed, () => host, { writes, log }, true, observed)));
+  const waitMs = writes ? spec.timeoutMs : 0;
+  const address = await apiServerAddress(host, spec, waitMs, log, seen(apiServerServiceRef(spec)));
 
-  const issue = async () =>
-    ensureCredentials(await readCredentialFiles(host, spec), {
+  const issue = async (secret = seen(credentialsSecretRef(spec))) =>
+    ensureCredentials(secret ? credentialFiles(secret.found) : await readCredentialFiles(host, spec), {
       federationName: spec.federationName,
       sans: servingNames(spec, address?.host),
       webhookSans: serviceNames(hostNames(spec.federationName).webhook, spec.namespace),
@@ -42,6 +75,7 @@ export const convergeControlPlane: Phase = async (scope) => {
   // takes what it holds, so no run hands out a kubeconfig signed by a CA the server lacks.
   if (writes && credentials.issued.includes('CA')) {
     const secret = credentialsSecret({ spec, credentials: credentials.files, address: address?.host ?? '' });
+    observed = undefined;
     if (await createIfAbsent(host, withAppliedHash(secret), log)) {
       scope.steps.push({ action: 'create', target: { kind: 'host' }, object: secret });
     } else credentials = await issue();
@@ -55,10 +89,13 @@ export const convergeControlPlane: Phase = async (scope) => {
   if (credentials.issued.length)
     log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
   const objects = hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' });
-  scope.steps.push(...(await converge(onHost(objects), () => host, { writes, log })));
-  scope.steps.push(...(await removeRetired(host, spec, { writes, log })));
+  scope.steps.push(...applied(await converge(onHost(objects), () => host, { writes, log }, true, observed)));
+  scope.steps.push(...applied(await removeRetired(host, spec, { writes, log }, observed)));
   endGroup();
 
+  // The Deployments and Pods as they were before the run, while it has not changed them: the
+  // wait for the federation API starts from them instead of reading them again.
+  if (observed) scope.controlPlaneRead = controlPlane;
   scope.issued = credentials.issued;
   scope.caPem = credentials.files[FILES.caCert];
   if (!address) return;
@@ -74,9 +111,14 @@ export const convergeControlPlane: Phase = async (scope) => {
  * What an older release made and nothing uses any more, once nothing refers to it (after the
  * Deployments are updated), and only where the object proves it is this federation's own.
  */
-async function removeRetired(host: Cluster, spec: Spec, opts: ConvergeOptions): Promise<Step[]> {
+async function removeRetired(
+  host: Cluster,
+  spec: Spec,
+  opts: ConvergeOptions,
+  observation?: Observation,
+): Promise<Step[]> {
   const retired = onHost(retiredHostObjects(spec));
-  const observed = await observeAll(retired, () => host);
+  const observed = observation ?? (await observeAll(retired, () => host));
   const steps = planDelete(retired, (target, object) => {
     const current = observedOf(observed, { target, object });
     return current && madeByThisFederation(current, spec.federationName) ? current : undefined;
@@ -88,10 +130,30 @@ async function removeRetired(host: Cluster, spec: Spec, opts: ConvergeOptions): 
  * The namespace and Service; a namespace that existed before the action is used as it is,
  * never labelled as the action's (so destroy never deletes it, only the action's objects in it).
  */
-async function ownAddressObjects(host: Cluster, spec: Spec): Promise<KubeObject[]> {
-  const namespace = await host.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace } });
+async function ownAddressObjects(
+  host: Cluster,
+  spec: Spec,
+  justRead?: { found: KubeObject | undefined },
+): Promise<KubeObject[]> {
+  const namespace = justRead ? justRead.found : await host.read(namespaceRef(spec));
   const ours = !namespace || namespace.metadata.labels?.[MANAGED_BY_LABEL] === FIELD_MANAGER;
   return addressObjects(spec).filter((o) => o.kind !== 'Namespace' || ours);
+}
+
+const namespaceRef = (spec: Spec): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name: spec.namespace },
+});
+
+/**
+ * What the phase may read on the host, by reference: the namespace, the API server's Service,
+ * the credentials Secret, the rest of the control plane and what older releases made. The
+ * control plane's objects are named by the spec alone, so no credentials are needed for this.
+ */
+function controlPlaneRefs(spec: Spec): KubeObject[] {
+  const placeholders = { spec, credentials: Object.fromEntries(Object.values(FILES).map((f) => [f, ''])), address: '' };
+  return [...addressObjects(spec), ...hostObjects(placeholders), ...retiredHostObjects(spec)];
 }
 
 /** The DNS names and addresses the serving certificate must cover. */

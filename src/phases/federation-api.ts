@@ -11,7 +11,7 @@ import { federatedTypeObjects, federationObjects, webhookConfigurations } from '
 import { resolveType } from '../observe/api-resources.js';
 import { InputError } from '../inputs/spec.js';
 import { disableTargetNamed, disableTypes } from './disable-types.js';
-import { controlPlaneProblems } from '../wait/control-plane.js';
+import { controlPlaneHealth, controlPlaneProblems } from '../wait/control-plane.js';
 import { waitFor } from '../wait/poll.js';
 import type { Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
@@ -30,6 +30,8 @@ export interface BootstrapContext {
   writes: boolean;
   caPem: string;
   log: Log;
+  /** KubeFed's admission webhook was found serving when the federation API was waited for. */
+  webhookServes: boolean;
   /** The host's Deployments this run created or changed: their Pods are new anyway. */
   rolledOnHost: Set<string>;
 }
@@ -42,10 +44,23 @@ export const bootstrapFederationApi: Phase = async (scope) => {
   if (!federation) return;
   const host = hostOf(scope);
   const endGroup = log.group('Federation API');
+  // The webhook's Deployment is read with the API server's: when it already serves (a re-run),
+  // it is not waited for again below.
+  let webhookServes = false;
   if (writes) {
+    const { apiServer, webhook } = hostNames(spec.federationName);
+    // The first look is at the control plane as the run found it, when it changed nothing there.
+    let read = scope.controlPlaneRead;
     await waitFor(`the federation API at ${federation.cluster.server}`, spec.timeoutMs, log, async (detailed) => {
-      const apiServer = [hostNames(spec.federationName).apiServer];
-      const problems = await controlPlaneProblems(host, federation.cluster, spec, apiServer, detailed);
+      const health = await controlPlaneHealth(host, federation.cluster, spec, {
+        deployments: [apiServer, webhook],
+        detailed,
+        read,
+      });
+      read = undefined;
+      const webhookProblems = health.parts.filter((p) => p.deployments.includes(webhook)).flatMap((p) => p.problems);
+      webhookServes = webhookProblems.length === 0;
+      const problems = health.problems.filter((p) => !webhookProblems.includes(p));
       return problems.length ? problems.join('; ') : null;
     });
   }
@@ -57,6 +72,7 @@ export const bootstrapFederationApi: Phase = async (scope) => {
     writes,
     caPem: scope.caPem ?? '',
     log,
+    webhookServes,
     rolledOnHost: new Set(
       scope.steps
         .filter((s) => s.target.kind === 'host' && s.object.kind === 'Deployment' && s.action !== 'delete')
@@ -85,7 +101,7 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   const types = [...spec.federatedTypes, ...discovered.types];
   const disabled = ctx.federationUp ? await disableUnlisted(ctx, types) : { steps: [], warnings: [] };
   steps.push(...disabled.steps);
-  if (writes) {
+  if (writes && !ctx.webhookServes) {
     const webhook = hostNames(spec.federationName).webhook;
     await waitFor(
       `KubeFed's admission webhook (deployment ${spec.namespace}/${webhook})`,

@@ -34,6 +34,7 @@ export const checkHealth =
       wait: writes && spec.wait,
       concurrency: MEMBER_CONCURRENCY,
       probeAt: probeAddresses(spec, scope.kubeconfig),
+      probed: scope.memberProbes,
     });
     scope.memberHealth = health.members;
     scope.controlPlaneHealth = health.parts;

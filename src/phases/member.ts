@@ -1,14 +1,24 @@
 // One member joined or unjoined: observed, planned and applied on its own, every failure kept
 // in its outcome so the other members go on.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { converge, execute, observeAll, observedOf, removeAll } from '../apply/converge.js';
-import { federationMemberObjects, leftInMember, memberAccess, memberObjects } from '../desired/member-objects.js';
+import { converge, execute, observedOf, removeAll } from '../apply/converge.js';
+import { federationMemberObjects, leftInMember, memberObjects } from '../desired/member-objects.js';
 import type { KubeObject } from '../desired/objects.js';
 import type { ClusterSpec, Spec } from '../inputs/spec.js';
-import { forContext } from '../inputs/kubeconfig.js';
 import { Cluster, ClusterError } from '../observe/cluster.js';
-import { caOf, federationToken } from '../observe/member-token.js';
-import { COREDNS, KUBE_DNS, planKubeDns } from '../plan/kube-dns.js';
+import { federationToken } from '../observe/member-token.js';
+import { planKubeDns } from '../plan/kube-dns.js';
+import {
+  type KubeDnsMaps,
+  type MemberReads,
+  accessOf,
+  isSecret,
+  memberCluster,
+  onMember,
+  probeAs,
+  readKubeDns,
+  readMember,
+} from './member-reads.js';
 import type { Desired, Step } from '../plan/plan.js';
 import type { Target } from '../desired/objects.js';
 import { Log, prefixed } from '../report/log.js';
@@ -30,6 +40,10 @@ export interface MembershipContext {
    * none on destroy and `kubefed unjoin`. What one of them still uses is never removed.
    */
   listed: ClusterSpec[];
+  /** The listed members as read earlier in the run, by name (readMembersAhead). */
+  readAhead?: Map<string, Promise<MemberReads>>;
+  /** Where a member joined with its record unchanged starts its probe through the federation's token. */
+  probes?: Map<string, Promise<string | null>>;
 }
 
 /** A member joined by the action, as its KubeFedCluster records it. */
@@ -40,14 +54,6 @@ export interface MemberRecord {
   secretName?: string;
 }
 
-function memberCluster(kubeconfig: KubeConfig, name: string, context: string): Cluster {
-  return new Cluster(
-    { kind: 'member', cluster: name },
-    `cluster "${name}" (context "${context}")`,
-    forContext(kubeconfig, context, 'clusters'),
-  );
-}
-
 function clustersFor(ctx: MembershipContext, member: Cluster) {
   return (t: Target): Cluster => {
     if (t.kind !== 'federation') return member;
@@ -56,12 +62,14 @@ function clustersFor(ctx: MembershipContext, member: Cluster) {
   };
 }
 
-const onMember =
-  (cluster: string) =>
-  (object: KubeObject): Desired => ({ target: { kind: 'member', cluster }, object });
 const onFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
 
-export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): Promise<MemberOutcome> {
+/** Joins `cluster`, from `ahead` when the member was read already in this run (nothing written since). */
+export async function joinMember(
+  ctx: MembershipContext,
+  cluster: ClusterSpec,
+  ahead?: Promise<MemberReads>,
+): Promise<MemberOutcome> {
   const { spec, writes } = ctx;
   const log = prefixed(ctx.log, cluster.name);
   const member = memberCluster(ctx.kubeconfig, cluster.name, cluster.context);
@@ -74,29 +82,26 @@ export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): 
   };
   const clusterFor = clustersFor(ctx, member);
   const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
-  // The member's reads do not depend on one another: they go out together, one round trip
-  // across the network instead of three. What they found counts only once it answers.
-  const [isReachable, observation, dns] = await Promise.all([
-    reachable(member, outcome),
-    observeAll(desired, clusterFor).catch((err: unknown) => err as Error),
-    readKubeDns(member).catch(() => undefined),
-  ]);
-  if (!isReachable) return outcome;
+  const reads = await (ahead ?? readMember(spec, ctx.kubeconfig, cluster));
+  const { observation, dns } = reads;
+  // The reads are the reachability check too. A server that did not answer them is
+  // unreachable; one that refused them is probed as every run probes (a list of namespaces),
+  // which tells credentials it refuses from a read that failed.
+  if (observation instanceof ClusterError && observation.status === undefined) {
+    return { ...outcome, state: 'unreachable', error: observation.message };
+  }
+  if (observation instanceof Error && !(await reachable(member, outcome))) return outcome;
   try {
     const opts = { writes, log };
     if (observation instanceof Error) throw observation;
     const observed = observation;
     outcome.steps.push(...(await converge(desired, clusterFor, opts, true, observed)));
     // The token Secret as just read: a member already joined needs no second read of it.
-    const tokenSecret = desired.map((d) => observedOf(observed, d)).find((o) => o?.kind === 'Secret');
+    const tokenSecret = desired.map((d) => observedOf(observed, d)).find(isSecret);
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
     outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns)));
-    const access = memberAccess(
-      cluster.endpoint ?? member.server,
-      { caPem: caOf(member), insecure: member.config.getCurrentCluster()?.skipTLSVerify === true },
-      token,
-    );
+    const access = accessOf(member, cluster, token);
     if (access.insecure) {
       outcome.tlsUnverified = true;
       warn(
@@ -107,7 +112,14 @@ export async function joinMember(ctx: MembershipContext, cluster: ClusterSpec): 
       );
     }
     const record = federationMemberObjects(spec, cluster, access).map(onFederation);
-    outcome.steps.push(...(await converge(record, clusterFor, opts, ctx.federationUp)));
+    const recordSteps = await converge(record, clusterFor, opts, ctx.federationUp);
+    outcome.steps.push(...recordSteps);
+    // The federation holds just what it was given: the health check's probe through its token
+    // is this one (started with the reads when the token was the same), beside the other joins.
+    if (ctx.federationUp && recordSteps.length === 0 && access.token) {
+      const early = reads.probe?.token === access.token ? reads.probe.problem : undefined;
+      ctx.probes?.set(cluster.name, early ?? probeAs(member, cluster.name, access));
+    }
   } catch (err) {
     return { ...outcome, state: 'failed', error: (err as Error).message };
   }
@@ -245,17 +257,3 @@ async function convergeKubeDns(
     }
   }
 }
-
-type KubeDnsMaps = { kubeDns?: KubeObject; coreDns?: KubeObject };
-
-/** The member's kube-dns and CoreDNS ConfigMaps (either may be absent). */
-async function readKubeDns(member: Cluster): Promise<KubeDnsMaps> {
-  const [kubeDns, coreDns] = await Promise.all([member.read(configMap(KUBE_DNS)), member.read(configMap(COREDNS))]);
-  return { kubeDns, coreDns };
-}
-
-const configMap = (ref: { name: string; namespace: string }) => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { ...ref },
-});

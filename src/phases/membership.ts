@@ -8,6 +8,7 @@ import { ownedBySelector } from '../desired/objects.js';
 import type { ClusterSpec } from '../inputs/spec.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
 import { type MemberRecord, type MembershipContext, joinMember, unjoinMember } from './member.js';
+import { readMember } from './member-reads.js';
 import type { MemberOutcome } from './member-outcome.js';
 import type { Phase, Scope } from './scope.js';
 
@@ -29,6 +30,9 @@ const membershipOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext =>
   log: scope.log,
   mask: scope.mask,
   listed,
+  // Reads from before a write of this run would plan against what is no longer there.
+  readAhead: scope.writes && scope.steps.length ? undefined : scope.memberReads,
+  probes: (scope.memberProbes ??= new Map()),
 });
 
 function record(scope: Scope, outcomes: MemberOutcome[]): void {
@@ -105,8 +109,21 @@ async function convergeMembership(given: MembershipContext): Promise<MemberOutco
 /** Joins the listed clusters (`kubefed join`), leaving every other member as it is. */
 async function joinListed(ctx: MembershipContext): Promise<MemberOutcome[]> {
   const limit = pLimit(MEMBER_CONCURRENCY);
-  return Promise.all(ctx.listed.map((c) => limit(() => joinMember(ctx, c))));
+  return Promise.all(ctx.listed.map((c) => limit(() => joinMember(ctx, c, ctx.readAhead?.get(c.name)))));
 }
+
+/**
+ * The listed members' reads, started before the control plane is converged: they depend on
+ * nothing the host or the federation holds, so their connections and round trips overlap the
+ * control plane's instead of following them (the members are in other regions, the host often
+ * too). Membership uses them only while the run has written nothing (see membershipOf).
+ */
+export const readMembersAhead: Phase = async (scope) => {
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  scope.memberReads = new Map(
+    scope.spec.clusters.map((c) => [c.name, limit(() => readMember(scope.spec, scope.kubeconfig, c))]),
+  );
+};
 
 /**
  * Unjoins one member by name (`kubefed unjoin`), through the given context or else the one

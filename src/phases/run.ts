@@ -11,9 +11,14 @@ import { findFederationToDestroy, removeControlPlane } from './destroy.js';
 import { bootstrapFederationApi } from './federation-api.js';
 import { type FederateTarget, federatePhase } from './federate.js';
 import { type DeliveryRequest, checkHealth, deliveryGate, gateMembership } from './health.js';
-import { convergeMembers, joinListedMembers, unjoinEveryMember, unjoinNamedMember } from './membership.js';
+import {
+  convergeMembers,
+  joinListedMembers,
+  readMembersAhead,
+  unjoinEveryMember,
+  unjoinNamedMember,
+} from './membership.js';
 import { type Phase, type RunOptions, newScope } from './scope.js';
-import { checkEtcdStorage } from './storage.js';
 import { type TypeRequest, disableType, enableTypes } from './enable-types.js';
 import type { CrdPolicy } from './disable-types.js';
 import { type OrphaningRequest, orphaningPhase } from './orphaning.js';
@@ -32,13 +37,9 @@ export type Command =
   | { status: DeliveryRequest }
   | { orphaning: OrphaningRequest };
 
-const CONTROL_PLANE: Phase[] = [
-  checkContexts,
-  connectHost,
-  checkEtcdStorage,
-  convergeControlPlane,
-  bootstrapFederationApi,
-];
+const CONTROL_PLANE: Phase[] = [connectHost, convergeControlPlane, bootstrapFederationApi];
+// The members' reads go out once their contexts are checked, to overlap the control plane's.
+const WITH_MEMBERS: Phase[] = [checkContexts, readMembersAhead, ...CONTROL_PLANE, convergeMembers];
 const ON_FEDERATION: Phase[] = [connectHost, findFederation];
 
 /** The phases of one command in one mode. */
@@ -57,13 +58,18 @@ export function phasesOf(command: Command, mode: Mode): Phase[] {
     case 'converge':
       if (mode === 'destroy')
         return [checkContexts, connectHost, findFederationToDestroy, unjoinEveryMember, removeControlPlane];
-      if (mode === 'check')
-        return [...CONTROL_PLANE, convergeMembers, checkHealth('joined or unreachable'), gateMembership];
-      return [...CONTROL_PLANE, convergeMembers, checkHealth(plan ? 'none' : 'joined')];
+      if (mode === 'check') return [...WITH_MEMBERS, checkHealth('joined or unreachable'), gateMembership];
+      return [...WITH_MEMBERS, checkHealth(plan ? 'none' : 'joined')];
     case 'init':
-      return [...CONTROL_PLANE, checkHealth('none')];
+      return [checkContexts, ...CONTROL_PLANE, checkHealth('none')];
     case 'join':
-      return [checkMemberContext('join'), ...ON_FEDERATION, joinListedMembers, checkHealth(plan ? 'none' : 'joined')];
+      return [
+        checkMemberContext('join'),
+        readMembersAhead,
+        ...ON_FEDERATION,
+        joinListedMembers,
+        checkHealth(plan ? 'none' : 'joined'),
+      ];
     case 'unjoin':
       return [checkMemberContext('unjoin'), ...ON_FEDERATION, unjoinNamedMember, checkHealth('none')];
   }

@@ -4,12 +4,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Cluster } from '../observe/cluster.js';
+import type { ControlPlaneRead } from '../observe/pods.js';
 import type { FederationApi } from '../observe/federation-api.js';
 import type { Step } from '../plan/plan.js';
 import type { Log } from '../report/log.js';
 import type { PartHealth } from '../wait/control-plane.js';
 import type { ObjectDelivery } from '../wait/delivery.js';
 import type { MemberOutcome } from './member-outcome.js';
+import type { MemberReads } from './member-reads.js';
 
 export interface RunOptions {
   log: Log;
@@ -39,6 +41,8 @@ export interface Scope extends Readonly<RunOptions> {
   reportsFederation: boolean;
   /** convergeControlPlane: the federation's CA certificate (PEM), for KubeFed's webhooks. */
   caPem?: string;
+  /** convergeControlPlane: the control plane's Deployments and Pods, read before it wrote anything (else undefined). */
+  controlPlaneRead?: ControlPlaneRead;
   /** convergeControlPlane: certificates, keys and tokens issued by this run. */
   issued: string[];
   /** convergeControlPlane: a kubeconfig for the federation API, only for credentials the server has. */
@@ -49,6 +53,10 @@ export interface Scope extends Readonly<RunOptions> {
    * read (its members beyond the listed ones are unknown); destroy keeps the control plane then.
    */
   membersUnknown?: string;
+  /** readMembersAhead: the listed members' reads, started before the control plane's. */
+  memberReads?: Map<string, Promise<MemberReads>>;
+  /** The membership phases: members probed through the federation's token as they joined (checkHealth's first look). */
+  memberProbes?: Map<string, Promise<string | null>>;
   /** The membership phases: each member's outcome. */
   members: MemberOutcome[];
   /** checkHealth: member name → its problem as the federation sees it, or null when ready. */

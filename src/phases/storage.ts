@@ -1,4 +1,5 @@
 // Before anything is written: the etcd claim the run would create can get a volume on the host.
+// Checked with the control plane's first reads (phases/control-plane.ts), in the same round trip.
 import { InputError } from '../inputs/spec.js';
 import { etcdStorageProblem, needsDefaultClass } from '../inputs/storage-class.js';
 import { readStorage } from '../observe/storage.js';

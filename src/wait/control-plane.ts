@@ -2,7 +2,7 @@
 // the federation API's /readyz. Asked for details, it says why a part is not, from its Pods.
 import type { Cluster } from '../observe/cluster.js';
 import type { Spec } from '../inputs/spec.js';
-import { readControlPlane, readEvidence } from '../observe/pods.js';
+import { type ControlPlaneRead, readControlPlane, readEvidence } from '../observe/pods.js';
 import {
   type DeploymentTrouble,
   controlPlaneParts,
@@ -33,13 +33,22 @@ export async function controlPlaneHealth(
   host: Cluster,
   federation: Cluster,
   spec: Spec,
-  { deployments, detailed }: { deployments?: string[]; detailed: boolean },
+  {
+    deployments,
+    detailed,
+    read,
+  }: {
+    deployments?: string[];
+    detailed: boolean;
+    /** The Deployments and Pods as just read, instead of reading them. */
+    read?: ControlPlaneRead;
+  },
 ): Promise<ControlPlaneHealth> {
   const parts = controlPlaneParts(spec.federationName)
     .map((p) => ({ ...p, deployments: p.deployments.filter((d) => !deployments || deployments.includes(d)) }))
     .filter((p) => p.deployments.length);
   const [observed, ready] = await Promise.all([
-    readControlPlane(host, spec.namespace, spec.federationName),
+    read ?? readControlPlane(host, spec.namespace, spec.federationName),
     federation.ready(),
   ]);
   const now = new Date();

@@ -1,7 +1,7 @@
 // Health of the federation: reads only, shared by the wait after apply and by `mode: check`.
-import { KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { Cluster } from '../observe/cluster.js';
+import { probeThroughToken } from '../observe/member-probe.js';
 import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../desired/federation-objects.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Spec } from '../inputs/spec.js';
@@ -28,6 +28,8 @@ export interface HealthInputs {
    * address for it (a cluster entry's `endpoint`); otherwise the recorded address is probed.
    */
   probeAt?: Map<string, string>;
+  /** Members already probed through the federation's token in this run, for the first look. */
+  probed?: Map<string, Promise<string | null>>;
 }
 
 export interface FederationHealth {
@@ -50,6 +52,7 @@ export async function federationHealth({
   wait,
   concurrency,
   probeAt,
+  probed,
 }: HealthInputs): Promise<FederationHealth> {
   for (const [name, address] of probeAt ?? []) {
     if (members.includes(name))
@@ -57,11 +60,15 @@ export async function federationHealth({
         `cluster "${name}": probed at ${address}, the kubeconfig's address (the federation reaches it at its endpoint)`,
       );
   }
+  let ahead = probed;
   const observe = async (detailed: boolean) => {
     const [controlPlane, memberHealth] = await Promise.all([
       federation ? controlPlaneHealth(host, federation, spec, { detailed }) : undefined,
-      federation ? memberProblems(federation, spec, members, concurrency, probeAt) : new Map<string, string | null>(),
+      federation
+        ? memberProblems(federation, spec, members, concurrency, probeAt, ahead)
+        : new Map<string, string | null>(),
     ]);
+    ahead = undefined;
     return { controlPlane: controlPlane?.problems ?? [], parts: controlPlane?.parts ?? [], members: memberHealth };
   };
   const list = (h: Pick<FederationHealth, 'controlPlane' | 'members'>) => [
@@ -82,8 +89,8 @@ export async function federationHealth({
 
 /**
  * Whether each joined member is ready as the federation sees it: reached at the endpoint its
- * KubeFedCluster records, with the token the federation holds (its /readyz, and a list of
- * namespaces, which the token's rights must allow), and the KubeFedCluster's Ready condition
+ * KubeFedCluster records, with the token the federation holds (a list of namespaces, which the
+ * token's rights must allow; its /readyz when that fails), and the KubeFedCluster's Ready condition
  * once a controller reports one. Member name → problem, or null when ready.
  */
 export async function memberProblems(
@@ -92,13 +99,16 @@ export async function memberProblems(
   names: string[],
   concurrency: number,
   probeAt?: Map<string, string>,
+  probed?: Map<string, Promise<string | null>>,
 ): Promise<Map<string, string | null>> {
   const limit = pLimit(concurrency);
   // Every member's KubeFedCluster and Secret in two lists, not two reads per member.
   const records = names.length ? await SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS) : federation;
   const checked = await Promise.all(
     names.map((name) =>
-      limit(async () => [name, await memberProblem(records, spec, name, probeAt?.get(name))] as const),
+      limit(
+        async () => [name, await memberProblem(records, spec, name, probeAt?.get(name), probed?.get(name))] as const,
+      ),
     ),
   );
   return new Map(checked);
@@ -138,7 +148,13 @@ export function kubeFedVerdict(
     : 'KubeFed has not checked it yet';
 }
 
-async function memberProblem(federation: Cluster, spec: Spec, name: string, probeAt?: string): Promise<string | null> {
+async function memberProblem(
+  federation: Cluster,
+  spec: Spec,
+  name: string,
+  probeAt?: string,
+  probed?: Promise<string | null>,
+): Promise<string | null> {
   const kfc = (await federation.read({
     apiVersion: KUBEFED_API,
     kind: 'KubeFedCluster',
@@ -154,35 +170,12 @@ async function memberProblem(federation: Cluster, spec: Spec, name: string, prob
   });
   const token = fromBase64((secret?.data as Record<string, string> | undefined)?.token) ?? '';
   if (!token) return `the federation's Secret ${spec.namespace}/${secretName} holds no token`;
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [
-      {
-        name,
-        server: endpoint,
-        caData: kfc.spec?.caBundle,
-        skipTLSVerify: kfc.spec?.disabledTLSValidations?.includes('*') ?? false,
-      },
-    ],
-    users: [{ name: 'federation', token }],
-    contexts: [{ name, cluster: name, user: 'federation' }],
-    currentContext: name,
-  });
-  const asFederation = new Cluster(
-    { kind: 'member', cluster: name },
-    `cluster "${name}" through the federation's token`,
-    config,
-  );
   // Both signals: KubeFed's verdict, and the action's own probe through the same token.
-  const problems = [kubeFedVerdict(kfc, new Date())];
-  if (!(await asFederation.ready())) problems.push(`${endpoint}/readyz is not ok through the federation's token`);
-  else {
-    try {
-      await asFederation.ensureReachable();
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-  }
+  const insecure = kfc.spec?.disabledTLSValidations?.includes('*') ?? false;
+  const problems = [
+    kubeFedVerdict(kfc, new Date()),
+    await (probed ?? probeThroughToken(name, { endpoint, caBundle: kfc.spec?.caBundle, insecure, token })),
+  ];
   const found = problems.filter((p): p is string => p !== null);
   return found.length ? found.join('; ') : null;
 }
