@@ -42,6 +42,14 @@ export async function applySteps(steps: Step[], clusterFor: ClusterFor, log: Log
 }
 
 /**
+ * Applies steps that do not depend on one another all at once: one round trip across the
+ * network instead of one each. Each is logged as it starts, in the planned order.
+ */
+export async function applyStepsTogether(steps: Step[], clusterFor: ClusterFor, log: Log): Promise<void> {
+  await Promise.all(steps.map((step) => applySteps([step], clusterFor, log)));
+}
+
+/**
  * Creates the object unless it exists (a plain create, which the server refuses with 409 when
  * another writer was first). True when this call created it.
  */

@@ -1,6 +1,6 @@
 // One convergence pass over a set of objects: read what the servers hold, plan (pure), and
 // apply when the mode writes; in plan and check modes, say what would be done instead.
-import { ClusterFor, applySteps } from './apply.js';
+import { ClusterFor, applySteps, applyStepsTogether } from './apply.js';
 import type { Log } from '../report/log.js';
 import {
   FEDERATION_LABEL,
@@ -17,6 +17,8 @@ import { Desired, Step, describeStep, planApply, planDelete } from '../plan/plan
 export interface ConvergeOptions {
   writes: boolean;
   log: Log;
+  /** The steps do not depend on one another: apply them at once rather than in order. */
+  together?: boolean;
 }
 
 /**
@@ -53,9 +55,9 @@ export async function removeAll(unwanted: Desired[], clusterFor: ClusterFor, opt
 export async function execute(
   steps: Step[],
   clusterFor: ClusterFor,
-  { writes, log }: ConvergeOptions,
+  { writes, log, together }: ConvergeOptions,
 ): Promise<Step[]> {
-  if (writes) await applySteps(steps, clusterFor, log);
+  if (writes) await (together ? applyStepsTogether : applySteps)(steps, clusterFor, log);
   else steps.forEach((s) => log.info(`would ${describeStep(s)}`));
   return steps;
 }

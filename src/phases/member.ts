@@ -19,7 +19,7 @@ import {
   readKubeDns,
   readMember,
 } from './member-reads.js';
-import type { Desired, Step } from '../plan/plan.js';
+import { type Desired, type Step, planApply } from '../plan/plan.js';
 import type { Target } from '../desired/objects.js';
 import { Log, prefixed } from '../report/log.js';
 import type { MemberOutcome } from './member-outcome.js';
@@ -95,7 +95,13 @@ export async function joinMember(
     const opts = { writes, log };
     if (observation instanceof Error) throw observation;
     const observed = observation;
-    outcome.steps.push(...(await converge(desired, clusterFor, opts, true, observed)));
+    // Planned as a whole (a conflict changes nothing), applied in two round trips: the account,
+    // its ClusterRole and binding at once, then the token Secret, which must find its account
+    // (the token controller deletes a token Secret whose account does not exist).
+    const steps = planApply(desired, (target, object) => observedOf(observed, { target, object }));
+    const [account, secret] = [steps.filter((s) => !isSecret(s.object)), steps.filter((s) => isSecret(s.object))];
+    outcome.steps.push(...(await execute(account, clusterFor, { ...opts, together: true })));
+    outcome.steps.push(...(await execute(secret, clusterFor, opts)));
     // The token Secret as just read: a member already joined needs no second read of it.
     const tokenSecret = desired.map((d) => observedOf(observed, d)).find(isSecret);
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
