@@ -21,7 +21,7 @@ import {
   withAppliedHash,
 } from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
-import type { Cluster } from '../observe/cluster.js';
+import { type Cluster, hostCluster } from '../observe/cluster.js';
 import {
   apiServerAddress,
   apiServerServiceRef,
@@ -34,7 +34,7 @@ import {
 import { type Desired, type Step, planDelete } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
 import { checkEtcdStorage } from './storage.js';
-import { readControlPlane } from '../observe/pods.js';
+import { type ControlPlaneRead, readControlPlane } from '../observe/pods.js';
 
 const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
 
@@ -42,14 +42,10 @@ export const convergeControlPlane: Phase = async (scope) => {
   const { spec, log, writes } = scope;
   const host = hostOf(scope);
   const endGroup = log.group('Federation control plane on the host cluster');
-  // Everything the phase reads on the host goes out together, one round trip across the
-  // network; what it found serves each step below until the run writes on the host.
-  const [observation, controlPlane] = await Promise.all([
-    observeAll(onHost(controlPlaneRefs(spec)), () => host),
-    // For the wait that follows a writing run (bootstrapFederationApi).
-    writes ? readControlPlane(host, spec.namespace, spec.federationName) : undefined,
-    checkEtcdStorage(scope),
-  ]);
+  // Everything the phase reads on the host goes out together (readControlPlaneAhead), one
+  // round trip across the network; what it found serves each step below until the run writes
+  // on the host.
+  const [observation, controlPlane] = await (scope.controlPlaneAhead ?? firstReads(host, spec, writes));
   let observed: Observation | undefined = observation;
   const seen = (object: KubeObject) => observed && { found: observedOf(observed, onHost([object])[0]) };
   const applied = (steps: Step[]) => {
@@ -105,6 +101,34 @@ export const convergeControlPlane: Phase = async (scope) => {
   scope.federationUp = writes || (await federation.cluster.ready());
   // A kubeconfig is only handed out for credentials the server really has.
   if (writes || credentials.issued.length === 0) scope.federationKubeconfig = federation.kubeconfig;
+};
+
+/** The phase's first reads on the host. */
+export type FirstReads = [Observation, ControlPlaneRead | undefined, void];
+
+/**
+ * Everything the phase reads before it plans: its objects on the host, the control plane's
+ * Deployments and Pods (for the wait that follows a writing run, bootstrapFederationApi), and
+ * whether the etcd claim can get a volume (an input error before anything is written).
+ */
+function firstReads(host: Cluster, spec: Spec, writes: boolean): Promise<FirstReads> {
+  return Promise.all([
+    observeAll(onHost(controlPlaneRefs(spec)), () => host),
+    writes ? readControlPlane(host, spec.namespace, spec.federationName) : undefined,
+    checkEtcdStorage(host, spec),
+  ]);
+}
+
+/**
+ * The phase's first reads, started beside connectHost's probe of the host rather than after
+ * it: the same round trip. connectHost still says first whether the host answers; a failure of
+ * the reads themselves is convergeControlPlane's, which awaits them.
+ */
+export const readControlPlaneAhead: Phase = async (scope) => {
+  const { spec, kubeconfig, writes } = scope;
+  const reads = firstReads(hostCluster(kubeconfig, spec.hostContext), spec, writes);
+  reads.catch(() => undefined); // reported where it is awaited
+  scope.controlPlaneAhead = reads;
 };
 
 /**

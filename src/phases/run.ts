@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Mode, Spec } from '../inputs/spec.js';
 import { type RunResult, resultOf } from '../report/result.js';
 import { checkContexts, checkMemberContext, connectHost, findFederation } from './connect.js';
-import { convergeControlPlane } from './control-plane.js';
+import { convergeControlPlane, readControlPlaneAhead } from './control-plane.js';
 import { findFederationToDestroy, removeControlPlane } from './destroy.js';
 import { bootstrapFederationApi } from './federation-api.js';
 import { type FederateTarget, federatePhase } from './federate.js';
@@ -37,7 +37,8 @@ export type Command =
   | { status: DeliveryRequest }
   | { orphaning: OrphaningRequest };
 
-const CONTROL_PLANE: Phase[] = [connectHost, convergeControlPlane, bootstrapFederationApi];
+// The control plane's first reads go out beside the host's probe (readControlPlaneAhead).
+const CONTROL_PLANE: Phase[] = [readControlPlaneAhead, connectHost, convergeControlPlane, bootstrapFederationApi];
 // The members' reads go out once their contexts are checked, to overlap the control plane's.
 const WITH_MEMBERS: Phase[] = [checkContexts, readMembersAhead, ...CONTROL_PLANE, convergeMembers];
 const ON_FEDERATION: Phase[] = [connectHost, findFederation];

@@ -12,6 +12,7 @@ import type { PartHealth } from '../wait/control-plane.js';
 import type { ObjectDelivery } from '../wait/delivery.js';
 import type { MemberOutcome } from './member-outcome.js';
 import type { MemberReads } from './member-reads.js';
+import type { FirstReads } from './control-plane.js';
 
 export interface RunOptions {
   log: Log;
@@ -41,6 +42,8 @@ export interface Scope extends Readonly<RunOptions> {
   reportsFederation: boolean;
   /** convergeControlPlane: the federation's CA certificate (PEM), for KubeFed's webhooks. */
   caPem?: string;
+  /** readControlPlaneAhead: the control plane's first reads on the host, under way. */
+  controlPlaneAhead?: Promise<FirstReads>;
   /** convergeControlPlane: the control plane's Deployments and Pods, read before it wrote anything (else undefined). */
   controlPlaneRead?: ControlPlaneRead;
   /** convergeControlPlane: certificates, keys and tokens issued by this run. */
