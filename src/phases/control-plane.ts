@@ -32,9 +32,9 @@ import {
   readCredentialFiles,
 } from '../observe/federation-api.js';
 import { type Desired, type Step, planDelete } from '../plan/plan.js';
-import { type Phase, hostOf } from './scope.js';
+import { type ControlPlaneFirstReads, type Phase, hostOf } from './scope.js';
 import { checkEtcdStorage } from './storage.js';
-import { type ControlPlaneRead, readControlPlane } from '../observe/pods.js';
+import { readControlPlane } from '../observe/pods.js';
 
 const onHost = (objects: KubeObject[]): Desired[] => objects.map((object) => ({ target: { kind: 'host' }, object }));
 
@@ -103,15 +103,12 @@ export const convergeControlPlane: Phase = async (scope) => {
   if (writes || credentials.issued.length === 0) scope.federationKubeconfig = federation.kubeconfig;
 };
 
-/** The phase's first reads on the host. */
-export type FirstReads = [Observation, ControlPlaneRead | undefined, void];
-
 /**
  * Everything the phase reads before it plans: its objects on the host, the control plane's
  * Deployments and Pods (for the wait that follows a writing run, bootstrapFederationApi), and
  * whether the etcd claim can get a volume (an input error before anything is written).
  */
-function firstReads(host: Cluster, spec: Spec, writes: boolean): Promise<FirstReads> {
+function firstReads(host: Cluster, spec: Spec, writes: boolean): Promise<ControlPlaneFirstReads> {
   return Promise.all([
     observeAll(onHost(controlPlaneRefs(spec)), () => host),
     writes ? readControlPlane(host, spec.namespace, spec.federationName) : undefined,

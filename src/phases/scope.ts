@@ -12,7 +12,7 @@ import type { PartHealth } from '../wait/control-plane.js';
 import type { ObjectDelivery } from '../wait/delivery.js';
 import type { MemberOutcome } from './member-outcome.js';
 import type { MemberReads } from './member-reads.js';
-import type { FirstReads } from './control-plane.js';
+import type { Observation } from '../apply/converge.js';
 
 export interface RunOptions {
   log: Log;
@@ -43,7 +43,7 @@ export interface Scope extends Readonly<RunOptions> {
   /** convergeControlPlane: the federation's CA certificate (PEM), for KubeFed's webhooks. */
   caPem?: string;
   /** readControlPlaneAhead: the control plane's first reads on the host, under way. */
-  controlPlaneAhead?: Promise<FirstReads>;
+  controlPlaneAhead?: Promise<ControlPlaneFirstReads>;
   /** convergeControlPlane: the control plane's Deployments and Pods, read before it wrote anything (else undefined). */
   controlPlaneRead?: ControlPlaneRead;
   /** convergeControlPlane: certificates, keys and tokens issued by this run. */
@@ -85,6 +85,9 @@ export interface Scope extends Readonly<RunOptions> {
   /** removeControlPlane: why the run stopped short of its job (the step fails on these). */
   errors: string[];
 }
+
+/** The control plane's first reads on the host: its objects, and its Deployments and Pods when the run writes. */
+export type ControlPlaneFirstReads = [Observation, ControlPlaneRead | undefined, void];
 
 export type Phase = (scope: Scope) => Promise<void>;
 
