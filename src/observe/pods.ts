@@ -6,13 +6,13 @@ import type { DeploymentFields } from '../report/control-plane-health.js';
 import { type EventFields, type Evidence, LOG_TAIL_LINES, type PodFields } from '../report/pod-diagnosis.js';
 import type { Cluster } from './cluster.js';
 
-/** The federation's Deployments by name, and the Pods of its control plane, in its namespace. */
 /** The control plane's Deployments by name, and its Pods. */
 export interface ControlPlaneRead {
   deployments: Map<string, DeploymentFields>;
   pods: PodFields[];
 }
 
+/** The federation's Deployments by name, and the Pods of its control plane, in its namespace. */
 export async function readControlPlane(
   host: Cluster,
   namespace: string,

@@ -2,11 +2,11 @@
 import pLimit from 'p-limit';
 import { Cluster } from '../observe/cluster.js';
 import { probeThroughToken } from '../observe/member-probe.js';
+import { tokenOf } from '../observe/member-token.js';
 import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../desired/federation-objects.js';
 import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { Spec } from '../inputs/spec.js';
 import type { Log } from '../report/log.js';
-import { fromBase64 } from '../desired/objects.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
 import { pollUntil } from './poll.js';
 import { type PartHealth, controlPlaneHealth } from './control-plane.js';
@@ -168,7 +168,7 @@ async function memberProblem(
     kind: 'Secret',
     metadata: { name: secretName, namespace: spec.namespace },
   });
-  const token = fromBase64((secret?.data as Record<string, string> | undefined)?.token) ?? '';
+  const { token } = tokenOf(secret);
   if (!token) return `the federation's Secret ${spec.namespace}/${secretName} holds no token`;
   // Both signals: KubeFed's verdict, and the action's own probe through the same token.
   const insecure = kfc.spec?.disabledTLSValidations?.includes('*') ?? false;
