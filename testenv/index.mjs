@@ -77,7 +77,21 @@ export function ensureBinaries() {
   }
   rmSync(bin, { recursive: true, force: true });
   renameSync(building, bin);
+  removeOtherBuilds(bin);
   return bin;
+}
+
+/**
+ * Removes the builds of other sources (some 1.3 GB each) once this one is in place, so that the
+ * cache holds one build, not one per change to testenv. A build under way is left alone.
+ */
+function removeOtherBuilds(bin) {
+  const parent = dirname(bin);
+  for (const entry of readdirSync(parent, { withFileTypes: true })) {
+    const dir = join(parent, entry.name);
+    if (entry.isDirectory() && dir !== bin && !entry.name.includes('.building-'))
+      rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

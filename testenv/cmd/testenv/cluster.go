@@ -41,10 +41,11 @@ var httpClient = &http.Client{
 
 // environment is what one testenv made: what ready.json says, the host network, the nodes.
 type environment struct {
-	info   readyInfo
-	net    *hostNetwork
-	nodes  nodes
-	stopCh chan struct{}
+	info    readyInfo
+	net     *hostNetwork
+	nodes   nodes
+	volumes volumes
+	stopCh  chan struct{}
 }
 
 type cluster struct {
@@ -163,7 +164,7 @@ func finishCluster(ctx context.Context, o options, procs *processes, env *enviro
 		return err
 	}
 	if c.shared {
-		return startLoadBalancer(c, env.net, "", env.stopCh)
+		return startLoadBalancer(c, env, "")
 	}
 	if err := webhook.register(ctx, c); err != nil {
 		return err
@@ -173,7 +174,7 @@ func finishCluster(ctx context.Context, o options, procs *processes, env *enviro
 		return err
 	}
 	go n.followAuditLogs(env.info.AuditDir, env.stopCh)
-	if err := startLoadBalancer(c, env.net, n.ip, env.stopCh); err != nil {
+	if err := startLoadBalancer(c, env, n.ip); err != nil {
 		return err
 	}
 	return startClusterDNS(ctx, c)

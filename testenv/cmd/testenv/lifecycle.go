@@ -140,16 +140,20 @@ func serve(args []string) error {
 	procs := &processes{}
 	env := &environment{stopCh: make(chan struct{})}
 	// On the way out, in order: the informers, every process, then what the nodes leave behind
-	// (containers, mounts, cgroups, namespaces) and the host bridge.
+	// (containers, mounts, cgroups, namespaces), the volumes and the host bridge.
 	defer func() {
 		close(env.stopCh)
 		procs.stopAll()
 		env.nodes.remove()
+		env.volumes.remove()
 		if env.net != nil {
 			env.net.remove()
 		}
-		// The project's image archive (the programs' stay in the build's cache).
+		// The project's image archive (the programs' stay in the build's cache), and etcd's
+		// data: some 150 MB each, which a test run would otherwise leave behind by the dozen.
+		// The logs stay.
 		_ = os.RemoveAll(filepath.Join(o.state, "images"))
+		_ = os.RemoveAll(filepath.Join(o.state, "etcd"))
 		logf("stopped")
 	}()
 

@@ -28,7 +28,7 @@ type loadBalancer struct {
 	ips map[string]string // namespace/name → address
 }
 
-func startLoadBalancer(c *cluster, hn *hostNetwork, nodeIP string, stopCh <-chan struct{}) error {
+func startLoadBalancer(c *cluster, env *environment, nodeIP string) error {
 	// Its own identity, so that the audit log tells its writes from the action's.
 	id, err := c.ca.issue("testenv:load-balancer", []string{"system:masters"}, false)
 	if err != nil {
@@ -40,7 +40,7 @@ func startLoadBalancer(c *cluster, hn *hostNetwork, nodeIP string, stopCh <-chan
 	if err != nil {
 		return err
 	}
-	lb := &loadBalancer{cluster: c, net: hn, nodeIP: nodeIP, client: client, ips: map[string]string{}}
+	lb := &loadBalancer{cluster: c, net: env.net, nodeIP: nodeIP, client: client, ips: map[string]string{}}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	informer := factory.Core().V1().Services().Informer()
 	sync := func(obj any) {
@@ -53,9 +53,9 @@ func startLoadBalancer(c *cluster, hn *hostNetwork, nodeIP string, stopCh <-chan
 	}); err != nil {
 		return err
 	}
-	factory.Start(stopCh)
-	factory.WaitForCacheSync(stopCh)
-	return openVolumes(client, stopCh)
+	factory.Start(env.stopCh)
+	factory.WaitForCacheSync(env.stopCh)
+	return openVolumes(client, &env.volumes, env.stopCh)
 }
 
 func (lb *loadBalancer) sync(svc *corev1.Service) {

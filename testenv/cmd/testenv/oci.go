@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -47,8 +48,17 @@ func writeArchive(out, ref string, l layerSpec, config map[string]any) error {
 	}
 	defer os.Remove(layerTmp.Name())
 	defer layerTmp.Close()
-	layerHash := sha256.New()
-	if err := l.write(io.MultiWriter(layerTmp, layerHash)); err != nil {
+	// Compressed, as registries serve layers: each node's containerd keeps the layer as well as
+	// its unpacked files, and a test run has up to six nodes, each holding every image.
+	diffHash, layerHash := sha256.New(), sha256.New()
+	zw, err := gzip.NewWriterLevel(io.MultiWriter(layerTmp, layerHash), gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if err := l.write(io.MultiWriter(zw, diffHash)); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
 		return err
 	}
 	layerSize, err := layerTmp.Seek(0, io.SeekCurrent)
@@ -56,14 +66,17 @@ func writeArchive(out, ref string, l layerSpec, config map[string]any) error {
 		return err
 	}
 	layerDigest := "sha256:" + hex.EncodeToString(layerHash.Sum(nil))
+	diffID := "sha256:" + hex.EncodeToString(diffHash.Sum(nil))
 	cfg, _ := json.Marshal(map[string]any{
 		"architecture": "amd64", "os": "linux", "config": config,
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{layerDigest}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{diffID}},
 	})
 	manifest, _ := json.Marshal(map[string]any{
 		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
 		"config": descriptor("application/vnd.oci.image.config.v1+json", cfg),
-		"layers": []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layerDigest, "size": layerSize}},
+		"layers": []any{map[string]any{
+			"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layerDigest, "size": layerSize,
+		}},
 	})
 	tag := ref[strings.LastIndex(ref, ":")+1:]
 	manifestDesc := descriptor("application/vnd.oci.image.manifest.v1+json", manifest)
