@@ -82,7 +82,7 @@ export function ensureBinaries() {
 }
 
 /**
- * Removes the builds of other sources (some 1.3 GB each) once this one is in place, so that the
+ * Removes the builds of other sources (about 1 GB each) once this one is in place, so that the
  * cache holds one build, not one per change to testenv. A build under way is left alone.
  */
 function removeOtherBuilds(bin) {
