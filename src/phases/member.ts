@@ -42,7 +42,7 @@ export interface MembershipContext {
   listed: ClusterSpec[];
   /** The listed members as read earlier in the run, by name (readMembersAhead). */
   readAhead?: Map<string, Promise<MemberReads>>;
-  /** Where a member joined with its record unchanged starts its probe through the federation's token. */
+  /** Where a joined member, its record now holding its token, leaves its probe through the federation's token. */
   probes?: Map<string, Promise<string | null>>;
 }
 
@@ -117,15 +117,17 @@ export async function joinMember(
           'the federation will not verify its certificate either (disabledTLSValidations: ["*"])',
       );
     }
+    // The health check's probe through the federation's token goes out now, beside the record's
+    // writes (started with the reads when the token was the same).
+    const early = reads.probe?.token === access.token ? reads.probe.problem : undefined;
+    const probe = ctx.federationUp && access.token ? (early ?? probeAs(member, cluster.name, access)) : undefined;
     const record = federationMemberObjects(spec, cluster, access).map(onFederation);
     const recordSteps = await converge(record, clusterFor, opts, ctx.federationUp);
     outcome.steps.push(...recordSteps);
-    // The federation holds just what it was given: the health check's probe through its token
-    // is this one (started with the reads when the token was the same), beside the other joins.
-    if (ctx.federationUp && recordSteps.length === 0 && access.token) {
-      const early = reads.probe?.token === access.token ? reads.probe.problem : undefined;
-      ctx.probes?.set(cluster.name, early ?? probeAs(member, cluster.name, access));
-    }
+    // It is the federation's when the federation holds just this token: its record needed no
+    // change, or has just been written. In check mode a record that differs holds another token,
+    // which health probes itself.
+    if (probe && (writes || recordSteps.length === 0)) ctx.probes?.set(cluster.name, probe);
   } catch (err) {
     return { ...outcome, state: 'failed', error: (err as Error).message };
   }
