@@ -251,7 +251,13 @@ func (n *node) startKubelet(o options, procs *processes) error {
 	argv := n.inNode(filepath.Join(o.bin, "kubelet"), "--config", filepath.Join(n.dir, "kubelet.yaml"),
 		"--kubeconfig", filepath.Join(n.dir, "kubelet.kubeconfig"), "--root-dir", filepath.Join(n.dir, "kubelet"),
 		"--hostname-override", n.name, "--node-ip", n.ip, "--v=1")
-	if _, err := procs.start(n.name+" kubelet", filepath.Join(n.dir, "kubelet.log"), argv[0], argv[1:]...); err != nil {
+	if err := oneKubeletBindingAtATime(func() (int, error) {
+		cmd, err := procs.start(n.name+" kubelet", filepath.Join(n.dir, "kubelet.log"), argv[0], argv[1:]...)
+		if err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	}); err != nil {
 		return err
 	}
 	argv = n.inNode(filepath.Join(o.bin, "kube-proxy"), "--config", filepath.Join(n.dir, "kube-proxy.yaml"))
