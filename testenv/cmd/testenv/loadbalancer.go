@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -24,8 +25,10 @@ type loadBalancer struct {
 	nodeIP  string // "" for a server without a node
 	client  kubernetes.Interface
 
-	mu  sync.Mutex
-	ips map[string]string // namespace/name → address
+	mu sync.Mutex
+	// Service UID → address. A Service deleted and made again (as KubeFed re-creates a member's)
+	// is a new load balancer with a new address, as in a cloud; a deleted one's address goes back.
+	ips map[types.UID]string
 }
 
 func startLoadBalancer(c *cluster, env *environment, nodeIP string) error {
@@ -40,7 +43,7 @@ func startLoadBalancer(c *cluster, env *environment, nodeIP string) error {
 	if err != nil {
 		return err
 	}
-	lb := &loadBalancer{cluster: c, net: env.net, nodeIP: nodeIP, client: client, ips: map[string]string{}}
+	lb := &loadBalancer{cluster: c, net: env.net, nodeIP: nodeIP, client: client, ips: map[types.UID]string{}}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	informer := factory.Core().V1().Services().Informer()
 	sync := func(obj any) {
@@ -49,7 +52,7 @@ func startLoadBalancer(c *cluster, env *environment, nodeIP string) error {
 		}
 	}
 	if _, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: sync, UpdateFunc: func(_, obj any) { sync(obj) },
+		AddFunc: sync, UpdateFunc: func(_, obj any) { sync(obj) }, DeleteFunc: lb.release,
 	}); err != nil {
 		return err
 	}
@@ -64,7 +67,7 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 	}
 	key := svc.Namespace + "/" + svc.Name
 	lb.mu.Lock()
-	ip, ok := lb.ips[key]
+	ip, ok := lb.ips[svc.UID]
 	if !ok {
 		var err error
 		if ip, err = lb.net.loadBalancerIP(lb.nodeIP); err != nil {
@@ -72,7 +75,7 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 			logf("%s: load balancer for %s: %v", lb.cluster.name, key, err)
 			return
 		}
-		lb.ips[key] = ip
+		lb.ips[svc.UID] = ip
 	}
 	lb.mu.Unlock()
 	if len(svc.Status.LoadBalancer.Ingress) == 1 && svc.Status.LoadBalancer.Ingress[0].IP == ip {
@@ -83,5 +86,24 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 	_, err := lb.client.CoreV1().Services(svc.Namespace).UpdateStatus(context.Background(), svc, metav1.UpdateOptions{})
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		logf("%s: load balancer for %s: %v", lb.cluster.name, key, err)
+	}
+}
+
+// release gives back a deleted Service's address (a Service that stops being a LoadBalancer
+// keeps its address until it is deleted).
+func (lb *loadBalancer) release(obj any) {
+	if gone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = gone.Obj
+	}
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return
+	}
+	lb.mu.Lock()
+	ip, ok := lb.ips[svc.UID]
+	delete(lb.ips, svc.UID)
+	lb.mu.Unlock()
+	if ok {
+		lb.net.releaseLoadBalancerIP(ip)
 	}
 }

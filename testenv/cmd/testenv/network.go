@@ -25,6 +25,7 @@ type hostNetwork struct {
 	mu       sync.Mutex
 	nextNode int
 	nextLB   int
+	freedLB  []string // released load-balancer addresses, oldest first
 }
 
 // testenvRange holds every testenv's bridges and load balancers. It is unreachable from this
@@ -73,20 +74,35 @@ func (n *hostNetwork) nodeIP() string {
 	return fmt.Sprintf("172.30.%d.%d", n.slot, n.nextNode+1)
 }
 
-// loadBalancerIP hands out the next LoadBalancer address and routes it to the node (if any).
+// loadBalancerIP hands out a LoadBalancer address and routes it to the node (if any): a new
+// one while the range lasts, then the one released longest ago, as a cloud's pool would.
 func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 	n.mu.Lock()
-	n.nextLB++
-	next := n.nextLB
+	var ip string
+	switch {
+	case n.nextLB < 253:
+		n.nextLB++
+		ip = fmt.Sprintf("172.31.%d.%d", n.slot, n.nextLB)
+	case len(n.freedLB) > 0:
+		ip, n.freedLB = n.freedLB[0], n.freedLB[1:]
+	}
 	n.mu.Unlock()
-	if next > 253 {
+	if ip == "" {
 		return "", fmt.Errorf("no LoadBalancer address left in 172.31.%d.0/24", n.slot)
 	}
-	ip := fmt.Sprintf("172.31.%d.%d", n.slot, next)
 	if nodeIP == "" {
 		return ip, nil
 	}
 	return ip, run("ip", "route", "replace", ip+"/32", "via", nodeIP, "dev", n.bridge)
+}
+
+// releaseLoadBalancerIP takes the address back once its Service is gone; it leads nowhere until
+// it is handed out again.
+func (n *hostNetwork) releaseLoadBalancerIP(ip string) {
+	_ = run("ip", "route", "del", ip+"/32")
+	n.mu.Lock()
+	n.freedLB = append(n.freedLB, ip)
+	n.mu.Unlock()
 }
 
 // egressRule refuses to forward what comes from the bridge to anything but testenv's bridges:

@@ -1,6 +1,9 @@
-// testenv down leaves no volume behind (the disk of a CI machine is finite): the hostPath
-// provisioner's directories outlive the API server that asked for them, and a test run makes
-// dozens of etcd claims, so testenv removes its clusters' volumes, and etcd's data, when it stops.
+// What testenv plays of a cloud, on one API server with no node:
+// - its load balancer gives each LoadBalancer Service an address of its own, and a Service made
+//   again (as KubeFed re-creates a member's) a new one, as a cloud's new load balancer would;
+// - testenv down leaves no volume behind (the disk of a CI machine is finite): the hostPath
+//   provisioner's directories outlive the API server that asked for them, and a test run makes
+//   dozens of etcd claims, so testenv removes its clusters' volumes, and etcd's data, when it stops.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +25,16 @@ afterAll(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
+async function loadBalancerAddress(core: CoreV1Api, name: string): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const svc = await core.readNamespacedService({ name, namespace: 'default' });
+    const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;
+    if (ip) return ip;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Service ${name} has no load-balancer address after 30 s`);
+}
+
 async function boundVolumePath(core: CoreV1Api, claim: string): Promise<string> {
   for (let i = 0; i < 300; i++) {
     const pvc = await core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: 'default' });
@@ -33,6 +46,27 @@ async function boundVolumePath(core: CoreV1Api, claim: string): Promise<string> 
   }
   throw new Error(`claim ${claim} not bound after 30 s`);
 }
+
+describe('testenv load balancer', () => {
+  test('gives a Service made again a new address, as a new load balancer in a cloud', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(info.kubeconfig);
+    kc.setCurrentContext('attic-a');
+    const core = kc.makeApiClient(CoreV1Api);
+    const body = { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
+    const other = { ...body, metadata: { name: 'other' } };
+    await core.createNamespacedService({ namespace: 'default', body });
+    await core.createNamespacedService({ namespace: 'default', body: other });
+    const [first, second] = [await loadBalancerAddress(core, 'web'), await loadBalancerAddress(core, 'other')];
+    expect(first).toMatch(/^172\.31\.\d+\.\d+$/);
+    expect(second).not.toBe(first);
+
+    await core.deleteNamespacedService({ name: 'web', namespace: 'default' });
+    await core.createNamespacedService({ namespace: 'default', body });
+    const again = await loadBalancerAddress(core, 'web');
+    expect([first, second]).not.toContain(again);
+  });
+});
 
 describe('testenv down', () => {
   test('removes the volumes its provisioner made, and etcd’s data; the logs stay', async () => {
