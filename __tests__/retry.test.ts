@@ -1,8 +1,9 @@
-// Unit tests of the DNS controller's timing parts (pure): the debounce's bound, the back-off,
-// the failing writes retried each on its own, and failures said once.
+// Unit tests of the timing parts (pure): the DNS controller's debounce bound, its back-off, the
+// failing writes retried each on its own, and failures said once; the waits' polling pace.
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { debounce } from '../src/wait/debounce.js';
 import { FailureNotes, RetryBook, backoffMs } from '../src/wait/retry.js';
+import { pollDelayMs } from '../src/wait/poll.js';
 
 describe('the debounce', () => {
   beforeEach(() => {
@@ -35,6 +36,14 @@ describe('the debounce', () => {
     ask.cancel();
     jest.advanceTimersByTime(5000);
     expect(runs).toBeLessThanOrEqual(11);
+  });
+});
+
+describe('polling', () => {
+  test('looks again soon, then at most every second (a twentieth of a short timeout)', () => {
+    const attempts = [1, 2, 3, 4, 5, 6, 30];
+    expect(attempts.map((n) => pollDelayMs(n, 300_000))).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+    expect(attempts.map((n) => pollDelayMs(n, 4000))).toEqual([50, 100, 200, 200, 200, 200, 200]);
   });
 });
 

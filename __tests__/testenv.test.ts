@@ -25,34 +25,40 @@ afterAll(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function loadBalancerAddress(core: CoreV1Api, name: string): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const svc = await core.readNamespacedService({ name, namespace: 'default' });
-    const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;
-    if (ip) return ip;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Service ${name} has no load-balancer address after 30 s`);
+function attic(): CoreV1Api {
+  const kc = new KubeConfig();
+  kc.loadFromFile(info.kubeconfig);
+  kc.setCurrentContext('attic-a');
+  return kc.makeApiClient(CoreV1Api);
 }
 
-async function boundVolumePath(core: CoreV1Api, claim: string): Promise<string> {
+/** What `probe` finds, asked every 100 ms for up to 30 s. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 300; i++) {
-    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: 'default' });
-    if (pvc.spec?.volumeName) {
-      const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
-      if (pv.spec?.hostPath?.path) return pv.spec.hostPath.path;
-    }
+    const found = await probe();
+    if (found !== undefined) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`claim ${claim} not bound after 30 s`);
+  throw new Error(`${what}: not so after 30 s`);
 }
+
+const loadBalancerAddress = (core: CoreV1Api, name: string) =>
+  eventually(`Service ${name} has a load-balancer address`, async () => {
+    const svc = await core.readNamespacedService({ name, namespace: 'default' });
+    return svc.status?.loadBalancer?.ingress?.[0]?.ip;
+  });
+
+const boundVolumePath = (core: CoreV1Api, claim: string) =>
+  eventually(`claim ${claim} is bound`, async () => {
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: 'default' });
+    if (!pvc.spec?.volumeName) return undefined;
+    const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
+    return pv.spec?.hostPath?.path;
+  });
 
 describe('testenv load balancer', () => {
   test('gives a Service made again a new address, as a new load balancer in a cloud', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(info.kubeconfig);
-    kc.setCurrentContext('attic-a');
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = attic();
     const body = { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
     const other = { ...body, metadata: { name: 'other' } };
     await core.createNamespacedService({ namespace: 'default', body });
@@ -70,10 +76,7 @@ describe('testenv load balancer', () => {
 
 describe('testenv down', () => {
   test('removes the volumes its provisioner made, and etcd’s data; the logs stay', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(info.kubeconfig);
-    kc.setCurrentContext('attic-a');
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = attic();
     await core.createNamespacedPersistentVolumeClaim({
       namespace: 'default',
       body: {

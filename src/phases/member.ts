@@ -100,13 +100,18 @@ export async function joinMember(
     // (the token controller deletes a token Secret whose account does not exist).
     const steps = planApply(desired, (target, object) => observedOf(observed, { target, object }));
     const [account, secret] = [steps.filter((s) => !isSecret(s.object)), steps.filter((s) => isSecret(s.object))];
-    outcome.steps.push(...(await execute(account, clusterFor, { ...opts, together: true })));
+    // The kube-dns entry needs nothing of the token: its patch goes out beside the account's writes.
+    const [accountSteps, kubeDnsSteps] = await Promise.all([
+      execute(account, clusterFor, { ...opts, together: true }),
+      convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns),
+    ]);
+    outcome.steps.push(...accountSteps);
     outcome.steps.push(...(await execute(secret, clusterFor, opts)));
     // The token Secret as just read: a member already joined needs no second read of it.
     const tokenSecret = desired.map((d) => observedOf(observed, d)).find(isSecret);
     const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
     if (token.token) ctx.mask(token.token);
-    outcome.steps.push(...(await convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns)));
+    outcome.steps.push(...kubeDnsSteps);
     const access = accessOf(member, cluster, token);
     if (access.insecure) {
       outcome.tlsUnverified = true;

@@ -1,7 +1,18 @@
 // Polling with a deadline, saying what is pending while it waits.
 import type { Log } from '../report/log.js';
+import { backoffMs } from './retry.js';
 
 const PROGRESS_EVERY_MS = 10_000;
+const FIRST_DELAY_MS = 50;
+
+/**
+ * The pause before the probe's next look: 50 ms at first, doubling up to a second (a twentieth
+ * of a short timeout). What is waited for is often a moment away, as a token the token
+ * controller fills in milliseconds: a fixed second cost every first join a second on loopback.
+ */
+export function pollDelayMs(attempt: number, timeoutMs: number): number {
+  return backoffMs(attempt, FIRST_DELAY_MS, Math.min(1000, timeoutMs / 20));
+}
 
 /**
  * Polls `probe` (which returns what is still pending, or null when done) until done or the
@@ -17,7 +28,7 @@ export async function pollUntil(
 ): Promise<string | null> {
   const start = Date.now();
   let lastReport = start;
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const due = Date.now() - lastReport >= PROGRESS_EVERY_MS;
     const pending = await probe(due);
     if (pending === null) return null;
@@ -27,7 +38,7 @@ export async function pollUntil(
       log.info(`waiting for ${what}: ${pending} (${Math.round((timeoutMs - (now - start)) / 1000)}s left)`);
       lastReport = now;
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000, timeoutMs / 20)));
+    await new Promise((r) => setTimeout(r, pollDelayMs(attempt, timeoutMs)));
   }
 }
 
