@@ -10,8 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestenvInfo, down, up } from '../testenv/index.mjs';
+import { eventually } from './helpers/testenv.js';
 
-const state = mkdtempSync(join(tmpdir(), 'kubefed-down-'));
+const state = mkdtempSync(join(tmpdir(), 'kubefed-testenv-'));
 let info: TestenvInfo;
 let stopped = false;
 
@@ -32,29 +33,22 @@ function attic(): CoreV1Api {
   return kc.makeApiClient(CoreV1Api);
 }
 
-/** What `probe` finds, asked every 100 ms for up to 30 s. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what}: not so after 30 s`);
+const found = <T>(value: T | undefined) => value !== undefined;
+
+async function loadBalancerAddress(core: CoreV1Api, name: string): Promise<string> {
+  const address = async () =>
+    (await core.readNamespacedService({ name, namespace: 'default' })).status?.loadBalancer?.ingress?.[0]?.ip;
+  return (await eventually(address, found, 30_000, 100)) as string;
 }
 
-const loadBalancerAddress = (core: CoreV1Api, name: string) =>
-  eventually(`Service ${name} has a load-balancer address`, async () => {
-    const svc = await core.readNamespacedService({ name, namespace: 'default' });
-    return svc.status?.loadBalancer?.ingress?.[0]?.ip;
-  });
-
-const boundVolumePath = (core: CoreV1Api, claim: string) =>
-  eventually(`claim ${claim} is bound`, async () => {
+async function boundVolumePath(core: CoreV1Api, claim: string): Promise<string> {
+  const path = async () => {
     const pvc = await core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: 'default' });
     if (!pvc.spec?.volumeName) return undefined;
-    const pv = await core.readPersistentVolume({ name: pvc.spec.volumeName });
-    return pv.spec?.hostPath?.path;
-  });
+    return (await core.readPersistentVolume({ name: pvc.spec.volumeName })).spec?.hostPath?.path;
+  };
+  return (await eventually(path, found, 30_000, 100)) as string;
+}
 
 describe('testenv load balancer', () => {
   test('gives a Service made again a new address, as a new load balancer in a cloud', async () => {
