@@ -69,4 +69,18 @@ describe('connections', () => {
     // The first test's connection may still be open (then none is made) or may have gone idle.
     expect(connections - before).toBeLessThanOrEqual(1);
   });
+
+  test('a request on a pooled connection builds no dispatcher (an undici Agent) of its own', async () => {
+    const d = throughRelay('d');
+    const factory = d.config as unknown as { createDispatcher: (...args: unknown[]) => unknown };
+    const own = factory.createDispatcher;
+    let built = 0;
+    factory.createDispatcher = (...args: unknown[]) => {
+      built++;
+      return own.apply(d.config, args);
+    };
+    for (let i = 0; i < 5; i++) await d.ensureReachable();
+    // The pool was made by the tests before, or by the first of these requests.
+    expect(built).toBeLessThanOrEqual(1);
+  });
 });

@@ -181,6 +181,38 @@ describe('init', () => {
     expect(run.summary).toContain('Nothing changed');
   });
 
+  test('a type no longer listed in federated-types is disabled, its unused CRD removed; listed again, enabled', async () => {
+    const steps = (run: ReturnType<typeof runAction>) =>
+      (JSON.parse(run.outputs.plan) as { action: string; kind: string; name: string }[]).map(
+        (s) => `${s.action} ${s.kind} ${s.name}`,
+      );
+    const KUBEFEDCTL_TYPES =
+      'namespaces,configmaps,secrets,serviceaccounts,services,deployments.apps,replicasets.apps,jobs.batch,' +
+      'ingresses.networking.k8s.io,clusterroles.rbac.authorization.k8s.io';
+    const dropped = runAction({ ...inputs, 'federated-types': KUBEFEDCTL_TYPES.replace('jobs.batch,', '') });
+    expect(dropped.status).toBe(0);
+    expect(steps(dropped)).toEqual(
+      expect.arrayContaining([
+        'delete FederatedTypeConfig jobs.batch',
+        'delete CustomResourceDefinition federatedjobs.types.kubefed.io',
+      ]),
+    );
+    const { KubeConfig, KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(dropped.outputs.kubeconfig);
+    const fed = KubernetesObjectApi.makeApiClient(kc);
+    expect(await exists(fed, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', 'fed-init')).toBe(false);
+    const listedAgain = runAction({ ...inputs, 'federated-types': KUBEFEDCTL_TYPES });
+    expect(listedAgain.status).toBe(0);
+    expect(steps(listedAgain)).toEqual(
+      expect.arrayContaining([
+        'create FederatedTypeConfig jobs.batch',
+        'create CustomResourceDefinition federatedjobs.types.kubefed.io',
+      ]),
+    );
+    expect(await exists(fed, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', 'fed-init')).toBe(true);
+  });
+
   test('a re-run on what an older release made removes what it made and nothing uses, where it can prove it', async () => {
     const ns = 'fed-init';
     const marks = {

@@ -90,6 +90,11 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   const opts = { writes, log };
   const discovered = await discoveredTypes(ctx);
   const objects = [...federationObjects(spec), ...federatedTypeObjects(spec, discovered.types).map(withAppliedHash)];
+  const types = [...spec.federatedTypes, ...discovered.types];
+  // The types to disable are read beside the converge, a round trip sooner: it writes only
+  // listed ones, which are never disabled. (Handled here too: the converge may fail first.)
+  const owned = ctx.federationUp ? ownedTypeConfigs(ctx) : undefined;
+  owned?.catch(() => undefined);
   const steps = await converge(objects.map(inFederation), () => federation, opts, ctx.federationUp);
   // CRDs created under a control plane that stood unchanged: the federation API lost its data,
   // and KubeFed's Pods crashed without them (plan/restarts.ts).
@@ -98,8 +103,7 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
     const restarts = backedOffRestarts(spec, deployments, pods, ctx.rolledOnHost);
     steps.push(...(await execute(restarts, () => ctx.host, opts)));
   }
-  const types = [...spec.federatedTypes, ...discovered.types];
-  const disabled = ctx.federationUp ? await disableUnlisted(ctx, types) : { steps: [], warnings: [] };
+  const disabled = owned ? await disableUnlisted(ctx, types, await owned) : { steps: [], warnings: [] };
   steps.push(...disabled.steps);
   if (writes && !ctx.webhookServes) {
     const webhook = hostNames(spec.federationName).webhook;
@@ -118,22 +122,21 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   return { steps, warnings: [...discovered.warnings, ...disabled.warnings] };
 }
 
+/** The FederatedTypeConfigs this action made for this federation. */
+function ownedTypeConfigs({ spec, federation }: BootstrapContext): Promise<KubeObject[]> {
+  return federation.list(KUBEFED_API, 'FederatedTypeConfig', ownedBySelector(spec.federationName), spec.namespace);
+}
+
 /**
- * The types the action enabled that `federated-types` no longer lists are disabled, their CRDs
- * removed once unused. Each CRD's name is derived from the FederatedTypeConfig's name (the type).
+ * The types the action enabled (`owned`) that `federated-types` no longer lists are disabled,
+ * their CRDs removed once unused. Each CRD's name is derived from the FederatedTypeConfig's name.
  */
 async function disableUnlisted(
   ctx: BootstrapContext,
   types: TargetType[],
+  owned: KubeObject[],
 ): Promise<{ steps: Step[]; warnings: string[] }> {
   const listed = new Set(types.map(typeConfigName));
-  const { spec, federation } = ctx;
-  const owned = await federation.list(
-    KUBEFED_API,
-    'FederatedTypeConfig',
-    ownedBySelector(spec.federationName),
-    spec.namespace,
-  );
   const targets = owned.filter((c) => !listed.has(c.metadata.name)).map((c) => disableTargetNamed(c.metadata.name));
   if (targets.length === 0) return { steps: [], warnings: [] };
   return disableTypes(ctx, targets, 'when-unused');
