@@ -1,10 +1,12 @@
 #!/bin/sh
 # What testenv's nodes need from Debian: containerd (1.6), runc, the CNI plugins (bridge,
 # host-local, portmap, loopback) and iptables (kube-proxy's and the CNI bridge's rules), plus
-# gcc for the pause image's binary. Installs only when one is missing, so a machine that has
-# them all passes through in milliseconds; needs root and apt-get (Debian, Ubuntu).
+# gcc for the pause image's binary; and zsh, the one package the tests need beside them (the
+# shell-completion test drives a real zsh), so that the README's test command is all a fresh
+# machine needs. Installs only when one is missing, so a machine that has them all passes
+# through in milliseconds; needs root and apt-get (Debian, Ubuntu).
 set -eu
-PACKAGES="containerd runc containernetworking-plugins iptables gcc libc6-dev"
+PACKAGES="containerd runc containernetworking-plugins iptables gcc libc6-dev zsh"
 missing=""
 for p in $PACKAGES; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
