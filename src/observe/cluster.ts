@@ -77,18 +77,15 @@ export class Cluster {
     }
   }
 
-  /**
-   * Calls the server, again when it asks to be called later (429, as a new CRD's storage
-   * answers while it initializes, or 503), after the delay it names.
-   */
+  /** Calls the server, again (at most RETRIES times) while its answer says a moment will do (retryDelayMs). */
   async retrying<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (err) {
-        if (!(err instanceof ApiException && (err.code === 429 || err.code === 503)) || attempt >= RETRIES) throw err;
-        const seconds = Number(statusOf(err)?.details?.retryAfterSeconds ?? 1);
-        await new Promise((r) => setTimeout(r, Math.min(Math.max(seconds, 0.2), 5) * 1000));
+        const delayMs = err instanceof ApiException ? retryDelayMs(err.code, statusOf(err)) : undefined;
+        if (delayMs === undefined || attempt >= RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, delayMs));
       }
     }
   }
@@ -255,6 +252,24 @@ const RETRIES = 10;
 interface Status {
   message?: string;
   details?: { retryAfterSeconds?: number };
+}
+
+/**
+ * How long to wait before calling again after an answer with HTTP `code`, or undefined when
+ * calling again would not help:
+ * - 429 (a new CRD's storage answers so while it initializes) and 503 name their delay;
+ * - 500 for an admission webhook the server could not call: the object was not stored, and
+ *   on a real node the webhook's Service reaches its Pod a moment after the Pod is Ready
+ *   (kube-proxy syncs its rules afterwards), so a write right after the wait for it meets
+ *   "connection refused". A webhook that denies the write answers 4xx, never retried.
+ */
+export function retryDelayMs(code: number, status: Status | undefined): number | undefined {
+  if (code === 429 || code === 503) {
+    const seconds = Number(status?.details?.retryAfterSeconds ?? 1);
+    return Math.min(Math.max(seconds, 0.2), 5) * 1000;
+  }
+  if (code === 500 && /failed calling webhook/.test(status?.message ?? '')) return 1000;
+  return undefined;
 }
 
 /** The Status the server answered with; the client hands it over parsed or as JSON text. */
