@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userShell } from './helpers/shell.js';
+import { objectClient } from './helpers/testenv.js';
 import { EXAMPLES } from '../src/entrypoints/cli-examples.js';
 
 const { home, kubeconfig, setUp, sh, start } = userShell('examples', 'bash');
@@ -34,7 +35,7 @@ function federation(): KubernetesObjectApi {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   kc.setCurrentContext('fellowship');
-  return KubernetesObjectApi.makeApiClient(kc);
+  return objectClient(kc);
 }
 
 /** What an example needs that is not the federation itself: objects to federate, files it names. */

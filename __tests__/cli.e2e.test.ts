@@ -2,12 +2,12 @@
 // writes it (with `kubefed` on PATH as the built dist/cli.js, KUBECONFIG naming a copy of the
 // test clusters' kubeconfig, and $HOME holding the guide's coredns-provider.conf).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditMark, clientFor, get, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, get, objectClient, testenv } from './helpers/testenv.js';
 import { userShell } from './helpers/shell.js';
 import { VERSION } from '../src/inputs/version.js';
 
@@ -52,7 +52,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     kc.loadFromFile(kubeconfig);
     expect(kc.getCurrentContext()).toBe('rivendell'); // kubefed init does not switch the context
     kc.setCurrentContext('fellowship');
-    const namespaces = await KubernetesObjectApi.makeApiClient(kc).list('v1', 'Namespace');
+    const namespaces = await objectClient(kc).list('v1', 'Namespace');
     expect(namespaces.items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['default', NS]));
     for (const secret of [...readFileSync(kubeconfig, 'utf8').matchAll(/client-key-data: (\S+)/g)].map((m) => m[1]))
       expect(run.stderr + run.stdout).not.toContain(secret);
@@ -108,7 +108,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext('fellowship');
-    const federation = KubernetesObjectApi.makeApiClient(kc);
+    const federation = objectClient(kc);
     const disabled = sh('kubefed disable jobs.batch --host-cluster-context=rivendell');
     expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
     expect(disabled.status).toBe(0);
@@ -186,13 +186,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext('fellowship');
-    const kfc = await get(
-      KubernetesObjectApi.makeApiClient(kc),
-      'core.kubefed.io/v1beta1',
-      'KubeFedCluster',
-      'noldor',
-      NS,
-    );
+    const kfc = await get(objectClient(kc), 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS);
     expect(kfc?.spec.secretRef).toEqual({ name: '11kingdom' });
   });
 
@@ -227,7 +221,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext('fellowship');
-    const federation = KubernetesObjectApi.makeApiClient(kc);
+    const federation = objectClient(kc);
     await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mordor' } });
     await federation.create({
       apiVersion: 'v1',
@@ -344,7 +338,7 @@ describe('the kubefed CLI runs the guide as written', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext('fellowship');
-    const federation = KubernetesObjectApi.makeApiClient(kc);
+    const federation = objectClient(kc);
     const gondorServer = testenv().clusters.find((c) => c.name === 'gondor')?.server as string;
     // gondor's API server out of reach: its cluster in this kubeconfig points at a closed port
     // (not 1, which fetch refuses to dial).

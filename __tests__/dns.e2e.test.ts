@@ -16,7 +16,7 @@ import { externalDnsArgs } from '../src/desired/dns-objects.js';
 import { parseSpec } from '../src/inputs/spec.js';
 import { ensureBinaries } from '../testenv/index.mjs';
 import { ActionRun, runAction } from './helpers/action.js';
-import { clientFor, eventually, extraClusters, get } from './helpers/testenv.js';
+import { clientFor, eventually, extraClusters, get, objectClient } from './helpers/testenv.js';
 
 const NS = 'fed-dns';
 const FED = 'arnor';
@@ -102,7 +102,7 @@ describe('federated service DNS with external-dns and CoreDNS', () => {
     if (!first.outputs.kubeconfig) throw new Error(`the action made no federation:\n${first.shown.slice(-3000)}`);
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
   });
 
   afterAll(() => {

@@ -7,7 +7,16 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/c
 import { readFileSync } from 'node:fs';
 import { createServer, connect, Server } from 'node:net';
 import { ActionRun, runAction, runActionAsync } from './helpers/action.js';
-import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import {
+  auditMark,
+  clientFor,
+  eventually,
+  extraClusters,
+  get,
+  kubeconfigText,
+  objectClient,
+  testenv,
+} from './helpers/testenv.js';
 
 const NS = 'fed-kubefed';
 const base = {
@@ -45,7 +54,7 @@ describe('KubeFed propagates through the federation the action made', () => {
     first = runAction(inputs(GONDOR + NOLDOR));
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
   });
 
   afterAll(() => {

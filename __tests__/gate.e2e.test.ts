@@ -6,7 +6,16 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/c
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ActionRun, runAction } from './helpers/action.js';
-import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import {
+  auditMark,
+  clientFor,
+  eventually,
+  extraClusters,
+  get,
+  kubeconfigText,
+  objectClient,
+  testenv,
+} from './helpers/testenv.js';
 
 const NS = 'fed-gate';
 const FED = 'arnor';
@@ -91,7 +100,7 @@ describe('the delivery gate', () => {
     expect(JSON.parse(first.outputs.propagation)).toEqual({});
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
     await federatedNamespace('weathertop', 'gondor', 'noldor');
     await federatedNamespace('amon-sul', 'gondor', 'noldor');
   });

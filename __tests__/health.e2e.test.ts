@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { runAction } from './helpers/action.js';
-import { auditMark, clientFor, kubeconfigText } from './helpers/testenv.js';
+import { auditMark, clientFor, kubeconfigText, objectClient } from './helpers/testenv.js';
 
 const NS = 'fed-health';
 const inputs = (extra: Record<string, string> = {}) => ({
@@ -46,7 +46,7 @@ describe('health', () => {
     expect(run.outputs.healthy).toBe('true');
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(run.outputs.kubeconfig, 'utf8'));
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
 
     expect(run.summary).toContain('- Health: ✅ healthy');
     // Six objects, and the kube-dns ConfigMap created or (if another test file left one) updated.

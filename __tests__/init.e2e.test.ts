@@ -7,7 +7,7 @@ import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { DEFAULT_FEDERATED_TYPES } from '../src/desired/federated-types.js';
 import { runAction, runActionAsync } from './helpers/action.js';
-import { auditMark, clientFor, exists, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, exists, get, kubeconfigText, objectClient, testenv } from './helpers/testenv.js';
 
 const base = (namespace: string, name: string) => ({
   kubeconfig: kubeconfigText(),
@@ -74,10 +74,10 @@ describe('init', () => {
       expect(await exists(host(), kind.startsWith('Dep') ? 'apps/v1' : 'v1', kind, name, 'fed-init')).toBe(true);
     }
     // The federation API itself, through the kubeconfig output (admin client certificate).
-    const { KubeConfig, KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromFile(run.outputs.kubeconfig);
-    const fed = KubernetesObjectApi.makeApiClient(kc);
+    const fed = objectClient(kc);
     expect(await exists(fed, 'v1', 'Namespace', 'default')).toBe(true);
     expect(await exists(fed, 'v1', 'Namespace', 'fed-init')).toBe(true);
     // KubeFed's seven core CRDs, its complete configuration, and kubefedctl's ten types.
@@ -197,10 +197,10 @@ describe('init', () => {
         'delete CustomResourceDefinition federatedjobs.types.kubefed.io',
       ]),
     );
-    const { KubeConfig, KubernetesObjectApi } = await import('@kubernetes/client-node');
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromFile(dropped.outputs.kubeconfig);
-    const fed = KubernetesObjectApi.makeApiClient(kc);
+    const fed = objectClient(kc);
     expect(await exists(fed, 'core.kubefed.io/v1beta1', 'FederatedTypeConfig', 'jobs.batch', 'fed-init')).toBe(false);
     // The default again: kubefedctl's ten.
     const listedAgain = runAction(inputs);

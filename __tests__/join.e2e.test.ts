@@ -6,7 +6,16 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/c
 import { readFileSync } from 'node:fs';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { ActionRun, runAction, runActionAsync } from './helpers/action.js';
-import { auditMark, clientFor, eventually, extraClusters, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import {
+  auditMark,
+  clientFor,
+  eventually,
+  extraClusters,
+  get,
+  kubeconfigText,
+  objectClient,
+  testenv,
+} from './helpers/testenv.js';
 
 const NS = 'fed-join';
 const base = {
@@ -133,7 +142,7 @@ describe('join, unjoin and destroy', () => {
     expect(first.outputs.changed).toBe('true');
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
 
     const token = await get(gondor(), 'v1', 'Secret', 'kubefed.fellowship.gondor.token', 'kube-system');
     expect(token?.type).toBe('kubernetes.io/service-account-token');
@@ -162,7 +171,7 @@ describe('join, unjoin and destroy', () => {
       contexts: [{ name: 'fed', cluster: 'gondor', user: 'fed' }],
       currentContext: 'fed',
     });
-    const nodes = await KubernetesObjectApi.makeApiClient(asFederation).list('v1', 'Node');
+    const nodes = await objectClient(asFederation).list('v1', 'Node');
     expect(nodes.items.length).toBeGreaterThan(0);
 
     expect((await get(gondor(), 'v1', 'ConfigMap', 'kube-dns', 'kube-system'))?.data).toEqual({

@@ -8,7 +8,7 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy } from
 import * as yaml from 'js-yaml';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditMark, eventually, get } from './helpers/testenv.js';
+import { auditMark, eventually, get, objectClient } from './helpers/testenv.js';
 import { userShell } from './helpers/shell.js';
 
 const { home, kubeconfig, setUp, sh, start } = userShell('parity');
@@ -76,7 +76,7 @@ describe('kubefedctl parity for daily work', () => {
     kc.loadFromFile(kubeconfig);
     expect(kc.getCurrentContext()).toBe('rivendell');
     kc.setCurrentContext('shire');
-    federation = KubernetesObjectApi.makeApiClient(kc);
+    federation = objectClient(kc);
 
     writeFileSync(
       join(home, 'no-current'),
