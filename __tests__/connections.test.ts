@@ -5,8 +5,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { once } from 'node:events';
-import { AddressInfo, Server, connect, createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
+import { preconnect } from '../src/observe/connections.js';
 import { testenv } from './helpers/testenv.js';
 
 let relay: Server;
@@ -17,35 +21,53 @@ beforeAll(async () => {
   const server = new URL(testenv().clusters.find((c) => c.context === 'rivendell')!.server);
   relay = createServer((client) => {
     connections++;
-    const upstream = connect(Number(server.port), server.hostname);
-    client.pipe(upstream).pipe(client);
-    const close = () => [client, upstream].forEach((s) => s.destroy());
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
+    pass(client, server);
   });
   relay.listen(0, '127.0.0.1');
   await once(relay, 'listening');
   relayed = `https://127.0.0.1:${(relay.address() as AddressInfo).port}`;
 });
+/** Passes a client's bytes to `server` and back. */
+function pass(client: Socket, server: URL): void {
+  const upstream = connect(Number(server.port), server.hostname);
+  client.pipe(upstream).pipe(client);
+  const close = () => [client, upstream].forEach((s) => s.destroy());
+  client.on('error', close).on('close', close);
+  upstream.on('error', close).on('close', close);
+}
 afterAll(() => {
   relay.close();
 });
 
-/** A client of rivendell, through the relay, in a KubeConfig of its own (as each member gets). */
-function throughRelay(label: string): Cluster {
+/**
+ * A client of rivendell, through the relay, in a KubeConfig of its own (as each member gets).
+ * `ca` gives it a pool of its own: the same CA, written to a file (the pool's key holds both).
+ */
+function throughRelay(label: string, ca: 'data' | 'file' | 'both' = 'data', server = relayed): Cluster {
   const kc = new KubeConfig();
   kc.loadFromFile(testenv().kubeconfig);
   kc.setCurrentContext('rivendell');
   const cluster = kc.getCurrentCluster()!;
+  const caFile = ca === 'data' ? undefined : join(mkdtempSync(join(tmpdir(), 'kubefed-connections-')), 'ca.crt');
+  if (caFile) writeFileSync(caFile, Buffer.from(cluster.caData!, 'base64'));
   const config = new KubeConfig();
   config.loadFromOptions({
-    clusters: [{ ...cluster, server: relayed }],
+    clusters: [
+      {
+        ...cluster,
+        server,
+        caData: ca === 'file' ? undefined : cluster.caData,
+        caFile,
+      },
+    ],
     users: [kc.getCurrentUser()!],
     contexts: [{ name: 'c', cluster: cluster.name, user: kc.getCurrentUser()!.name }],
     currentContext: 'c',
   });
   return new Cluster({ kind: 'host' }, label, config);
 }
+
+const DEFAULT_NAMESPACE = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } };
 
 describe('connections', () => {
   test('requests one after another, from two clients of the same server and user, share one connection', async () => {
@@ -72,10 +94,11 @@ describe('connections', () => {
 
   test('a request on a pooled connection builds no dispatcher (an undici Agent) of its own', async () => {
     const d = throughRelay('d');
-    const factory = d.config as unknown as { createDispatcher: (...args: unknown[]) => unknown };
-    const own = factory.createDispatcher;
+    // The pool's Agent is built from the client's options for it (createDispatcherOptions).
+    const factory = d.config as unknown as { createDispatcherOptions: (...args: unknown[]) => unknown };
+    const own = factory.createDispatcherOptions;
     let built = 0;
-    factory.createDispatcher = (...args: unknown[]) => {
+    factory.createDispatcherOptions = (...args: unknown[]) => {
       built++;
       return own.apply(d.config, args);
     };
@@ -83,4 +106,47 @@ describe('connections', () => {
     // The pool was made by the tests before, or by the first of these requests.
     expect(built).toBeLessThanOrEqual(1);
   });
+
+  test('a connection opened ahead (preconnect) is the one the first request uses', async () => {
+    const e = throughRelay('e', 'file');
+    const before = connections;
+    await preconnect(e.config);
+    // Opened before any request: the relay has it.
+    await waitFor(() => connections - before === 1);
+    // Once more changes nothing: the pool has its connection.
+    await preconnect(e.config);
+    for (let i = 0; i < 3; i++) expect(await e.read(DEFAULT_NAMESPACE)).toBeDefined();
+    expect(connections - before).toBe(1);
+  });
+
+  test('a request made while the connection opened ahead is still opening waits for it', async () => {
+    const f = throughRelay('f', 'both');
+    const before = connections;
+    await preconnect(f.config);
+    const reads = await Promise.all(Array.from({ length: 3 }, () => f.read(DEFAULT_NAMESPACE)));
+    expect(reads.every((ns) => ns !== undefined)).toBe(true);
+    expect(connections - before).toBe(1);
+  });
+
+  test('a connection opened ahead that failed is opened again by the first request', async () => {
+    // A relay that closes the first connection it is given, then passes the others through.
+    let given = 0;
+    const dropsFirst = createServer((client) => (given++ === 0 ? client.destroy() : pass(client, new URL(relayed))));
+    dropsFirst.listen(0, '127.0.0.1');
+    await once(dropsFirst, 'listening');
+    try {
+      const g = throughRelay('g', 'data', `https://127.0.0.1:${(dropsFirst.address() as AddressInfo).port}`);
+      await preconnect(g.config);
+      await waitFor(() => given === 1);
+      expect(await g.read(DEFAULT_NAMESPACE)).toBeDefined();
+      expect(given).toBe(2);
+    } finally {
+      dropsFirst.close();
+    }
+  });
 });
+
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(done()).toBe(true);
+}

@@ -7,12 +7,20 @@
 // connection, as client-go's do. Requests made while it is still connecting wait for it: over
 // HTTP/1.1 they would then go one after another, so only requests that end share it; watches
 // (observe/watch.ts) never do, and keep connections of their own.
-import type { KubeConfig } from '@kubernetes/client-node';
+//
+// A pool's connection can be opened before its first request (preconnect): the probe through
+// the federation's token waits for the token, but its TCP and TLS round trips need only the
+// address and the CA, known when the member's join starts.
+import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import type { Socket } from 'node:net';
+// The undici the official client builds its Agents with (one version, deduplicated by npm).
+import { Agent, buildConnector } from 'undici';
 
-type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 const pools = new Map<string, Dispatcher>();
+/** How to open the first connection of a pool that has not made one yet. */
+const openers = new WeakMap<Dispatcher, (origin: URL) => void>();
 
 /**
  * What decides a connection's TLS: the server, how it is verified, the client certificate.
@@ -42,7 +50,52 @@ function connectionKey(config: KubeConfig, authorization?: string): string | und
 }
 
 /** The client's own dispatcher factory (private in its types): an undici Agent per call. */
-type DispatcherFactory = { createDispatcher(cluster: unknown, agentOptions: unknown): Dispatcher | undefined };
+type DispatcherFactory = {
+  createDispatcher(cluster: unknown, agentOptions: unknown): Dispatcher | undefined;
+  /** What createDispatcher would build: an Agent's TLS options, or a proxy's. */
+  createDispatcherOptions(
+    cluster: unknown,
+    agentOptions: unknown,
+  ): { type: 'agent'; connect: buildConnector.BuildOptions } | { type: 'proxy' | 'socks' | 'none' };
+};
+
+/**
+ * The Agent the client would build for a direct TLS connection (the same options), whose
+ * connector can open the first connection ahead of any request. Through a proxy, the client's own.
+ */
+function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unknown): Dispatcher | undefined {
+  const options = factory.createDispatcherOptions(cluster, agentOptions);
+  if (options.type !== 'agent') return factory.createDispatcher(cluster, agentOptions);
+  const connect = buildConnector(options.connect);
+  let connected = false;
+  let ahead: Promise<Socket | null> | undefined;
+  const pool = new Agent({
+    connect: (params, callback) => {
+      connected = true;
+      const opened = ahead;
+      ahead = undefined;
+      if (!opened) return connect(params, callback);
+      // A connection opened ahead that failed or has closed since is opened again, as if never.
+      void opened.then((socket) =>
+        socket && !socket.destroyed ? callback(null, socket.ref()) : connect(params, callback),
+      );
+    },
+  });
+  openers.set(pool, (origin) => {
+    if (connected) return;
+    connected = true;
+    const params = {
+      hostname: origin.hostname.replace(/^\[(.*)\]$/, '$1'),
+      host: origin.host,
+      protocol: origin.protocol,
+      port: origin.port,
+    };
+    // Unreferenced until a request takes it (undici expects the socket it gets referenced):
+    // a run that ends first is not held open by it.
+    ahead = new Promise((resolve) => connect(params, (err, socket) => resolve(err ? null : (socket?.unref() ?? null))));
+  });
+  return pool;
+}
 
 /**
  * The kubeconfig's credentials on `context` (as the client applies them), with the dispatcher
@@ -59,12 +112,25 @@ export async function authenticateShared(config: KubeConfig, context: RequestCon
     if (key === undefined) return create(cluster, agentOptions);
     let pool = pools.get(key);
     if (!pool) {
-      pool = create(cluster, agentOptions);
+      pool = newPool(config as unknown as DispatcherFactory, cluster, agentOptions);
       if (pool) pools.set(key, pool);
     }
     return pool;
   };
   await view.applySecurityAuthentication(context);
+}
+
+/**
+ * Opens the connection of `config`'s pool now, when the pool has made none, so that its first
+ * request finds it open (or opening). Credentials are applied as for a request; nothing is sent.
+ */
+export async function preconnect(config: KubeConfig): Promise<void> {
+  const server = config.getCurrentCluster()?.server;
+  if (!server?.startsWith('https:')) return;
+  const context = new RequestContext(server, HttpMethod.GET);
+  await authenticateShared(config, context);
+  const pool = context.getDispatcher();
+  if (pool) openers.get(pool)?.(new URL(server));
 }
 
 /** A view of `config` whose requests (the client's Health checks, say) share the pools. */

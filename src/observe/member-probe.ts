@@ -4,6 +4,7 @@
 // now refuses.
 import { KubeConfig } from '@kubernetes/client-node';
 import { Cluster, ClusterError } from './cluster.js';
+import { preconnect } from './connections.js';
 
 /** How long the probe waits for an answer (a health check polls; a stalled member must not hold it). */
 const PROBE_TIMEOUT_MS = 5000;
@@ -24,17 +25,10 @@ export interface FederationAccess {
  */
 export async function probeThroughToken(name: string, access: FederationAccess): Promise<string | null> {
   try {
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name, server: access.endpoint, caData: access.caBundle, skipTLSVerify: access.insecure }],
-      users: [{ name: 'federation', token: access.token }],
-      contexts: [{ name, cluster: name, user: 'federation' }],
-      currentContext: name,
-    });
     const asFederation = new Cluster(
       { kind: 'member', cluster: name },
       `cluster "${name}" through the federation's token`,
-      config,
+      configOf(name, access),
       PROBE_TIMEOUT_MS,
     );
     try {
@@ -49,4 +43,24 @@ export async function probeThroughToken(name: string, access: FederationAccess):
   } catch (err) {
     return `the probe through the federation's token failed: ${(err as Error).message}`;
   }
+}
+
+/**
+ * Opens the probe's connection before its token is known: its TCP and TLS round trips need
+ * only the address and the CA, and then overlap the member's writes. Never rejects: a probe
+ * that cannot connect says so itself.
+ */
+export function openProbeConnection(name: string, access: Omit<FederationAccess, 'token'>): void {
+  preconnect(configOf(name, { ...access, token: '' })).catch(() => undefined);
+}
+
+function configOf(name: string, access: FederationAccess): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name, server: access.endpoint, caData: access.caBundle, skipTLSVerify: access.insecure }],
+    users: [{ name: 'federation', token: access.token }],
+    contexts: [{ name, cluster: name, user: 'federation' }],
+    currentContext: name,
+  });
+  return config;
 }

@@ -25,22 +25,29 @@ export const checkHealth =
   (which: MembersChecked): Phase =>
   async (scope) => {
     const { spec, log, writes, federation } = scope;
-    const health = await federationHealth({
-      spec,
-      host: hostOf(scope),
-      federation: federation?.cluster,
-      members: scope.federationUp ? membersChecked(scope, which) : [],
-      log,
-      wait: writes && spec.wait,
-      concurrency: MEMBER_CONCURRENCY,
-      probeAt: probeAddresses(spec, scope.kubeconfig),
-      probed: scope.memberProbes,
-    });
+    // The delivery gate waits on KubeFed's status of the federated objects, health on its
+    // KubeFedClusters and the probes: neither needs the other, so they wait together (and
+    // both end before the phase does, even when one fails).
+    const gated = which !== 'none' && federation && scope.federationUp;
+    const [health, delivery] = await bothSettled(
+      federationHealth({
+        spec,
+        host: hostOf(scope),
+        federation: federation?.cluster,
+        members: scope.federationUp ? membersChecked(scope, which) : [],
+        log,
+        wait: writes && spec.wait,
+        concurrency: MEMBER_CONCURRENCY,
+        probeAt: probeAddresses(spec, scope.kubeconfig),
+        probed: scope.memberProbes,
+      }),
+      gated ? readDelivery(scope) : undefined,
+    );
     scope.memberHealth = health.members;
     scope.controlPlaneHealth = health.parts;
     const noAddress = 'the federation API server has no address yet (the Service was not created)';
     scope.problems.push(...(federation ? health.controlPlane : [noAddress]), ...health.memberProblems);
-    if (which !== 'none' && federation && scope.federationUp) await deliveryGate()(scope);
+    if (delivery) recordDelivery(scope, delivery);
   };
 
 /** Which federated objects a delivery gate judges beyond the spec's selection, and whether it waits. */
@@ -62,26 +69,45 @@ export interface DeliveryRequest {
  */
 export const deliveryGate =
   (request: DeliveryRequest = {}): Phase =>
-  async (scope) => {
-    const { spec, log } = scope;
-    const made = new Set(scope.federated.map(objectName));
-    try {
-      const delivery = await federatedDelivery({
-        federation: federationOf(scope),
-        kubefedNamespace: spec.namespace,
-        selection: { ...spec.propagation, type: request.type, name: request.name },
-        only: request.federatedOnly ? (o) => made.has(o) : undefined,
-        log,
-        wait: request.wait ?? (spec.wait && (scope.writes || spec.mode === 'check')),
-        timeoutMs: spec.timeoutMs,
-      });
-      scope.delivery = delivery.objects;
-      scope.problems.push(...delivery.problems);
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      scope.problems.push(`the federated objects' delivery could not be read: ${(err as Error).message}`);
-    }
-  };
+  async (scope) =>
+    recordDelivery(scope, await readDelivery(scope, request));
+
+interface DeliveryRead {
+  objects?: Scope['delivery'];
+  problems: string[];
+}
+
+function recordDelivery(scope: Scope, read: DeliveryRead): void {
+  if (read.objects) scope.delivery = read.objects;
+  scope.problems.push(...read.problems);
+}
+
+async function readDelivery(scope: Scope, request: DeliveryRequest = {}): Promise<DeliveryRead> {
+  const { spec, log } = scope;
+  const made = new Set(scope.federated.map(objectName));
+  try {
+    return await federatedDelivery({
+      federation: federationOf(scope),
+      kubefedNamespace: spec.namespace,
+      selection: { ...spec.propagation, type: request.type, name: request.name },
+      only: request.federatedOnly ? (o) => made.has(o) : undefined,
+      log,
+      wait: request.wait ?? (spec.wait && (scope.writes || spec.mode === 'check')),
+      timeoutMs: spec.timeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    return { problems: [`the federated objects' delivery could not be read: ${(err as Error).message}`] };
+  }
+}
+
+/** Both results once both have settled; the first failure, if any, once both have. */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B> | B): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
 
 /** check: a listed cluster that is not joined fails the gate. */
 export const gateMembership: Phase = async (scope) => {

@@ -8,7 +8,7 @@ import { type KubeObject, base64 } from '../desired/objects.js';
 import type { ClusterSpec, Spec } from '../inputs/spec.js';
 import { forContext } from '../inputs/kubeconfig.js';
 import { Cluster } from '../observe/cluster.js';
-import { probeThroughToken } from '../observe/member-probe.js';
+import { type FederationAccess, openProbeConnection, probeThroughToken } from '../observe/member-probe.js';
 import { caOf, tokenOf } from '../observe/member-token.js';
 import { COREDNS, KUBE_DNS } from '../plan/kube-dns.js';
 import type { Desired } from '../plan/plan.js';
@@ -40,6 +40,8 @@ export interface MemberReads {
 export async function readMember(spec: Spec, kubeconfig: KubeConfig, cluster: ClusterSpec): Promise<MemberReads> {
   try {
     const member = memberCluster(kubeconfig, cluster.name, cluster.context);
+    // Every joined member is probed, and a joining one once it has its token.
+    openProbeConnection(cluster.name, probeAccess(member, accessOf(member, cluster, { token: '' })));
     const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
     const [observation, dns] = await Promise.all([
       observeAll(desired, () => member).catch((err: unknown) => err as Error),
@@ -71,8 +73,12 @@ export function accessOf(
 
 /** The health check's probe through the token of `access`, at the kubeconfig's address (as health's). */
 export function probeAs(member: Cluster, name: string, access: MemberAccess): Promise<string | null> {
+  return probeThroughToken(name, probeAccess(member, access));
+}
+
+function probeAccess(member: Cluster, access: MemberAccess): FederationAccess {
   const caBundle = access.caPem ? base64(access.caPem) : undefined;
-  return probeThroughToken(name, { endpoint: member.server, caBundle, insecure: access.insecure, token: access.token });
+  return { endpoint: member.server, caBundle, insecure: access.insecure, token: access.token };
 }
 
 export type KubeDnsMaps = { kubeDns?: KubeObject; coreDns?: KubeObject };
