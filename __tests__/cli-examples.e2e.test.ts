@@ -4,13 +4,13 @@
 // federate examples and the rest, `-o yaml|json` is checked byte-exact on data a runner would
 // take for commands.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userShell } from './helpers/shell.js';
-import { objectClient } from './helpers/testenv.js';
+import { clientFor } from './helpers/testenv.js';
 import { EXAMPLES } from '../src/entrypoints/cli-examples.js';
 
 const { home, kubeconfig, setUp, sh, start } = userShell('examples', 'bash');
@@ -32,10 +32,7 @@ function examplesOf(command: string): { purpose: string; line: string }[] {
 
 /** The federation API, through the context init added to the kubeconfig. */
 function federation(): KubernetesObjectApi {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  kc.setCurrentContext('fellowship');
-  return objectClient(kc);
+  return clientFor('fellowship', kubeconfig);
 }
 
 /** What an example needs that is not the federation itself: objects to federate, files it names. */

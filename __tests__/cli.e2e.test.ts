@@ -105,10 +105,7 @@ describe('the kubefed CLI runs the guide as written', () => {
   });
 
   test('kubefed disable and enable a type, as kubefedctl does', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    kc.setCurrentContext('fellowship');
-    const federation = objectClient(kc);
+    const federation = clientFor('fellowship', kubeconfig);
     const disabled = sh('kubefed disable jobs.batch --host-cluster-context=rivendell');
     expect(disabled.stderr).toContain('delete FederatedTypeConfig federation-system/jobs.batch on federation');
     expect(disabled.status).toBe(0);
@@ -183,10 +180,13 @@ describe('the kubefed CLI runs the guide as written', () => {
   test('kubefed join with --secret-name', async () => {
     const run = sh('kubefed join noldor --host-cluster-context=rivendell --secret-name=11kingdom');
     expect(run.status).toBe(0);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    kc.setCurrentContext('fellowship');
-    const kfc = await get(objectClient(kc), 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'noldor', NS);
+    const kfc = await get(
+      clientFor('fellowship', kubeconfig),
+      'core.kubefed.io/v1beta1',
+      'KubeFedCluster',
+      'noldor',
+      NS,
+    );
     expect(kfc?.spec.secretRef).toEqual({ name: '11kingdom' });
   });
 
@@ -218,10 +218,7 @@ describe('the kubefed CLI runs the guide as written', () => {
   });
 
   test('kubefed federate: an object of the federation API becomes its Federated<Kind> and reaches the members', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    kc.setCurrentContext('fellowship');
-    const federation = objectClient(kc);
+    const federation = clientFor('fellowship', kubeconfig);
     await federation.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mordor' } });
     await federation.create({
       apiVersion: 'v1',
@@ -335,10 +332,7 @@ describe('the kubefed CLI runs the guide as written', () => {
   });
 
   test('kubefed unjoin of an unreachable member stops; --force removes its records and names what stays on it', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    kc.setCurrentContext('fellowship');
-    const federation = objectClient(kc);
+    const federation = clientFor('fellowship', kubeconfig);
     const gondorServer = testenv().clusters.find((c) => c.name === 'gondor')?.server as string;
     // gondor's API server out of reach: its cluster in this kubeconfig points at a closed port
     // (not 1, which fetch refuses to dial).
