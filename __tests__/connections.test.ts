@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
-import { preconnect } from '../src/observe/connections.js';
+import { OPENED_AHEAD_FOR_MS, preconnect } from '../src/observe/connections.js';
 import { testenv } from './helpers/testenv.js';
 
 let relay: Server;
@@ -19,14 +19,12 @@ let relayed = '';
 
 beforeAll(async () => {
   const server = new URL(testenv().clusters.find((c) => c.context === 'rivendell')!.server);
-  relay = createServer((client) => {
+  ({ server: relay, url: relayed } = await relayWith((client) => {
     connections++;
     pass(client, server);
-  });
-  relay.listen(0, '127.0.0.1');
-  await once(relay, 'listening');
-  relayed = `https://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  }));
 });
+
 /** Passes a client's bytes to `server` and back. */
 function pass(client: Socket, server: URL): void {
   const upstream = connect(Number(server.port), server.hostname);
@@ -131,20 +129,45 @@ describe('connections', () => {
   test('a connection opened ahead that failed is opened again by the first request', async () => {
     // A relay that closes the first connection it is given, then passes the others through.
     let given = 0;
-    const dropsFirst = createServer((client) => (given++ === 0 ? client.destroy() : pass(client, new URL(relayed))));
-    dropsFirst.listen(0, '127.0.0.1');
-    await once(dropsFirst, 'listening');
+    const dropsFirst = await relayWith((client) => (given++ === 0 ? client.destroy() : pass(client, new URL(relayed))));
     try {
-      const g = throughRelay('g', 'data', `https://127.0.0.1:${(dropsFirst.address() as AddressInfo).port}`);
+      const g = throughRelay('g', 'data', dropsFirst.url);
       await preconnect(g.config);
       await waitFor(() => given === 1);
       expect(await g.read(DEFAULT_NAMESPACE)).toBeDefined();
       expect(given).toBe(2);
     } finally {
-      dropsFirst.close();
+      dropsFirst.server.close();
+    }
+  });
+
+  test('a connection opened ahead that no request took in time is closed, and the first request opens another', async () => {
+    let given = 0;
+    const counting = await relayWith((client) => {
+      given++;
+      pass(client, new URL(relayed));
+    });
+    try {
+      const h = throughRelay('h', 'data', counting.url);
+      await preconnect(h.config);
+      await waitFor(() => given === 1);
+      // Before a kube-apiserver would close it (Go's HTTP/2 server: 10 s without a request).
+      await new Promise((r) => setTimeout(r, OPENED_AHEAD_FOR_MS + 100));
+      expect(await h.read(DEFAULT_NAMESPACE)).toBeDefined();
+      expect(given).toBe(2);
+    } finally {
+      counting.server.close();
     }
   });
 });
+
+/** A TCP server on 127.0.0.1 that hands each client to `onClient`. */
+async function relayWith(onClient: (client: Socket) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer(onClient);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
 async function waitFor(done: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));

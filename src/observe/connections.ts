@@ -60,6 +60,13 @@ type DispatcherFactory = {
 };
 
 /**
+ * How long a connection opened ahead waits for its first request. A Go HTTP/2 server (every
+ * kube-apiserver) closes a connection on which no request came within 10 s; one older than
+ * this is closed here and a new one opened, so a request never meets one closing under it.
+ */
+export const OPENED_AHEAD_FOR_MS = 5000;
+
+/**
  * The Agent the client would build for a direct TLS connection (the same options), whose
  * connector can open the first connection ahead of any request. Through a proxy, the client's own.
  */
@@ -68,17 +75,20 @@ function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unk
   if (options.type !== 'agent') return factory.createDispatcher(cluster, agentOptions);
   const connect = buildConnector(options.connect);
   let connected = false;
-  let ahead: Promise<Socket | null> | undefined;
+  let ahead: Promise<{ socket: Socket; at: number } | null> | undefined;
   const pool = new Agent({
     connect: (params, callback) => {
       connected = true;
       const opened = ahead;
       ahead = undefined;
       if (!opened) return connect(params, callback);
-      // A connection opened ahead that failed or has closed since is opened again, as if never.
-      void opened.then((socket) =>
-        socket && !socket.destroyed ? callback(null, socket.ref()) : connect(params, callback),
-      );
+      // One that failed, has closed, or waited too long is opened again, as if never opened.
+      void opened.then((early) => {
+        if (early && !early.socket.destroyed && Date.now() - early.at < OPENED_AHEAD_FOR_MS)
+          return callback(null, early.socket.ref());
+        early?.socket.destroy();
+        connect(params, callback);
+      });
     },
   });
   openers.set(pool, (origin) => {
@@ -92,7 +102,9 @@ function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unk
     };
     // Unreferenced until a request takes it (undici expects the socket it gets referenced):
     // a run that ends first is not held open by it.
-    ahead = new Promise((resolve) => connect(params, (err, socket) => resolve(err ? null : (socket?.unref() ?? null))));
+    ahead = new Promise((resolve) =>
+      connect(params, (err, socket) => resolve(err || !socket ? null : { socket: socket.unref(), at: Date.now() })),
+    );
   });
   return pool;
 }
