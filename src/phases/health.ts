@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Spec } from '../inputs/spec.js';
 import { federationHealth } from '../wait/health.js';
-import { federatedDelivery } from '../wait/propagation.js';
+import { type Delivery, federatedDelivery } from '../wait/propagation.js';
 import { objectName } from '../wait/delivery.js';
 import { InputError } from '../inputs/spec.js';
 import { JOINED_STATES } from './member-outcome.js';
@@ -72,10 +72,8 @@ export const deliveryGate =
   async (scope) =>
     recordDelivery(scope, await readDelivery(scope, request));
 
-interface DeliveryRead {
-  objects?: Scope['delivery'];
-  problems: string[];
-}
+/** A delivery as read, or only the problem that it could not be. */
+type DeliveryRead = Pick<Delivery, 'problems'> & Partial<Pick<Delivery, 'objects'>>;
 
 function recordDelivery(scope: Scope, read: DeliveryRead): void {
   if (read.objects) scope.delivery = read.objects;
