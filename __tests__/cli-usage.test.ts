@@ -130,15 +130,6 @@ describe('-o json prints exactly one JSON document on stdout', () => {
   });
 });
 
-test('an API server on a port fetch refuses is explained, naming the port', () => {
-  for (const port of [6000, 10080]) {
-    const run = kubefed(['check', 'f', HOST, ...INIT], { server: kubeconfigFor(`https://127.0.0.1:${port}`) });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`port ${port} is one Node.js's fetch refuses to connect to`);
-    expect(run.stderr).toContain('serve the API on another port');
-  }
-});
-
 describe(`on a Node.js older than ${MINIMUM_NODE}`, () => {
   const older = (version: string) => {
     const [major, minor] = version.replace(/^v/, '').split('.').map(Number);

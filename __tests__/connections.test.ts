@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
 import { OPENED_AHEAD_FOR_MS, preconnect } from '../src/observe/connections.js';
-import { testenv } from './helpers/testenv.js';
+import { clientFor, testenv } from './helpers/testenv.js';
 
 let relay: Server;
 let connections = 0;
@@ -25,13 +25,14 @@ beforeAll(async () => {
   }));
 });
 
-/** Passes a client's bytes to `server` and back. */
-function pass(client: Socket, server: URL): void {
+/** Passes a client's bytes to `server` and back; the connection to `server` is returned. */
+function pass(client: Socket, server: URL): Socket {
   const upstream = connect(Number(server.port), server.hostname);
   client.pipe(upstream).pipe(client);
   const close = () => [client, upstream].forEach((s) => s.destroy());
   client.on('error', close).on('close', close);
   upstream.on('error', close).on('close', close);
+  return upstream;
 }
 afterAll(() => {
   relay.close();
@@ -159,13 +160,55 @@ describe('connections', () => {
       counting.server.close();
     }
   });
+
+  test('a server on a port fetch refuses (a "bad port" of its standard: 6000, 10080) is reached', async () => {
+    // The first of them free here: both are ones fetch never connects to.
+    const relay =
+      (await relayWith((client) => pass(client, new URL(relayed)), 6000).catch(() => undefined)) ??
+      (await relayWith((client) => pass(client, new URL(relayed)), 10080));
+    try {
+      const i = throughRelay('i', 'data', relay.url);
+      expect(await i.read(DEFAULT_NAMESPACE)).toBeDefined();
+      expect(await i.ready()).toBe(true);
+    } finally {
+      relay.server.close();
+    }
+  });
+
+  test('an answer the server compresses (over 128 KiB) comes back compressed, and whole', async () => {
+    const value = 'the same line, again and again\n'.repeat(6000);
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'connections-compressed', namespace: 'default', labels: { test: 'connections-compressed' } },
+      data: { value },
+    };
+    const writer = clientFor('rivendell');
+    await writer.delete(configMap).catch(() => undefined);
+    await writer.create(configMap);
+    let received = 0;
+    const counting = await relayWith((client) => {
+      const upstream = pass(client, new URL(relayed));
+      upstream.on('data', (chunk: Buffer) => (received += chunk.length));
+    });
+    try {
+      const j = throughRelay('j', 'data', counting.url);
+      const [listed] = await j.list('v1', 'ConfigMap', 'test=connections-compressed', 'default');
+      expect((listed?.data as { value?: string } | undefined)?.value).toBe(value);
+      // gzip: what came from the server is a fraction of the answer it holds.
+      expect(received).toBeLessThan(value.length / 4);
+    } finally {
+      counting.server.close();
+      await writer.delete(configMap);
+    }
+  });
 });
 
 /** A TCP server on 127.0.0.1 that hands each client to `onClient`. */
-async function relayWith(onClient: (client: Socket) => void): Promise<{ server: Server; url: string }> {
+async function relayWith(onClient: (client: Socket) => void, port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer(onClient);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(port, '127.0.0.1');
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
   return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 

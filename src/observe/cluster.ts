@@ -5,14 +5,16 @@ import {
   Configuration,
   CoreV1Api,
   CustomObjectsApi,
-  Health,
+  HttpMethod,
   KubeConfig,
   KubernetesObjectApi,
+  RequestContext,
   ServerConfiguration,
   createConfiguration,
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
-import { authenticateShared, sharingConnections } from './connections.js';
+import { authenticateShared } from './connections.js';
+import { pooledHttpLibrary, send } from './http.js';
 import { MappedObjectApi } from './rest-mapping.js';
 import { VERSION } from '../inputs/version.js';
 import { forContext } from '../inputs/kubeconfig.js';
@@ -130,13 +132,13 @@ export class Cluster {
     }
   }
 
-  /** True when /readyz answers ok. */
+  /** True when /readyz answers ok (as the client's Health would say, on the pooled connection). */
   async ready(timeoutMs = 5000): Promise<boolean> {
     try {
-      return await withinDeadline(
-        new Health(sharingConnections(this.config)).readyz({ signal: AbortSignal.timeout(timeoutMs) }),
-        'readyz',
-      );
+      const context = new RequestContext(`${this.config.getCurrentCluster()?.server ?? ''}/readyz`, HttpMethod.GET);
+      await withinDeadline(authenticateShared(this.config, context), 'readyz');
+      context.setSignal(AbortSignal.timeout(timeoutMs));
+      return (await send(context)).httpStatusCode === 200;
     } catch {
       return false;
     }
@@ -168,29 +170,11 @@ export class Cluster {
       const reason = statusOf(err)?.message ?? (typeof err.body === 'string' ? err.body : '');
       return new ClusterError(`${this.label}: ${doing}: HTTP ${err.code}${reason ? `: ${reason}` : ''}`, err.code);
     }
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    const why = detail === 'bad port' ? blockedPort(this.server) : detail;
-    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${why}`);
+    // A connection's failure names its cause by code (ECONNREFUSED, a TLS verification's).
+    const failure = ((err as { cause?: unknown }).cause ?? err) as { code?: unknown; message?: string };
+    const detail = typeof failure.code === 'string' ? failure.code : (failure.message ?? String(err));
+    return new ClusterError(`${this.label}: cannot ${doing} at ${this.server}: ${detail}`);
   }
-}
-
-/**
- * Why a request to `server` failed with fetch's "bad port": the client's fetch (undici) never
- * connects to the ports the Fetch standard blocks (6000, 10080, ...), whatever the server.
- */
-function blockedPort(server: string): string {
-  let port = '';
-  try {
-    port = new URL(server).port;
-  } catch {
-    // the message still says what to do
-  }
-  return (
-    `port ${port || '(unknown)'} is one Node.js's fetch refuses to connect to (a "bad port" of the Fetch ` +
-    'standard, such as 6000 or 10080), whatever answers there; serve the API on another port ' +
-    '(443 or 6443, say), or reach it through one (a proxy or port-forward), and put that address in the kubeconfig'
-  );
 }
 
 /**
@@ -224,6 +208,7 @@ export function requestConfiguration(config: KubeConfig, timeoutMs = REQUEST_TIM
   };
   return createConfiguration({
     baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? '', {}),
+    httpApi: pooledHttpLibrary,
     authMethods: { default: credentials },
     middleware: [setHeaderMiddleware('User-Agent', `kubefed-action/${VERSION}`)],
     promiseMiddleware: [

@@ -144,10 +144,3 @@ export async function preconnect(config: KubeConfig): Promise<void> {
   const pool = context.getDispatcher();
   if (pool) openers.get(pool)?.(new URL(server));
 }
-
-/** A view of `config` whose requests (the client's Health checks, say) share the pools. */
-export function sharingConnections(config: KubeConfig): KubeConfig {
-  const view = Object.create(config) as KubeConfig;
-  view.applySecurityAuthentication = (context) => authenticateShared(config, context);
-  return view;
-}
