@@ -50,13 +50,14 @@ describe('diagnosis', () => {
     expect(runAction(inputs({ mode: 'destroy', wait: 'false' })).status).toBe(0);
   });
 
-  test('a host with no default StorageClass: an input error naming both ways out, nothing written', async () => {
+  test('a host with no default StorageClass: an input error naming both ways out, nothing written, in members neither', async () => {
     const standard = await get(clientFor('rivendell'), 'storage.k8s.io/v1', 'StorageClass', 'standard');
     expect(standard?.metadata?.annotations?.[DEFAULT_CLASS]).toBe('true');
     await markDefault(null);
     try {
       const mark = auditMark();
-      const run = runAction(inputs());
+      // A member's side of its join waits for the host's input checks: no write there either.
+      const run = runAction(inputs({ clusters: '- name: noldor\n' }));
       expect(run.status).toBe(1);
       expect(run.log).toContain(
         'etcd-pv-storage-class: the host cluster has no default StorageClass (its classes: standard), so the etcd ' +

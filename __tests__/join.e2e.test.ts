@@ -185,6 +185,17 @@ describe('join, unjoin and destroy', () => {
     expect(first.summary).toMatch(
       /\| gondor \| https:\/\/172\.30\.\d+\.1:\d+ \| joined, ready \| \d+ create, 1 update \|/,
     );
+
+    // The members' sides of the join went out beside the control plane, not once the federation
+    // API was up: gondor's account is older than the KubeFedConfig this run bootstrapped there.
+    const account = await get(gondor(), 'v1', 'ServiceAccount', 'kubefed.fellowship.gondor', 'kube-system');
+    const kubefedConfig = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedConfig', 'kubefed', NS);
+    // A Date as the client reads a core kind, a string as it reads a custom resource.
+    const created = (o: typeof account) => new Date(o?.metadata?.creationTimestamp as Date | string).getTime();
+    expect(created(account)).toBeLessThan(created(kubefedConfig));
+    // Their lines were held until the members' section of the log.
+    expect(first.log.indexOf('[gondor] ')).toBeGreaterThan(first.log.indexOf('::group::Member clusters'));
+    expect(first.log.indexOf('::group::Member clusters')).toBeGreaterThan(first.log.indexOf('::group::Federation API'));
   });
 
   test('the real KubeFed controller manager finds both members Ready with the credentials the federation holds', async () => {

@@ -1,7 +1,7 @@
 // No text a cluster sends can become a workflow command: every line the core logs is
 // neutralized in one place (safeLog), for the action and the CLI alike.
 import { describe, expect, test } from '@jest/globals';
-import { memoryLog, neutralizeCommands, safeLog } from '../src/report/log.js';
+import { heldLog, memoryLog, neutralizeCommands, safeLog } from '../src/report/log.js';
 
 const hostile =
   'cluster is not reachable: 403\n::add-mask::x\n  ::save-state name=kubeconfig::/home\n::warning::fake ##[set-output name=a]b';
@@ -32,5 +32,24 @@ describe('safeLog', () => {
     expect(neutralizeCommands('apply KubeFedCluster federation-system/gondor: HTTP 500: a::b')).toBe(
       'apply KubeFedCluster federation-system/gondor: HTTP 500: a::b',
     );
+  });
+});
+
+describe('heldLog', () => {
+  test('holds every line until released, then writes them in order and passes later ones straight through', () => {
+    const out = memoryLog();
+    const held = heldLog(out);
+    held.log.info('one');
+    const end = held.log.group('section');
+    held.log.warning('two');
+    end();
+    expect(out.lines).toEqual([]);
+    out.info('written meanwhile');
+    held.release();
+    expect(out.lines).toEqual(['written meanwhile', 'one', '# section', 'warning: two']);
+    held.log.info('three');
+    expect(out.lines.at(-1)).toBe('three');
+    held.release();
+    expect(out.lines).toHaveLength(5);
   });
 });

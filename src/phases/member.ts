@@ -1,25 +1,15 @@
-// One member joined or unjoined: observed, planned and applied on its own, every failure kept
-// in its outcome so the other members go on.
+// One member unjoined, and what joining one shares with it (member-join.ts joins): each member
+// is observed, planned and applied on its own, every failure kept in its outcome so the other
+// members go on.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { converge, execute, observedOf, removeAll } from '../apply/converge.js';
-import { federationMemberObjects, leftInMember, memberObjects } from '../desired/member-objects.js';
+import { execute, removeAll } from '../apply/converge.js';
+import { type MemberAccess, federationMemberObjects, leftInMember, memberObjects } from '../desired/member-objects.js';
 import type { KubeObject } from '../desired/objects.js';
 import type { ClusterSpec, Spec } from '../inputs/spec.js';
 import { Cluster, ClusterError } from '../observe/cluster.js';
-import { federationToken } from '../observe/member-token.js';
 import { planKubeDns } from '../plan/kube-dns.js';
-import {
-  type KubeDnsMaps,
-  type MemberReads,
-  accessOf,
-  isSecret,
-  memberCluster,
-  onMember,
-  probeAs,
-  readKubeDns,
-  readMember,
-} from './member-reads.js';
-import { type Desired, type Step, planApply } from '../plan/plan.js';
+import { type KubeDnsMaps, type MemberReads, memberCluster, onMember, readKubeDns } from './member-reads.js';
+import type { Desired, Step } from '../plan/plan.js';
 import type { Target } from '../desired/objects.js';
 import { Log, prefixed } from '../report/log.js';
 import type { MemberOutcome } from './member-outcome.js';
@@ -42,6 +32,8 @@ export interface MembershipContext {
   listed: ClusterSpec[];
   /** The listed members as read earlier in the run, by name (readMembersAhead). */
   readAhead?: Map<string, Promise<MemberReads>>;
+  /** The listed members' sides of their joins, started ahead (joinMembersAhead), by name. */
+  sides?: Map<string, Promise<MemberSide>>;
   /** Where a joined member, its record now holding its token, leaves its probe through the federation's token. */
   probes?: Map<string, Promise<string | null>>;
 }
@@ -54,7 +46,7 @@ export interface MemberRecord {
   secretName?: string;
 }
 
-function clustersFor(ctx: MembershipContext, member: Cluster) {
+export function clustersFor(ctx: MembershipContext, member: Cluster) {
   return (t: Target): Cluster => {
     if (t.kind !== 'federation') return member;
     if (!ctx.federation) throw new Error('the federation API has no address yet');
@@ -62,84 +54,18 @@ function clustersFor(ctx: MembershipContext, member: Cluster) {
   };
 }
 
-const onFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
+export const onFederation = (object: KubeObject): Desired => ({ target: { kind: 'federation' }, object });
 
-/** Joins `cluster`, from `ahead` when the member was read already in this run (nothing written since). */
-export async function joinMember(
-  ctx: MembershipContext,
-  cluster: ClusterSpec,
-  ahead?: Promise<MemberReads>,
-): Promise<MemberOutcome> {
-  const { spec, writes } = ctx;
-  const log = prefixed(ctx.log, cluster.name);
-  const member = memberCluster(ctx.kubeconfig, cluster.name, cluster.context);
-  const outcome: MemberOutcome = {
-    name: cluster.name,
-    endpoint: member.server,
-    state: 'joined',
-    steps: [],
-    warnings: [],
-  };
-  const clusterFor = clustersFor(ctx, member);
-  const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
-  const reads = await (ahead ?? readMember(spec, ctx.kubeconfig, cluster));
-  const { observation, dns } = reads;
-  // The reads are the reachability check too. A server that did not answer them is
-  // unreachable; one that refused them is probed as every run probes (a list of namespaces),
-  // which tells credentials it refuses from a read that failed.
-  if (observation instanceof ClusterError && observation.status === undefined) {
-    return { ...outcome, state: 'unreachable', error: observation.message };
-  }
-  if (observation instanceof Error && !(await reachable(member, outcome))) return outcome;
-  try {
-    const opts = { writes, log };
-    if (observation instanceof Error) throw observation;
-    const observed = observation;
-    // Planned as a whole (a conflict changes nothing), applied in two round trips: the account,
-    // its ClusterRole and binding at once, then the token Secret, which must find its account
-    // (the token controller deletes a token Secret whose account does not exist).
-    const steps = planApply(desired, (target, object) => observedOf(observed, { target, object }));
-    const [account, secret] = [steps.filter((s) => !isSecret(s.object)), steps.filter((s) => isSecret(s.object))];
-    // The kube-dns entry needs nothing of the token: its patch goes out beside the account's writes.
-    const [accountSteps, kubeDnsSteps] = await Promise.all([
-      execute(account, clusterFor, { ...opts, together: true }),
-      convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns),
-    ]);
-    outcome.steps.push(...accountSteps);
-    outcome.steps.push(...(await execute(secret, clusterFor, opts)));
-    // The token Secret as just read: a member already joined needs no second read of it.
-    const tokenSecret = desired.map((d) => observedOf(observed, d)).find(isSecret);
-    const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
-    if (token.token) ctx.mask(token.token);
-    outcome.steps.push(...kubeDnsSteps);
-    const access = accessOf(member, cluster, token);
-    if (access.insecure) {
-      outcome.tlsUnverified = true;
-      warn(
-        log,
-        outcome,
-        'its kubeconfig context skips TLS verification (insecure-skip-tls-verify): ' +
-          'the federation will not verify its certificate either (disabledTLSValidations: ["*"])',
-      );
-    }
-    // The health check's probe through the federation's token goes out now, beside the record's
-    // writes (started with the reads when the token was the same).
-    const early = reads.probe?.token === access.token ? reads.probe.problem : undefined;
-    const probe = ctx.federationUp && access.token ? (early ?? probeAs(member, cluster.name, access)) : undefined;
-    const record = federationMemberObjects(spec, cluster, access).map(onFederation);
-    const recordSteps = await converge(record, clusterFor, opts, ctx.federationUp);
-    outcome.steps.push(...recordSteps);
-    // It is the federation's when the federation holds just this token: its record needed no
-    // change, or has just been written. In check mode a record that differs holds another token,
-    // which health probes itself.
-    if (probe && (writes || recordSteps.length === 0)) ctx.probes?.set(cluster.name, probe);
-  } catch (err) {
-    return { ...outcome, state: 'failed', error: (err as Error).message };
-  }
-  if (!writes && outcome.steps.some((s) => s.object.kind === 'KubeFedCluster' && s.action === 'create'))
-    outcome.state = 'not joined';
-  else if (!writes && outcome.steps.length) outcome.state = 'out of date';
-  return outcome;
+/** What the member's side of a join needs of the run: nothing of the federation. */
+export type MemberSideContext = Pick<MembershipContext, 'spec' | 'kubeconfig' | 'writes' | 'log' | 'mask'>;
+
+/**
+ * A member's side of its join, done: the outcome so far, and what its record in the federation
+ * needs (absent when the outcome is already final: unreachable, or failed).
+ */
+export interface MemberSide {
+  outcome: MemberOutcome;
+  record?: { access: MemberAccess; member: Cluster; earlyProbe?: MemberReads['probe'] };
 }
 
 /**
@@ -226,7 +152,7 @@ export function serverOf(kubeconfig: KubeConfig, context: string): string | unde
   return clusterName ? kubeconfig.getCluster(clusterName)?.server : undefined;
 }
 
-async function reachable(member: Cluster, outcome: MemberOutcome): Promise<boolean> {
+export async function reachable(member: Cluster, outcome: MemberOutcome): Promise<boolean> {
   try {
     await member.ensureReachable();
     return true;
@@ -237,7 +163,7 @@ async function reachable(member: Cluster, outcome: MemberOutcome): Promise<boole
   }
 }
 
-function warn(log: Log, outcome: MemberOutcome, message: string): void {
+export function warn(log: Log, outcome: MemberOutcome, message: string): void {
   log.warning(message);
   outcome.warnings.push(`cluster "${outcome.name}": ${message}`);
 }
@@ -247,8 +173,8 @@ function warn(log: Log, outcome: MemberOutcome, message: string): void {
  * guarded by the resourceVersion it was planned from; when someone else wrote in between, read
  * and plan again.
  */
-async function convergeKubeDns(
-  ctx: MembershipContext,
+export async function convergeKubeDns(
+  ctx: MemberSideContext,
   member: Cluster,
   name: string,
   present: boolean,

@@ -7,7 +7,9 @@ import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import { ownedBySelector } from '../desired/objects.js';
 import type { ClusterSpec } from '../inputs/spec.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
-import { type MemberRecord, type MembershipContext, joinMember, unjoinMember } from './member.js';
+import { type MemberRecord, type MembershipContext, unjoinMember } from './member.js';
+import { joinMember, joinMemberSide } from './member-join.js';
+import { heldLog } from '../report/log.js';
 import { readMember } from './member-reads.js';
 import type { MemberOutcome } from './member-outcome.js';
 import type { Phase, Scope } from './scope.js';
@@ -32,6 +34,7 @@ const membershipOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext =>
   listed,
   // Reads from before a write of this run would plan against what is no longer there.
   readAhead: scope.writes && scope.steps.length ? undefined : scope.memberReads,
+  sides: scope.memberSides,
   probes: (scope.memberProbes ??= new Map()),
 });
 
@@ -44,6 +47,8 @@ function record(scope: Scope, outcomes: MemberOutcome[]): void {
 /** apply, plan and check: every listed cluster joined, and (with prune) no other. */
 export const convergeMembers: Phase = async (scope) => {
   const endGroup = scope.log.group('Member clusters');
+  // What the members' sides logged while the control plane's section was open.
+  scope.releaseMemberLog?.();
   record(scope, await convergeMembership(membershipOf(scope, scope.spec.clusters)));
   endGroup();
 };
@@ -109,7 +114,9 @@ async function convergeMembership(given: MembershipContext): Promise<MemberOutco
 /** Joins the listed clusters (`kubefed join`), leaving every other member as it is. */
 async function joinListed(ctx: MembershipContext): Promise<MemberOutcome[]> {
   const limit = pLimit(MEMBER_CONCURRENCY);
-  return Promise.all(ctx.listed.map((c) => limit(() => joinMember(ctx, c, ctx.readAhead?.get(c.name)))));
+  return Promise.all(
+    ctx.listed.map((c) => limit(() => joinMember(ctx, c, ctx.readAhead?.get(c.name), ctx.sides?.get(c.name)))),
+  );
 }
 
 /**
@@ -124,6 +131,35 @@ export const readMembersAhead: Phase = async (scope) => {
     scope.spec.clusters.map((c) => [c.name, limit(() => readMember(scope.spec, scope.kubeconfig, c))]),
   );
 };
+
+/**
+ * The listed members' sides of their joins (account, role, binding, kube-dns entry, token),
+ * started once the host answered and beside the control plane's work: they need nothing of the
+ * federation API, which only their records do (convergeMembers). They write once the control
+ * plane's first reads on the host are back (its input checks, such as the etcd volume's, among
+ * them): a run that stops before that writes nothing in any member. Their log lines are held
+ * until the members' section of the log opens.
+ */
+export const joinMembersAhead: Phase = async (scope) => {
+  const limit = pLimit(MEMBER_CONCURRENCY);
+  const held = heldLog(scope.log);
+  const ctx = { ...membershipOf(scope, scope.spec.clusters), log: held.log };
+  const mayWrite = (scope.controlPlaneAhead ?? Promise.resolve()).then(
+    () => true,
+    () => false,
+  );
+  scope.releaseMemberLog = held.release;
+  scope.memberSides = new Map(
+    scope.spec.clusters.map((c) => [c.name, limit(() => joinMemberSide(ctx, c, ctx.readAhead?.get(c.name), mayWrite))]),
+  );
+};
+
+/** What was started ahead and still runs is done before the run ends, its log lines written, whatever ended it. */
+export async function settleMembersAhead(scope: Scope): Promise<void> {
+  if (!scope.memberSides) return;
+  await Promise.all(scope.memberSides.values());
+  scope.releaseMemberLog?.();
+}
 
 /**
  * Unjoins one member by name (`kubefed unjoin`), through the given context or else the one

@@ -1,7 +1,9 @@
 // One run, shared by the action and the CLI: a list of phases over one scope, picked by the
 // command and the mode (the way cluster-api's reconcilers read), and one result from the scope.
 // Phases run in order because each needs the last: the API server's address goes into its
-// certificate, the federation API is bootstrapped once it answers, and members join once it is.
+// certificate, the federation API is bootstrapped once it answers, and members are recorded in
+// it once it is. What does not need the one before is started ahead and awaited where it is
+// needed: the members' reads, the control plane's first reads, the members' sides of their joins.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Mode, Spec } from '../inputs/spec.js';
 import { type RunResult, resultOf } from '../report/result.js';
@@ -14,7 +16,9 @@ import { type DeliveryRequest, checkHealth, deliveryGate, gateMembership } from 
 import {
   convergeMembers,
   joinListedMembers,
+  joinMembersAhead,
   readMembersAhead,
+  settleMembersAhead,
   unjoinEveryMember,
   unjoinNamedMember,
 } from './membership.js';
@@ -39,8 +43,18 @@ export type Command =
 
 // The control plane's first reads go out beside the host's probe (readControlPlaneAhead).
 const CONTROL_PLANE: Phase[] = [readControlPlaneAhead, connectHost, convergeControlPlane, bootstrapFederationApi];
-// The members' reads go out once their contexts are checked, to overlap the control plane's.
-const WITH_MEMBERS: Phase[] = [checkContexts, readMembersAhead, ...CONTROL_PLANE, convergeMembers];
+// The members' reads go out once their contexts are checked, to overlap the control plane's,
+// and their sides of the join once the host answers (their records wait for the federation API).
+const WITH_MEMBERS: Phase[] = [
+  checkContexts,
+  readMembersAhead,
+  readControlPlaneAhead,
+  connectHost,
+  joinMembersAhead,
+  convergeControlPlane,
+  bootstrapFederationApi,
+  convergeMembers,
+];
 const ON_FEDERATION: Phase[] = [connectHost, findFederation];
 
 /** The phases of one command in one mode. */
@@ -85,6 +99,10 @@ export async function run(
 ): Promise<RunResult> {
   const writes = spec.mode === 'apply' || spec.mode === 'destroy';
   const scope = newScope(spec, kubeconfig, opts, writes);
-  for (const phase of phasesOf(command, spec.mode)) await phase(scope);
+  try {
+    for (const phase of phasesOf(command, spec.mode)) await phase(scope);
+  } finally {
+    await settleMembersAhead(scope);
+  }
   return resultOf(scope);
 }

@@ -12,6 +12,7 @@ import type { PartHealth } from '../wait/control-plane.js';
 import type { ObjectDelivery } from '../wait/delivery.js';
 import type { MemberOutcome } from './member-outcome.js';
 import type { MemberReads } from './member-reads.js';
+import type { MemberSide } from './member.js';
 import type { Observation } from '../apply/converge.js';
 
 export interface RunOptions {
@@ -58,6 +59,10 @@ export interface Scope extends Readonly<RunOptions> {
   membersUnknown?: string;
   /** readMembersAhead: the listed members' reads, started before the control plane's. */
   memberReads?: Map<string, Promise<MemberReads>>;
+  /** joinMembersAhead: the listed members' sides of their joins, under way beside the control plane. */
+  memberSides?: Map<string, Promise<MemberSide>>;
+  /** joinMembersAhead: writes the lines the members' sides logged so far, and passes on the later ones. */
+  releaseMemberLog?: () => void;
   /** The membership phases: members probed through the federation's token as they joined (checkHealth's first look). */
   memberProbes?: Map<string, Promise<string | null>>;
   /** The membership phases: each member's outcome. */

@@ -54,3 +54,29 @@ export function prefixed(log: Log, prefix: string): Log {
     group: (title) => log.group(`[${prefix}] ${title}`),
   };
 }
+
+/**
+ * A Log that holds its lines until `release`, then writes them to `log` in order and passes
+ * every later line straight through: for work started ahead of its place in the log (a member's
+ * side of its join, under way while the control plane's section is open).
+ */
+export function heldLog(log: Log): { log: Log; release: () => void } {
+  let held: ((to: Log) => void)[] | undefined = [];
+  const write = (line: (to: Log) => void) => (held ? held.push(line) : line(log));
+  return {
+    log: {
+      info: (m) => write((to) => to.info(m)),
+      warning: (m) => write((to) => to.warning(m)),
+      group: (title) => {
+        let close: (() => void) | undefined;
+        write((to) => (close = to.group(title)));
+        return () => write(() => close?.());
+      },
+    },
+    release: () => {
+      const lines = held ?? [];
+      held = undefined;
+      for (const line of lines) line(log);
+    },
+  };
+}
