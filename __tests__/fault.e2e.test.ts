@@ -4,7 +4,8 @@
 // converges: one CA, nothing orphaned in any member, every member joined and Ready.
 import { describe, expect, test } from '@jest/globals';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { AddressInfo, Server, Socket, createServer, connect } from 'node:net';
 import { runAction, runActionAsync, startAction } from './helpers/action.js';
 import { auditMark, clientFor, eventually, get, kubeconfigText, testenv } from './helpers/testenv.js';
@@ -134,14 +135,16 @@ describe('faults', () => {
       const port = await proxy.listen();
       try {
         const kubeconfig = kubeconfigText().replace(noldor.origin, `https://${noldor.hostname}:${port}`);
-        // The member answers the reachability check; it goes away as the action starts its writes
-        // (the action logs each write before it sends it; the proxy holds each answer 250 ms, so
-        // that no write can be answered before it is cut).
-        proxy.delayMs = 250;
+        // The member answers the reachability check; it goes away as the action's first write
+        // reaches it (its audit log says so; the proxy holds each answer 1 s, so that no write
+        // can be answered before it is cut).
+        proxy.delayMs = 1000;
+        const writing = firstWriteTo('noldor');
         const started = startAction({ ...inputs('fed-fault-cut'), kubeconfig });
-        started.child.stdout?.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes('[noldor] create ')) proxy.close();
-        });
+        void writing.then(
+          () => proxy.close(),
+          () => undefined,
+        );
         const cut = await started.done;
         expect(proxy.closed).toBe(true);
         expect(cut.status).toBe(1);
@@ -208,6 +211,33 @@ describe('faults', () => {
  * A TCP proxy to a member's API server on its address, which a test can slow down, close (every
  * connection dropped, nothing listening: the member is gone) and open again on the same port.
  */
+/**
+ * Resolves once the action's first write reaches `cluster`'s API server, as its audit log
+ * records it: a member's writes go out beside the control plane's work, and their lines in the
+ * action's log are held until the members' section, long after.
+ */
+function firstWriteTo(cluster: string): Promise<boolean> {
+  const file = join(testenv().auditDir, `${cluster}.log`);
+  const from = statSync(file).size;
+  const written = () => {
+    const fd = openSync(file, 'r');
+    try {
+      const added = Buffer.alloc(fstatSync(fd).size - from);
+      readSync(fd, added, 0, added.length, from);
+      return added
+        .toString()
+        .split('\n')
+        .slice(0, -1) // the last line may still be being written
+        .map((line) => JSON.parse(line) as { verb: string; user: { username: string } })
+        .some((e) => WRITES.has(e.verb) && ['kubernetes-admin', 'admin'].includes(e.user.username));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return eventually(written, Boolean, 120_000, 20);
+}
+const WRITES = new Set(['create', 'update', 'patch', 'delete']);
+
 class Proxy {
   closed = false;
   /** How long each answer is held before it is passed on. */
