@@ -7,7 +7,7 @@ import { KUBEFED_API } from '../desired/kubefed-crds.js';
 import { ownedBySelector } from '../desired/objects.js';
 import type { ClusterSpec } from '../inputs/spec.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
-import { type MemberRecord, type MembershipContext, unjoinMember } from './member.js';
+import { type MemberRecord, type MemberSide, type MembershipContext, unjoinMember } from './member.js';
 import { joinMember, joinMemberSide } from './member-join.js';
 import { heldLog } from '../report/log.js';
 import { readMember } from './member-reads.js';
@@ -149,9 +149,12 @@ export const joinMembersAhead: Phase = async (scope) => {
     () => false,
   );
   scope.releaseMemberLog = held.release;
-  scope.memberSides = new Map(
-    scope.spec.clusters.map((c) => [c.name, limit(() => joinMemberSide(ctx, c, ctx.readAhead?.get(c.name), mayWrite))]),
-  );
+  // Awaited only later (convergeMembers): a failure must be the member's outcome, never a rejection.
+  const sideOf = (c: ClusterSpec) =>
+    joinMemberSide(ctx, c, ctx.readAhead?.get(c.name), mayWrite).catch((err: unknown): MemberSide => ({
+      outcome: { name: c.name, state: 'failed', steps: [], warnings: [], error: (err as Error).message },
+    }));
+  scope.memberSides = new Map(scope.spec.clusters.map((c) => [c.name, limit(() => sideOf(c))]));
 };
 
 /** What was started ahead and still runs is done before the run ends, its log lines written, whatever ended it. */
