@@ -176,6 +176,10 @@ function kubefedctl(kubeconfigPath, verb, memberNames) {
         '--host-cluster-context=anchor',
         '--kubefed-namespace=anchor',
         `--kubeconfig=${kubeconfigPath}`,
+        // Members of one server share kubefedctl's namespace: once the first unjoin deleted it,
+        // the others fail to find it and, without --force, keep their KubeFedCluster (the next
+        // join of that member then fails on it, and times less).
+        ...(verb === 'unjoin' ? ['--force'] : []),
       ],
       { argv0: 'kubefedctl', encoding: 'utf8' },
     );
