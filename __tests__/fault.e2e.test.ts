@@ -8,7 +8,16 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from
 import { join } from 'node:path';
 import { AddressInfo, Server, Socket, createServer, connect } from 'node:net';
 import { runAction, runActionAsync, startAction } from './helpers/action.js';
-import { auditMark, clientFor, eventually, get, kubeconfigText, testenv } from './helpers/testenv.js';
+import {
+  type AuditEvent,
+  auditMark,
+  clientFor,
+  eventually,
+  get,
+  isActionWrite,
+  kubeconfigText,
+  testenv,
+} from './helpers/testenv.js';
 
 const FEDERATION = 'boromir';
 const GONDOR = '- name: gondor\n  context: gondor_needs-no_king\n';
@@ -228,15 +237,14 @@ function firstWriteTo(cluster: string): Promise<boolean> {
         .toString()
         .split('\n')
         .slice(0, -1) // the last line may still be being written
-        .map((line) => JSON.parse(line) as { verb: string; user: { username: string } })
-        .some((e) => WRITES.has(e.verb) && ['kubernetes-admin', 'admin'].includes(e.user.username));
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .some(isActionWrite);
     } finally {
       closeSync(fd);
     }
   };
   return eventually(written, Boolean, 120_000, 20);
 }
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 
 class Proxy {
   closed = false;

@@ -103,6 +103,23 @@ export async function exists(
  */
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
+export interface AuditEvent {
+  user: { username: string };
+  verb: string;
+  stage: string;
+  objectRef?: { subresource?: string };
+}
+
+/**
+ * A write the action sent, as one line of an audit log records it. The action never writes a
+ * status (the kubelet, load balancer and controllers do, as their own users).
+ */
+export const isActionWrite = (e: AuditEvent): boolean =>
+  e.stage === 'ResponseComplete' &&
+  WRITES.has(e.verb) &&
+  ['kubernetes-admin', 'admin'].includes(e.user.username) &&
+  e.objectRef?.subresource !== 'status';
+
 export function auditMark(): () => { total: number; byLog: Record<string, number> } {
   const { auditDir } = testenv();
   const files = () => readdirLogs(auditDir);
@@ -117,24 +134,8 @@ export function auditMark(): () => { total: number; byLog: Record<string, number
       const writes = added
         .split('\n')
         .filter((l) => l.trim() !== '')
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              user: { username: string };
-              verb: string;
-              stage: string;
-              objectRef?: { subresource?: string };
-            },
-        )
-        // The action never writes a status (the kubelet, load balancer and controllers do,
-        // as their own users).
-        .filter(
-          (e) =>
-            e.stage === 'ResponseComplete' &&
-            WRITES.has(e.verb) &&
-            ['kubernetes-admin', 'admin'].includes(e.user.username) &&
-            e.objectRef?.subresource !== 'status',
-        );
+        .map((l) => JSON.parse(l) as AuditEvent)
+        .filter(isActionWrite);
       if (writes.length) byLog[file.slice(auditDir.length + 1)] = writes.length;
       total += writes.length;
     }
