@@ -3,9 +3,12 @@
 // and the source is one byte a character to V8 (Latin-1: the code is escaped to ASCII, a
 // licence comment may keep a name's accent), since V8 holds a script's source as long as it
 // runs. What the escapes stand for still prints as written: the job summary's ✅ and ❌ are
-// asserted by health.e2e and diagnosis.e2e.
+// asserted by health.e2e and diagnosis.e2e. And the entry points that talk to clusters keep
+// V8's young generation at its first size (src/entrypoints/young-generation.ts).
 import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const bundles = readdirSync('dist').filter((f) => f.endsWith('.js'));
 const source = (bundle: string) => readFileSync(`dist/${bundle}`, 'utf8');
@@ -27,5 +30,44 @@ describe('dist/', () => {
     // action's Deployments go through the generic KubernetesObjectApi).
     expect(code).toContain('CoreV1ApiRequestFactory');
     expect(code).not.toContain('AppsV1ApiRequestFactory');
+  });
+});
+
+/**
+ * The largest V8's young generation grows in a node that loads `bundle` (or nothing) and then,
+ * as it exits, makes objects of which many survive: what makes V8 grow it.
+ */
+function youngGenerationPeak(bundle?: string): number {
+  const probe = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    process.on('exit', () => {
+      const kept = [];
+      let peak = 0;
+      for (let round = 0; round < 100; round++) {
+        kept.push(Array.from({ length: 20000 }, (_, i) => ({ i, s: 'x' + i })));
+        if (kept.length > 20) kept.shift();
+        const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+        peak = Math.max(peak, young.space_size);
+      }
+      process.stderr.write('YOUNG ' + peak + '\\n');
+    });
+    ${bundle ? `await import(${JSON.stringify(resolve('dist', bundle))});` : ''}`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 60_000,
+  });
+  const found = /YOUNG (\d+)/.exec(run.stderr);
+  if (!found) throw new Error(`no figure from the probe:\n${run.stderr}`);
+  return Number(found[1]) / 2 ** 20;
+}
+
+describe('the entry points keep the young generation small', () => {
+  test('V8 left to itself grows it past 32 MiB (what the test below would see without the flag)', () => {
+    expect(youngGenerationPeak()).toBeGreaterThan(32);
+  });
+
+  test.each(['index.js', 'cli.js'])('%s: under 16 MiB', (bundle) => {
+    expect(youngGenerationPeak(bundle)).toBeLessThan(16);
   });
 });
