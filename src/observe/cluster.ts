@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { authenticateShared } from './connections.js';
 import { pooledHttpLibrary, send } from './http.js';
-import { MappedObjectApi } from './rest-mapping.js';
+import { ObjectApi } from './object-api.js';
 import { VERSION } from '../inputs/version.js';
 import { forContext } from '../inputs/kubeconfig.js';
 import type { KubeObject, Target } from '../desired/objects.js';
@@ -60,7 +60,7 @@ export class Cluster {
     readonly requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     // Every object the action reads or writes names its namespace: no default one is needed.
-    this.api = new MappedObjectApi(requestConfiguration(config, requestTimeoutMs));
+    this.api = new ObjectApi(requestConfiguration(config, requestTimeoutMs));
     this.raw = new CustomObjectsApi(requestConfiguration(config, requestTimeoutMs));
     this.core = new CoreV1Api(requestConfiguration(config, requestTimeoutMs));
   }
