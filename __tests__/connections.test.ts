@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
 import { OPENED_AHEAD_FOR_MS, preconnect } from '../src/observe/connections.js';
-import { clientFor, testenv } from './helpers/testenv.js';
+import { clientFor, kubeConfigFor, testenv } from './helpers/testenv.js';
 
 let relay: Server;
 let connections = 0;
@@ -43,9 +43,7 @@ afterAll(() => {
  * `ca` gives it a pool of its own: the same CA, written to a file (the pool's key holds both).
  */
 function throughRelay(label: string, ca: 'data' | 'file' | 'both' = 'data', server = relayed): Cluster {
-  const kc = new KubeConfig();
-  kc.loadFromFile(testenv().kubeconfig);
-  kc.setCurrentContext('rivendell');
+  const kc = kubeConfigFor('rivendell');
   const cluster = kc.getCurrentCluster()!;
   const caFile = ca === 'data' ? undefined : join(mkdtempSync(join(tmpdir(), 'kubefed-connections-')), 'ca.crt');
   if (caFile) writeFileSync(caFile, Buffer.from(cluster.caData!, 'base64'));

@@ -2,18 +2,15 @@
 // sent, not the client's generated models, for reads, lists and writes alike; a refusal is
 // still the client's ApiException. Against a real test API server.
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
 import { Cluster } from '../src/observe/cluster.js';
-import { clientFor, testenv } from './helpers/testenv.js';
+import { clientFor, kubeConfigFor } from './helpers/testenv.js';
 
 const NAME = 'object-api-test';
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: NAME, namespace: 'default' } };
 
 function rivendell(): Cluster {
-  const kc = new KubeConfig();
-  kc.loadFromFile(testenv().kubeconfig);
-  kc.setCurrentContext('rivendell');
-  return new Cluster({ kind: 'host' }, 'host cluster', kc);
+  return new Cluster({ kind: 'host' }, 'host cluster', kubeConfigFor('rivendell'));
 }
 
 afterAll(async () => {

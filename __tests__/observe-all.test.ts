@@ -2,12 +2,11 @@
 // a no-op re-run's requests), and still sees what the list cannot: an object of that name that
 // someone else made (no labels), and one that is absent. Against a real test API server.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { observeAll, observedOf } from '../src/apply/converge.js';
 import { type KubeObject, ownedBy } from '../src/desired/objects.js';
 import { Cluster } from '../src/observe/cluster.js';
 import type { Desired } from '../src/plan/plan.js';
-import { clientFor, testenv } from './helpers/testenv.js';
+import { clientFor, kubeConfigFor } from './helpers/testenv.js';
 
 const NS = 'observe-all';
 const api = () => clientFor('rivendell');
@@ -27,10 +26,7 @@ class Counting extends Cluster {
 }
 
 function rivendell(): Counting {
-  const kc = new KubeConfig();
-  kc.loadFromFile(testenv().kubeconfig);
-  kc.setCurrentContext('rivendell');
-  return new Counting({ kind: 'host' }, 'rivendell', kc);
+  return new Counting({ kind: 'host' }, 'rivendell', kubeConfigFor('rivendell'));
 }
 
 const configMap = (name: string, labels?: Record<string, string>, data: Record<string, string> = {}): KubeObject => ({

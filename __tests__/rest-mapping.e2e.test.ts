@@ -2,9 +2,9 @@
 // API server serves: each built-in kind, asked of rivendell's discovery, and a kind outside
 // the table still found through discovery.
 import { describe, expect, test } from '@jest/globals';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { BUILT_IN, MappedObjectApi } from '../src/observe/rest-mapping.js';
-import { testenv } from './helpers/testenv.js';
+import { kubeConfigFor } from './helpers/testenv.js';
 
 /** The client's own discovery, which KubernetesObjectApi keeps to itself. */
 class Discovery extends KubernetesObjectApi {
@@ -15,9 +15,7 @@ class Discovery extends KubernetesObjectApi {
 
 describe('the REST mapping known ahead', () => {
   test('matches what the API server\u2019s discovery says, kind by kind', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(testenv().kubeconfig);
-    kc.setCurrentContext('rivendell');
+    const kc = kubeConfigFor('rivendell');
     const discovery = kc.makeApiClient(Discovery);
     const known = kc.makeApiClient(MappedObjectApi);
     expect(BUILT_IN.length).toBeGreaterThan(10);

@@ -36,12 +36,17 @@ export function extraClusters(clusters: string): {
   };
 }
 
-/** A client for one test cluster, by context name (of the shared clusters, or of `kubeconfigPath`). */
-export function clientFor(context: string, kubeconfigPath = testenv().kubeconfig): KubernetesObjectApi {
+/** The kubeconfig of the shared test clusters (or `kubeconfigPath`), with `context` current. */
+export function kubeConfigFor(context: string, kubeconfigPath = testenv().kubeconfig): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   kc.setCurrentContext(context);
-  return objectClient(kc);
+  return kc;
+}
+
+/** A client for one test cluster, by context name (of the shared clusters, or of `kubeconfigPath`). */
+export function clientFor(context: string, kubeconfigPath = testenv().kubeconfig): KubernetesObjectApi {
+  return objectClient(kubeConfigFor(context, kubeconfigPath));
 }
 
 /**
