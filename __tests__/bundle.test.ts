@@ -3,8 +3,8 @@
 // and the source is ASCII, since Node gives V8 a module's source at two bytes a character once
 // one character is not, and V8 holds it as long as the module lives. What the escapes stand for
 // still prints as written: the job summary's ✅ and ❌ are asserted by health.e2e and
-// diagnosis.e2e. And the entry points that talk to clusters keep V8's young generation at its
-// first size (src/entrypoints/young-generation.ts).
+// diagnosis.e2e. And the entry points that talk to clusters keep V8's young generation small
+// (src/entrypoints/young-generation.ts).
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -62,12 +62,15 @@ function youngGenerationPeak(bundle?: string): number {
   return Number(found[1]) / 2 ** 20;
 }
 
+// With the growth factor at 1, V8 13.6 still adds pages now and then (not by doubling): 3.5 to
+// 20.75 MiB over 40 probes of each bundle here, idle and with both cores busy. Left to itself
+// it reaches its maximum, 128 MiB, every time. The bounds sit well apart from both.
 describe('the entry points keep the young generation small', () => {
-  test('V8 left to itself grows it past 32 MiB (what the test below would see without the flag)', () => {
-    expect(youngGenerationPeak()).toBeGreaterThan(32);
+  test('V8 left to itself grows it past 64 MiB (what the test below would see without the flag)', () => {
+    expect(youngGenerationPeak()).toBeGreaterThan(64);
   });
 
-  test.each(['index.js', 'cli.js'])('%s: under 16 MiB', (bundle) => {
-    expect(youngGenerationPeak(bundle)).toBeLessThan(16);
+  test.each(['index.js', 'cli.js'])('%s: under 40 MiB', (bundle) => {
+    expect(youngGenerationPeak(bundle)).toBeLessThan(40);
   });
 });

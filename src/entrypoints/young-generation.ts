@@ -1,5 +1,5 @@
 // Imported first by each entry point that runs against clusters, for its effect: the young
-// generation of V8's heap keeps the size it starts with (a few MiB).
+// generation of V8's heap stays small (a few MiB; V8 still adds a page now and then).
 //
 // V8 doubles the young generation whenever many objects survive a scavenge, up to 64 MiB a
 // semi-space in Node 24: a 100-member run, whose objects live as long as its requests wait on
