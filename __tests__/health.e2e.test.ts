@@ -75,6 +75,21 @@ describe('health', () => {
     expect(mark().total).toBe(0);
   });
 
+  test("a re-run that writes nothing reads the control plane's Pods once: its health check looks at what it read", () => {
+    const mark = auditMark(
+      (e) =>
+        e.stage === 'ResponseComplete' &&
+        e.verb === 'list' &&
+        e.objectRef?.resource === 'pods' &&
+        e.objectRef.namespace === NS &&
+        ['kubernetes-admin', 'admin'].includes(e.user.username),
+    );
+    const run = runAction(inputs());
+    expect(run.status).toBe(0);
+    expect(run.outputs.healthy).toBe('true');
+    expect(mark().total).toBe(1);
+  });
+
   test('check fails, writing nothing, when the federation holds a token the member refuses', async () => {
     const secret = (await federation.read({
       apiVersion: 'v1',

@@ -57,6 +57,8 @@ export const bootstrapFederationApi: Phase = async (scope) => {
         detailed,
         read,
       });
+      // What it showed is no longer the state once it had to be waited on (health's first look uses it).
+      if (read && health.problems.length) scope.controlPlaneRead = undefined;
       read = undefined;
       const webhookProblems = health.parts.filter((p) => p.deployments.includes(webhook)).flatMap((p) => p.problems);
       webhookServes = webhookProblems.length === 0;

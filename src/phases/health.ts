@@ -40,6 +40,8 @@ export const checkHealth =
         concurrency: MEMBER_CONCURRENCY,
         probeAt: probeAddresses(spec, scope.kubeconfig),
         probed: scope.memberProbes,
+        // As the run found them, while it has written nothing on the host since: a round trip less.
+        controlPlaneRead: scope.steps.some((s) => s.target.kind === 'host') ? undefined : scope.controlPlaneRead,
       }),
       gated ? readDelivery(scope) : undefined,
     );

@@ -45,7 +45,10 @@ export interface Scope extends Readonly<RunOptions> {
   caPem?: string;
   /** readControlPlaneAhead: the control plane's first reads on the host, under way. */
   controlPlaneAhead?: Promise<ControlPlaneFirstReads>;
-  /** convergeControlPlane: the control plane's Deployments and Pods, read before it wrote anything (else undefined). */
+  /**
+   * convergeControlPlane: the control plane's Deployments and Pods, read before it wrote anything
+   * (else undefined); bootstrapFederationApi drops them when they showed a problem.
+   */
   controlPlaneRead?: ControlPlaneRead;
   /** convergeControlPlane: certificates, keys and tokens issued by this run. */
   issued: string[];

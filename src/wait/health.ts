@@ -10,6 +10,7 @@ import type { Log } from '../report/log.js';
 import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
 import { pollUntil } from './poll.js';
 import { type PartHealth, controlPlaneHealth } from './control-plane.js';
+import type { ControlPlaneRead } from '../observe/pods.js';
 
 export interface HealthInputs {
   spec: Spec;
@@ -30,6 +31,8 @@ export interface HealthInputs {
   probeAt?: Map<string, string>;
   /** Members already probed through the federation's token in this run, for the first look. */
   probed?: Map<string, Promise<string | null>>;
+  /** The control plane's Deployments and Pods as this run read them, for the first look. */
+  controlPlaneRead?: ControlPlaneRead;
 }
 
 export interface FederationHealth {
@@ -53,6 +56,7 @@ export async function federationHealth({
   concurrency,
   probeAt,
   probed,
+  controlPlaneRead,
 }: HealthInputs): Promise<FederationHealth> {
   for (const [name, address] of probeAt ?? []) {
     if (members.includes(name))
@@ -61,14 +65,16 @@ export async function federationHealth({
       );
   }
   let ahead = probed;
+  let read = controlPlaneRead;
   const observe = async (detailed: boolean) => {
     const [controlPlane, memberHealth] = await Promise.all([
-      federation ? controlPlaneHealth(host, federation, spec, { detailed }) : undefined,
+      federation ? controlPlaneHealth(host, federation, spec, { detailed, read }) : undefined,
       federation
         ? memberProblems(federation, spec, members, concurrency, probeAt, ahead)
         : new Map<string, string | null>(),
     ]);
     ahead = undefined;
+    read = undefined;
     return { controlPlane: controlPlane?.problems ?? [], parts: controlPlane?.parts ?? [], members: memberHealth };
   };
   const list = (h: Pick<FederationHealth, 'controlPlane' | 'members'>) => [
