@@ -1,7 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import * as x509 from '@peculiar/x509';
-import { subjectAltNames } from '../src/desired/certificates.js';
 import { FILES, ensureCredentials } from '../src/desired/credentials.js';
+
+function subjectAltNames(cert: x509.X509Certificate): string[] {
+  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  return ext ? ext.names.items.map((n) => n.value) : [];
+}
 
 const opts = {
   federationName: 'fellowship',
@@ -50,6 +54,20 @@ describe('ensureCredentials', () => {
     expect(again.issued).toEqual([
       'controller-manager.crt (subject is not CN=kubefed-action:fellowship:controller-manager)',
     ]);
+  });
+
+  test('re-issues the leaves another CA signed, though it has the same name', async () => {
+    const ours = await ensureCredentials({}, opts);
+    const theirs = await ensureCredentials({}, opts);
+    const mixed = { ...ours.files, [FILES.adminCert]: theirs.files[FILES.adminCert] };
+    const again = await ensureCredentials(mixed, opts);
+    expect(again.issued).toEqual(['admin.crt (not signed by the CA)']);
+  });
+
+  test("re-issues a leaf whose key is not its certificate's", async () => {
+    const { files } = await ensureCredentials({}, opts);
+    const swapped = { ...files, [FILES.adminKey]: files[FILES.controllerManagerKey] };
+    expect((await ensureCredentials(swapped, opts)).issued).toEqual(['admin.crt (its key is not its own)']);
   });
 
   test('reuses everything on the next run', async () => {

@@ -3,11 +3,8 @@
 // files. Generated once, kept in the credentials Secret, and reused on every later run; a
 // certificate is re-issued only when missing, unparsable, lacking a required SAN, or within 30
 // days of expiry.
-// @peculiar/x509 needs the Reflect metadata polyfill loaded before it.
-import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-import { ALGORITHM, exportPrivateKey, issueCa, issueLeaf, leafProblem, loadCa, subjectOf } from './certificates.js';
+import { issuer, leafProblem, loadCa, subjectOf } from './certificates.js';
 
 /** The credentials Secret's keys (file names inside the API server pod). */
 export const FILES = {
@@ -93,11 +90,11 @@ export async function ensureCredentials(
   const issued: string[] = [];
   const keep = (...names: string[]) => names.forEach((n) => (files[n] = existing[n]));
 
-  let ca = await loadCa(existing[FILES.caCert], existing[FILES.caKey], opts.now);
+  let ca = loadCa(existing[FILES.caCert], existing[FILES.caKey], opts.now);
   const caKept = ca !== undefined;
   if (ca) keep(FILES.caCert, FILES.caKey);
   else {
-    ca = await issueCa(opts.federationName, opts.now);
+    ca = await (await issuer()).issueCa(opts.federationName, opts.now);
     files[FILES.caCert] = ca.certPem;
     files[FILES.caKey] = ca.keyPem;
     issued.push(existing[FILES.caCert] ? 'CA (missing key, unparsable or expiring)' : 'CA');
@@ -131,7 +128,7 @@ export async function ensureCredentials(
       keep(leaf.cert, leaf.key);
       continue;
     }
-    const pair = await issueLeaf(ca, subject, leaf.sans, opts.now);
+    const pair = await (await issuer()).issueLeaf(ca, subject, leaf.sans, opts.now);
     files[leaf.cert] = pair.certPem;
     files[leaf.key] = pair.keyPem;
     issued.push(`${leaf.cert} (${reason})`);
@@ -140,12 +137,9 @@ export async function ensureCredentials(
   if (existing[FILES.serviceAccountKey] && existing[FILES.serviceAccountPublicKey]) {
     keep(FILES.serviceAccountKey, FILES.serviceAccountPublicKey);
   } else {
-    const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-    files[FILES.serviceAccountKey] = await exportPrivateKey(keys.privateKey);
-    files[FILES.serviceAccountPublicKey] = x509.PemConverter.encode(
-      await crypto.subtle.exportKey('spki', keys.publicKey),
-      'PUBLIC KEY',
-    );
+    const keys = await (await issuer()).issueServiceAccountKeys();
+    files[FILES.serviceAccountKey] = keys.keyPem;
+    files[FILES.serviceAccountPublicKey] = keys.publicKeyPem;
     issued.push('service-account key pair');
   }
 
