@@ -1,7 +1,7 @@
 // The federation's certificates checked on every run: each is kept, or re-issued (by
-// issue-certificates.ts, loaded only then) when missing, unparsable, lacking a name, or near
-// expiry. Checked with Node's own parser (OpenSSL's): @peculiar/x509's, in JavaScript, took about
-// 30 ms of a re-run's CPU for them, beside its stack's evaluation at every start.
+// issue-certificates.ts, loaded only then) when missing, unparsable, not signed by the CA, not
+// matching its key, lacking a name, or near expiry. Checked with Node's own X.509 (OpenSSL's),
+// so that a run that issues nothing needs none of @peculiar/x509's stack.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Pem } from './issue-certificates.js';

@@ -1,8 +1,8 @@
 // The federation API server's credentials: a CA, its serving certificate, client certificates
 // (admin, controller manager), the service-account signing key pair, and the token / basic-auth
 // files. Generated once, kept in the credentials Secret, and reused on every later run; a
-// certificate is re-issued only when missing, unparsable, lacking a required SAN, or within 30
-// days of expiry.
+// certificate is re-issued only when missing, unparsable, not signed by the CA, not matching its
+// key, lacking a required SAN, or within 30 days of expiry.
 import { randomBytes } from 'node:crypto';
 import { issuer, leafProblem, loadCa, subjectOf } from './certificates.js';
 

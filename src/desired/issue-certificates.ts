@@ -1,7 +1,7 @@
 // Issuing the federation's certificates and keys, with @peculiar/x509 (Node has no certificate
 // builder). Loaded only when something must be issued (certificates.ts, issuer()): a re-run
-// issues nothing, and this stack (x509, asn1 schemas declared with decorators, the Reflect
-// metadata polyfill) cost its start-up tens of milliseconds of CPU to evaluate.
+// issues nothing, and evaluating this stack (x509, ASN.1 schemas declared with decorators, the
+// Reflect metadata polyfill) at every start cost its start-up about 14 ms (medians of eleven).
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
