@@ -2,7 +2,7 @@
 // issue-certificates.ts, loaded only then) when missing, unparsable, not signed by the CA, not
 // matching its key, lacking a name, or near expiry. Checked with Node's own X.509 (OpenSSL's),
 // so that a run that issues nothing needs none of @peculiar/x509's stack.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { type KeyObject, X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Pem } from './issue-certificates.js';
 
@@ -12,31 +12,38 @@ export const RENEW_BEFORE_MS = 30 * DAY;
 /** What issues certificates: loaded on first use, in the bundle still (webpack's "eager" mode). */
 export const issuer = () => import(/* webpackMode: "eager" */ './issue-certificates.js');
 
+/** A CA kept from an earlier run, with the public key its leaves are checked against. */
+export interface KeptCa extends Pem {
+  publicKey: KeyObject;
+}
+
 /** The CA, when its certificate and key parse, belong together, and it is not near expiry. */
-export function loadCa(certPem: string | undefined, keyPem: string | undefined, now: Date): Pem | undefined {
+export function loadCa(certPem: string | undefined, keyPem: string | undefined, now: Date): KeptCa | undefined {
   if (!certPem || !keyPem) return undefined;
   try {
     const cert = new X509Certificate(certPem);
     if (cert.validToDate.getTime() - now.getTime() < RENEW_BEFORE_MS) return undefined;
     if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return undefined;
-    return { certPem, keyPem };
+    return { certPem, keyPem, publicKey: cert.publicKey };
   } catch {
     return undefined;
   }
 }
 
-/** Why a leaf certificate must be re-issued, or null when it can be kept. `subject` is as subjectOf writes it. */
+/**
+ * Why a leaf certificate must be re-issued, or null when it can be kept: `caKey` is the kept
+ * CA's public key (undefined when the CA is new). `subject` is as subjectOf writes it.
+ */
 export function leafProblem(
   certPem: string | undefined,
   keyPem: string | undefined,
-  ca: { certPem: string },
+  caKey: KeyObject | undefined,
   sans: string[],
   now: Date,
-  caKept: boolean,
   subject?: string,
 ): string | null {
   if (!certPem || !keyPem) return 'missing';
-  if (!caKept) return 'new CA';
+  if (!caKey) return 'new CA';
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -44,7 +51,7 @@ export function leafProblem(
     return 'unparsable';
   }
   // Its signature, not only its issuer's name: another CA of the same federation name has that too.
-  if (!cert.verify(new X509Certificate(ca.certPem).publicKey)) return 'not signed by the CA';
+  if (!cert.verify(caKey)) return 'not signed by the CA';
   try {
     if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'its key is not its own';
   } catch {

@@ -5,6 +5,7 @@
 // key, lacking a required SAN, or within 30 days of expiry.
 import { randomBytes } from 'node:crypto';
 import { issuer, leafProblem, loadCa, subjectOf } from './certificates.js';
+import type { Pem } from './issue-certificates.js';
 
 /** The credentials Secret's keys (file names inside the API server pod). */
 export const FILES = {
@@ -90,10 +91,12 @@ export async function ensureCredentials(
   const issued: string[] = [];
   const keep = (...names: string[]) => names.forEach((n) => (files[n] = existing[n]));
 
-  let ca = loadCa(existing[FILES.caCert], existing[FILES.caKey], opts.now);
-  const caKept = ca !== undefined;
-  if (ca) keep(FILES.caCert, FILES.caKey);
-  else {
+  const kept = loadCa(existing[FILES.caCert], existing[FILES.caKey], opts.now);
+  let ca: Pem;
+  if (kept) {
+    ca = kept;
+    keep(FILES.caCert, FILES.caKey);
+  } else {
     ca = await (await issuer()).issueCa(opts.federationName, opts.now);
     files[FILES.caCert] = ca.certPem;
     files[FILES.caKey] = ca.keyPem;
@@ -123,7 +126,7 @@ export async function ensureCredentials(
   ];
   for (const leaf of leaves) {
     const subject = subjectOf(leaf.cn, leaf.groups);
-    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], ca, leaf.sans, opts.now, caKept, subject);
+    const reason = leafProblem(existing[leaf.cert], existing[leaf.key], kept?.publicKey, leaf.sans, opts.now, subject);
     if (!reason) {
       keep(leaf.cert, leaf.key);
       continue;
