@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
 import { OPENED_AHEAD_FOR_MS, preconnect } from '../src/observe/connections.js';
-import { clientFor, kubeConfigFor, testenv } from './helpers/testenv.js';
+import { auditMark, clientFor, kubeConfigFor, testenv } from './helpers/testenv.js';
 
 let relay: Server;
 let connections = 0;
@@ -102,6 +102,50 @@ describe('connections', () => {
     for (let i = 0; i < 5; i++) await d.ensureReachable();
     // The pool was made by the tests before, or by the first of these requests.
     expect(built).toBeLessThanOrEqual(1);
+  });
+
+  test("requests made together on a new connection all go out at once, without waiting for the server's SETTINGS", async () => {
+    // Once the client has answered the server's TLS handshake (its Finished, with its first
+    // HTTP/2 frames), the relay holds everything the server sends: its SETTINGS and its
+    // answers. undici sends one request and holds the others until that SETTINGS frame
+    // arrives, a round trip later.
+    const held: Buffer[] = [];
+    let release: (() => void) | undefined;
+    const holding = await relayWith((client) => {
+      let serverSpoke = false;
+      let handshakeDone = false;
+      client.on('data', () => (handshakeDone ||= serverSpoke));
+      const upstream = connect(Number(new URL(relayed).port), '127.0.0.1');
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        serverSpoke = true;
+        if (handshakeDone && release) held.push(chunk);
+        else client.write(chunk);
+      });
+      release = () => {
+        release = undefined;
+        held.splice(0).forEach((chunk) => client.write(chunk));
+      };
+      const close = () => [client, upstream].forEach((s) => s.destroy());
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    try {
+      const k = throughRelay('k', 'data', holding.url);
+      const names = Array.from({ length: 5 }, (_, i) => `settings-hold-${process.pid}-${i}`);
+      const received = auditMark((e) => names.includes(e.objectRef?.name ?? ''));
+      const reads = names.map((name) =>
+        k.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' } }),
+      );
+      // All five reached the server (its audit log has them) while nothing of its came back.
+      await waitFor(() => received().total === names.length);
+      expect(held.length).toBeGreaterThan(0);
+      release?.();
+      expect(await Promise.all(reads)).toEqual(names.map(() => undefined));
+    } finally {
+      release?.();
+      holding.server.close();
+    }
   });
 
   test('a connection opened ahead (preconnect) is the one the first request uses', async () => {

@@ -112,7 +112,7 @@ export interface AuditEvent {
   user: { username: string };
   verb: string;
   stage: string;
-  objectRef?: { resource?: string; namespace?: string; subresource?: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
 }
 
 /**

@@ -4,9 +4,9 @@
 // across a real network, and a TLS context's CPU and memory each time (issue 23).
 //
 // kube-apiserver speaks HTTP/2 (ALPN), so requests made together go out as streams of one
-// connection, as client-go's do. Requests made while it is still connecting wait for it: over
-// HTTP/1.1 they would then go one after another, so only requests that end share it; watches
-// (observe/watch.ts) never do, and keep connections of their own.
+// connection, as client-go's do (http2-origin.ts), all at once even on a new connection.
+// Requests made while it is still connecting wait for it. A server that chose HTTP/1.1 is
+// served by the pool's undici Agent; watches (observe/watch.ts) keep connections of their own.
 //
 // A pool's connection can be opened before its first request (preconnect): the probe through
 // the federation's token waits for the token, but its TCP and TLS round trips need only the
@@ -15,12 +15,13 @@ import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-
 import type { Socket } from 'node:net';
 // The undici the official client builds its Agents with (one version, deduplicated by npm).
 import { Agent, buildConnector } from 'undici';
+import { Http2Origin } from './http2-origin.js';
+
+export { OPENED_AHEAD_FOR_MS } from './http2-origin.js';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 const pools = new Map<string, Dispatcher>();
-/** How to open the first connection of a pool that has not made one yet. */
-const openers = new WeakMap<Dispatcher, (origin: URL) => void>();
 
 /**
  * What decides a connection's TLS: the server, how it is verified, the client certificate.
@@ -59,53 +60,38 @@ type DispatcherFactory = {
   ): { type: 'agent'; connect: buildConnector.BuildOptions } | { type: 'proxy' | 'socks' | 'none' };
 };
 
-/**
- * How long a connection opened ahead waits for its first request. A Go HTTP/2 server (every
- * kube-apiserver) closes a connection on which no request came within 10 s; one older than
- * this is closed here and a new one opened, so a request never meets one closing under it.
- */
-export const OPENED_AHEAD_FOR_MS = 5000;
+/** Each pool's HTTP/2 requests (http.ts sends through it; undici only when the server chose HTTP/1.1). */
+const http2Origins = new WeakMap<Dispatcher, Http2Origin>();
+
+/** How the pool of `dispatcher` sends HTTP/2, when it is one of these pools. */
+export const http2OriginOf = (dispatcher: Dispatcher): Http2Origin | undefined => http2Origins.get(dispatcher);
 
 /**
- * The Agent the client would build for a direct TLS connection (the same options), whose
- * connector can open the first connection ahead of any request. Through a proxy, the client's own.
+ * The Agent the client would build for a direct TLS connection (the same options), beside
+ * the HTTP/2 requests of its connection (http2-origin.ts), which opens it with the Agent's
+ * connector. The Agent serves a server that chose HTTP/1.1. Through a proxy, the client's own Agent.
  */
 function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unknown): Dispatcher | undefined {
   const options = factory.createDispatcherOptions(cluster, agentOptions);
   if (options.type !== 'agent') return factory.createDispatcher(cluster, agentOptions);
-  const connect = buildConnector(options.connect);
-  let connected = false;
-  let ahead: Promise<{ socket: Socket; at: number } | null> | undefined;
-  const pool = new Agent({
-    connect: (params, callback) => {
-      connected = true;
-      const opened = ahead;
-      ahead = undefined;
-      if (!opened) return connect(params, callback);
-      // One that failed, has closed, or waited too long is opened again, as if never opened.
-      void opened.then((early) => {
-        if (early && !early.socket.destroyed && Date.now() - early.at < OPENED_AHEAD_FOR_MS)
-          return callback(null, early.socket.ref());
-        early?.socket.destroy();
-        connect(params, callback);
-      });
-    },
-  });
-  openers.set(pool, (origin) => {
-    if (connected) return;
-    connected = true;
-    const params = {
-      hostname: origin.hostname.replace(/^\[(.*)\]$/, '$1'),
-      host: origin.host,
-      protocol: origin.protocol,
-      port: origin.port,
-    };
-    // Unreferenced until a request takes it (undici expects the socket it gets referenced):
-    // a run that ends first is not held open by it.
-    ahead = new Promise((resolve) =>
-      connect(params, (err, socket) => resolve(err || !socket ? null : { socket: socket.unref(), at: Date.now() })),
+  // h2 first, for a server that goes by the client's order (Go's, kube-apiserver's, by its own).
+  const connect = buildConnector({ ...options.connect, allowH2: true, preferH2: true });
+  const pool = new Agent({ connect });
+  const openConnection = (origin: URL) =>
+    new Promise<Socket>((resolve, reject) =>
+      connect(
+        {
+          hostname: origin.hostname.replace(/^\[(.*)\]$/, '$1'),
+          host: origin.host,
+          protocol: origin.protocol,
+          port: origin.port,
+        },
+        (err, socket) =>
+          err || !socket ? reject(err ?? new Error(`cannot connect to ${origin.host}`)) : resolve(socket),
+      ),
     );
-  });
+  // A server that chose HTTP/1.1 is left to undici, which opens its connections itself.
+  http2Origins.set(pool, new Http2Origin(openConnection, (socket) => socket.end()));
   return pool;
 }
 
@@ -142,5 +128,5 @@ export async function preconnect(config: KubeConfig): Promise<void> {
   const context = new RequestContext(server, HttpMethod.GET);
   await authenticateShared(config, context);
   const pool = context.getDispatcher();
-  if (pool) openers.get(pool)?.(new URL(server));
+  if (pool) http2Origins.get(pool)?.openAhead(new URL(server));
 }
