@@ -5,6 +5,7 @@
 //   - side by side, for 5, 20 and 100 member clusters (BENCH_MEMBERS): kubefedctl joining one
 //     by one against the action's first join, and both re-runs (the action's is a no-op); each
 //     join from no member and each no-op timed BENCH_REPEAT times (default 3), the median shown;
+//     every timed run starts once the machine has settled (the clusters share its cores);
 //   - the action's time in round trips ((time − start-up) ÷ round trip), which does not depend
 //     on the machine;
 //   - the write requests of a no-op re-run (must be 0) and the API requests per member, both
@@ -232,6 +233,33 @@ function auditSince(auditDir, mark) {
 const auditMark = (auditDir) =>
   Object.fromEntries(readdirSync(auditDir).map((f) => [f, statSync(join(auditDir, f)).size]));
 
+/** The machine's CPU time, busy and in all, from /proc/stat's first line (Linux). */
+function cpuTimes() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** How busy the machine may be (a share of all its cores, over a second) for a timed run to start. */
+const SETTLED_BUSY = 0.2;
+let unsettled = 0;
+
+/**
+ * Waits (up to 30 s) until the machine's cores were less than SETTLED_BUSY busy over a second.
+ * testenv's clusters run on the same 2 cores as the timed program: after a join, both
+ * federations' KubeFed (the action's and kubefedctl's) reconcile the new members for a few
+ * seconds, and a run timed then measures them. Each side's timed runs start on a settled machine.
+ */
+async function settled() {
+  for (const start = Date.now(); Date.now() - start < 30_000;) {
+    const before = cpuTimes();
+    await sleep(1000);
+    const after = cpuTimes();
+    if ((after.busy - before.busy) / (after.total - before.total) < SETTLED_BUSY) return;
+  }
+  unsettled++;
+}
+
 /** Milliseconds from launching dist/index.js to its first TCP connection to a (fake) cluster address. */
 async function startupMs() {
   const server = createServer((socket) => socket.destroy());
@@ -368,12 +396,16 @@ async function benchAt(oneWayMs) {
       let audit;
       for (let k = 0; k < REPEAT; k++) {
         if (k > 0) await leave(joined);
+        await settled();
         theirJoins.push(kubefedctl(anchorKubeconfig, 'join', joined));
+        await settled();
         if (k === 0) theirRerun = kubefedctl(anchorKubeconfig, 'join', joined);
         // Timed as kubefedctl works: without waiting for KubeFed to report the members Ready.
+        await settled();
         firsts.push(measured(runAction({ ...action, clusters: joined.join('\n'), wait: 'false' })));
         // Once, untimed: until KubeFed reports every new member Ready, so the re-run below is a no-op.
         measured(runAction({ ...action, clusters: joined.join('\n') }));
+        await settled();
         const mark = auditMark(info.auditDir);
         noops.push(measured(runAction({ ...action, clusters: joined.join('\n') })));
         audit = auditSince(info.auditDir, mark);
@@ -450,3 +482,7 @@ for (const oneWayMs of LATENCIES) {
   process.stderr.write(`${tables.at(-1)}\n\n`);
 }
 console.log(tables.join('\n\n'));
+if (unsettled)
+  console.log(
+    `\n${unsettled} timed runs started on a machine still over ${SETTLED_BUSY * 100}% busy after 30 s of waiting.`,
+  );
