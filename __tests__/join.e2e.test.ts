@@ -6,6 +6,7 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/c
 import { readFileSync } from 'node:fs';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { ActionRun, runAction, runActionAsync } from './helpers/action.js';
+import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../src/desired/federation-objects.js';
 import {
   auditMark,
   clientFor,
@@ -221,7 +222,7 @@ describe('join, unjoin and destroy', () => {
     expect(mark()).toEqual({ total: 0, byLog: {} });
   });
 
-  test('a removed token is recreated and the federation gets the new one; a changed endpoint updates the KubeFedCluster', async () => {
+  test('a removed token is recreated and the federation, KubeFed with it, gets the new one; a changed endpoint updates the KubeFedCluster', async () => {
     const before = secretText(await get(federation, 'v1', 'Secret', 'gondor', NS), 'token');
     await gondor().delete({
       apiVersion: 'v1',
@@ -239,11 +240,29 @@ describe('join, unjoin and destroy', () => {
     });
     await new Promise<void>((resolve) => relay.listen(0, noldorAt.hostname, resolve));
     const relayed = `https://${noldorAt.hostname}:${(relay.address() as AddressInfo).port}`;
+    const rotated = Date.now();
     try {
       await movedEndpoint(before, relayed);
     } finally {
       relay.close();
     }
+    // The member refuses the old token now (its Secret is gone). KubeFed builds its client of
+    // a member anew only when the KubeFedCluster changes: the record's new credentials mark
+    // made it drop the old one, so its health checks, failureThreshold (3) of them since, pass.
+    const kubeFedOnGondor = await eventually(
+      async () => {
+        const kfc = await get(federation, 'core.kubefed.io/v1beta1', 'KubeFedCluster', 'gondor', NS);
+        const conditions = (kfc?.status?.conditions ?? []) as { type: string; status: string; lastProbeTime: string }[];
+        return {
+          probed: Math.max(0, ...conditions.map((c) => Date.parse(c.lastProbeTime) || 0)),
+          says: conditions.find((c) => c.status === 'True')?.type,
+        };
+      },
+      ({ probed }) => probed >= rotated + 3 * KUBEFED_HEALTH_CHECK_PERIOD_MS + 1000,
+      90_000,
+      1000,
+    );
+    expect(kubeFedOnGondor.says).toBe('Ready');
   });
 
   /** The join with noldor's endpoint moved: gondor's new token, noldor's endpoint, and back. */
@@ -254,6 +273,8 @@ describe('join, unjoin and destroy', () => {
     const plan = JSON.parse(run.outputs.plan) as { action: string; cluster: string; kind: string; name: string }[];
     expect(plan.map((s) => `${s.action} ${s.cluster} ${s.kind} ${s.name}`).sort()).toEqual([
       'create gondor Secret kubefed.fellowship.gondor.token',
+      // Its credentials mark: the new token's.
+      'update federation KubeFedCluster gondor',
       'update federation KubeFedCluster noldor',
       'update federation Secret gondor',
     ]);

@@ -176,6 +176,22 @@ describe('member objects', () => {
 });
 
 describe('member object names', () => {
+  test('the KubeFedCluster carries a digest of the token its Secret holds: a new token changes it, and it never shows the token', () => {
+    const cluster = { name: 'noldor', context: 'noldor', secretName: 'noldor' };
+    const mark = (token: string) => {
+      const [, kfc] = federationMemberObjects(spec(), cluster, { endpoint: 'https://x', insecure: false, token });
+      return kfc.metadata.annotations?.['kubefed-action.io/credentials'];
+    };
+    expect(mark('T0KEN')).toMatch(/^[0-9a-f]{16}$/);
+    expect(mark('T0KEN')).toBe(mark('T0KEN'));
+    expect(mark('T0KEN-2')).not.toBe(mark('T0KEN'));
+    const shown = JSON.stringify(
+      federationMemberObjects(spec(), cluster, { endpoint: 'https://x', insecure: false, token: 'T0KEN' })[1],
+    );
+    expect(shown).not.toContain('T0KEN');
+    expect(shown).not.toContain(Buffer.from('T0KEN').toString('base64'));
+  });
+
   test('cannot collide between federations and clusters (federation a + cluster b-c, federation a-b + cluster c)', () => {
     const one = memberNames('a', 'b-c');
     const other = memberNames('a-b', 'c');

@@ -1,5 +1,6 @@
 // What `kubefed join` made, as pure functions from the spec to manifests: the federation's own
 // identity in each member cluster, and the member's record in the federation API.
+import { createHash } from 'node:crypto';
 import type { ClusterSpec, Spec } from '../inputs/spec.js';
 import { KUBEFED_API } from './kubefed-crds.js';
 import { KubeObject, base64, ownedBy, withAppliedHash } from './objects.js';
@@ -12,6 +13,18 @@ import { KubeObject, base64, ownedBy, withAppliedHash } from './objects.js';
 export const MEMBER_NAMESPACE = 'kube-system';
 /** The kubeconfig context a member was joined through, so prune can reach it again. */
 export const CONTEXT_ANNOTATION = 'kubefed-action.io/context';
+/**
+ * Which token the member's record holds, as a digest (never the token): KubeFed builds its
+ * client of a member from the record's Secret when the KubeFedCluster appears, and again only
+ * when the KubeFedCluster's spec, labels or annotations change, never when the Secret does.
+ * A new token (the member's token Secret was deleted, or its account made anew) changes this
+ * annotation with the Secret, and KubeFed drops the client that holds the old one; else it
+ * keeps asking with a token the member refuses and reports the member Offline for good.
+ */
+export const CREDENTIALS_ANNOTATION = 'kubefed-action.io/credentials';
+
+/** The first 16 hex digits of the token's SHA-256: enough to tell one token from the next. */
+export const credentialsMark = (token: string): string => createHash('sha256').update(token).digest('hex').slice(0, 16);
 
 /**
  * Names in the member, unique per federation and cluster: the parts are joined by a character
@@ -134,7 +147,7 @@ export function federationMemberObjects(spec: Spec, cluster: ClusterSpec, access
         name: cluster.name,
         namespace: spec.namespace,
         labels,
-        annotations: { [CONTEXT_ANNOTATION]: cluster.context },
+        annotations: { [CONTEXT_ANNOTATION]: cluster.context, [CREDENTIALS_ANNOTATION]: credentialsMark(access.token) },
       },
       spec: {
         apiEndpoint: access.endpoint,
