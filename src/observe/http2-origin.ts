@@ -35,7 +35,7 @@ const PING_TIMEOUT_MS = 5000;
 const STREAM_WINDOW = 4 << 20;
 const CONNECTION_WINDOW = 1 << 30;
 
-/** Headers HTTP/2 forbids (RFC 9113 8.2.2): they describe an HTTP/1.1 connection. */
+/** Headers of an HTTP/1.1 connection, which HTTP/2 forbids (RFC 9113 8.2.2); `:authority` stands for `host`. */
 const CONNECTION_HEADERS = new Set([
   'connection',
   'keep-alive',
