@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
-import { OPENED_AHEAD_FOR_MS, preconnect } from '../src/observe/connections.js';
+import { preconnect } from '../src/observe/connections.js';
+import { OPENED_AHEAD_FOR_MS } from '../src/observe/http2-origin.js';
 import { auditMark, clientFor, kubeConfigFor, testenv } from './helpers/testenv.js';
 
 let relay: Server;

@@ -17,8 +17,6 @@ import type { Socket } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { Http2Origin } from './http2-origin.js';
 
-export { OPENED_AHEAD_FOR_MS } from './http2-origin.js';
-
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 const pools = new Map<string, Dispatcher>();
@@ -90,8 +88,7 @@ function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unk
           err || !socket ? reject(err ?? new Error(`cannot connect to ${origin.host}`)) : resolve(socket),
       ),
     );
-  // A server that chose HTTP/1.1 is left to undici, which opens its connections itself.
-  http2Origins.set(pool, new Http2Origin(openConnection, (socket) => socket.end()));
+  http2Origins.set(pool, new Http2Origin(openConnection));
   return pool;
 }
 

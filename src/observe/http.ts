@@ -24,6 +24,7 @@ function decompressingOf(dispatcher: Dispatcher): Dispatcher {
 export async function send(context: RequestContext): Promise<ResponseContext> {
   const body = context.getBody();
   const text = body === undefined || typeof body === 'string' ? body : String(body);
+  const requestHeaders = { 'accept-encoding': 'gzip', ...context.getHeaders() };
   const dispatcher = context.getDispatcher();
   const http2 = dispatcher && http2OriginOf(dispatcher);
   const answer =
@@ -31,7 +32,7 @@ export async function send(context: RequestContext): Promise<ResponseContext> {
     (await http2.request(
       new URL(context.getUrl()),
       context.getHttpMethod(),
-      { 'accept-encoding': 'gzip', ...context.getHeaders() },
+      requestHeaders,
       text,
       context.getSignal(),
     ));
@@ -39,7 +40,7 @@ export async function send(context: RequestContext): Promise<ResponseContext> {
     return new ResponseContext(answer.status, answer.headers, new SelfDecodingBody(Promise.resolve(answer.body)));
   const response = await request(context.getUrl(), {
     method: context.getHttpMethod() as Dispatcher.HttpMethod,
-    headers: { 'accept-encoding': 'gzip', ...context.getHeaders() },
+    headers: requestHeaders,
     body: text,
     signal: context.getSignal(),
     dispatcher: decompressingOf(dispatcher ?? getGlobalDispatcher()),

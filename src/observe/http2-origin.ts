@@ -71,8 +71,6 @@ export class Http2Origin {
   constructor(
     /** Opens a TLS connection that offers h2 (undici's connector, with the client's TLS options). */
     private readonly openConnection: (origin: URL) => Promise<Socket>,
-    /** Closes a connection on which the server chose HTTP/1.1: undici's pool serves the requests. */
-    private readonly toHttp1: (socket: Socket) => void,
   ) {}
 
   /** Opens the connection now, when none is open or opening, so that the first request finds it. */
@@ -120,8 +118,9 @@ export class Http2Origin {
   #open(origin: URL): Opening {
     const opening: Opening = {
       session: this.openConnection(origin).then((socket) => {
+        // A server that chose HTTP/1.1: undici's pool opens its own connections to it.
         if ((socket as TLSSocket).alpnProtocol !== 'h2') {
-          this.toHttp1(socket);
+          socket.end();
           return undefined;
         }
         const session = connect(origin.origin, {
