@@ -8,6 +8,7 @@ import { AddressInfo, connect, createServer } from 'node:net';
 import { ActionRun, runAction, runActionAsync } from './helpers/action.js';
 import { KUBEFED_HEALTH_CHECK_PERIOD_MS } from '../src/desired/federation-objects.js';
 import {
+  type AuditEvent,
   auditMark,
   clientFor,
   eventually,
@@ -132,6 +133,14 @@ describe('join, unjoin and destroy', () => {
   });
 
   test('joins two members: credentials in the federation, rights and token in the member, kube-dns merged', async () => {
+    const byAction = (e: AuditEvent, verb: string, stage: string) =>
+      ['kubernetes-admin', 'admin'].includes(e.user.username) &&
+      e.verb === verb &&
+      e.stage === stage &&
+      e.objectRef?.resource === 'secrets' &&
+      e.objectRef?.name === 'kubefed.fellowship.gondor.token';
+    const tokenReads = auditMark((e) => byAction(e, 'get', 'ResponseComplete'));
+    const tokenWatches = auditMark((e) => byAction(e, 'watch', 'ResponseStarted'));
     first = runAction(inputs(GONDOR + NOLDOR));
     expect(first.log).not.toMatch(/::error::/);
     expect(first.status).toBe(0);
@@ -141,6 +150,10 @@ describe('join, unjoin and destroy', () => {
       noldor: server('noldor'),
     });
     expect(first.outputs.changed).toBe('true');
+    // The token came through a watch opened before its Secret was written, as soon as the token
+    // controller filled it in: the only read of the Secret is the one before the writes.
+    expect(tokenWatches().total).toBe(1);
+    expect(tokenReads().total).toBe(1);
     const kc = new KubeConfig();
     kc.loadFromString(readFileSync(first.outputs.kubeconfig, 'utf8'));
     federation = objectClient(kc);

@@ -14,7 +14,8 @@ import {
   setHeaderMiddleware,
 } from '@kubernetes/client-node';
 import { authenticateShared } from './connections.js';
-import { pooledHttpLibrary, send } from './http.js';
+import { openStream, pooledHttpLibrary, send } from './http.js';
+import type { Streamed } from './http2-origin.js';
 import { ObjectApi } from './object-api.js';
 import { VERSION } from '../inputs/version.js';
 import { forContext } from '../inputs/kubeconfig.js';
@@ -142,6 +143,13 @@ export class Cluster {
     } catch {
       return false;
     }
+  }
+
+  /** GET `path` (with its query) whose answer is read as it comes (a watch); aborting `signal` ends it. */
+  async stream(path: string, signal: AbortSignal): Promise<Streamed> {
+    const context = new RequestContext(`${this.config.getCurrentCluster()?.server ?? ''}${path}`, HttpMethod.GET);
+    await withinDeadline(authenticateShared(this.config, context), path);
+    return openStream(context, signal);
   }
 
   /** Fails with a clear message when the cluster cannot be reached or refuses the credentials. */

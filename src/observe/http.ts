@@ -9,6 +9,7 @@
 import { ResponseContext, SelfDecodingBody, type RequestContext, wrapHttpLibrary } from '@kubernetes/client-node';
 import { type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
 import { http2OriginOf } from './connections.js';
+import type { Streamed } from './http2-origin.js';
 
 /** Each pool, composed once with undici's decompression of gzip (and deflate, br) answers. */
 const decompressing = new WeakMap<Dispatcher, Dispatcher>();
@@ -52,6 +53,24 @@ export async function send(context: RequestContext): Promise<ResponseContext> {
   for (const [name, value] of Object.entries(response.headers))
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return new ResponseContext(response.statusCode, headers, new SelfDecodingBody(Promise.resolve(data)));
+}
+
+/**
+ * Sends a GET the client prepared whose answer is read as it comes (a watch): its status, and
+ * its body as it comes. Aborting `signal` ends it.
+ */
+export async function openStream(context: RequestContext, signal: AbortSignal): Promise<Streamed> {
+  const headers = context.getHeaders();
+  const dispatcher = context.getDispatcher();
+  const http2 = dispatcher && http2OriginOf(dispatcher);
+  const streamed = http2 && (await http2.stream(new URL(context.getUrl()), headers, signal));
+  if (streamed) return streamed;
+  const response = await request(context.getUrl(), {
+    headers,
+    signal,
+    dispatcher: dispatcher ?? getGlobalDispatcher(),
+  });
+  return { status: response.statusCode, body: response.body };
 }
 
 /** The client's HTTP library (its `httpApi` option) that sends with `send`. */

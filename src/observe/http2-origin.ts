@@ -5,7 +5,13 @@
 // comes back about when the first answer does: a round trip on every run's path, for the
 // host's first reads and each member's (issue 23). A server that does not choose h2 (ALPN) is
 // left to undici.
-import { type ClientHttp2Session, type IncomingHttpHeaders, connect, constants } from 'node:http2';
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  connect,
+  constants,
+} from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
@@ -15,6 +21,12 @@ export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+}
+
+/** An answer whose body is read as it comes (a watch). */
+export interface Streamed {
+  status: number;
+  body: AsyncIterable<Buffer>;
 }
 
 /**
@@ -104,6 +116,39 @@ export class Http2Origin {
     }
   }
 
+  /**
+   * Sends a GET whose answer comes bit by bit (a watch) and hands over its status once it
+   * comes, and its body as it comes, not decompressed (nothing is asked compressed);
+   * undefined when the server speaks HTTP/1.1 only. Aborting `signal` closes the stream.
+   */
+  async stream(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Streamed | undefined> {
+    const session = await whileNotAborted(this.#session(url), signal);
+    if (!session) return undefined;
+    return new Promise((resolve, reject) => {
+      let stream: ClientHttp2Stream;
+      try {
+        stream = session.request(requestHeaders('GET', url, headers), { endStream: true });
+      } catch (err) {
+        this.#forget(session);
+        return reject(err as Error);
+      }
+      this.#streamOpened(session);
+      const onAbort = () => {
+        stream.close(constants.NGHTTP2_CANCEL);
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('response', (h) => resolve({ status: Number(h[':status']), body: stream }));
+      stream.on('error', reject);
+      stream.on('close', () => {
+        signal.removeEventListener('abort', onAbort);
+        this.#streamClosed(session);
+        reject(new Error(`the connection closed before the answer came (HTTP/2 code ${stream.rstCode})`));
+      });
+    });
+  }
+
   #session(origin: URL): Promise<ClientHttp2Session | undefined> {
     let opening = this.#opening;
     if (opening?.made && opening.aheadAt !== undefined && Date.now() - opening.aheadAt >= OPENED_AHEAD_FOR_MS) {
@@ -158,12 +203,9 @@ export class Http2Origin {
   ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const request: Record<string, string> = { ':method': method, ':path': url.pathname + url.search };
-      for (const [name, value] of Object.entries(headers))
-        if (!CONNECTION_HEADERS.has(name.toLowerCase())) request[name.toLowerCase()] = value;
       let stream;
       try {
-        stream = session.request(request, { endStream: body === undefined });
+        stream = session.request(requestHeaders(method, url, headers), { endStream: body === undefined });
       } catch (err) {
         // The session is closing (or closed) and made no stream: nothing was sent.
         this.#forget(session);
@@ -238,6 +280,14 @@ export class Http2Origin {
       answered(err as Error);
     }
   }
+}
+
+/** An HTTP/1.1 request's headers as HTTP/2 sends them: pseudo-headers first, names lower-case, no connection headers. */
+function requestHeaders(method: string, url: URL, headers: Record<string, string>): Record<string, string> {
+  const request: Record<string, string> = { ':method': method, ':path': url.pathname + url.search };
+  for (const [name, value] of Object.entries(headers))
+    if (!CONNECTION_HEADERS.has(name.toLowerCase())) request[name.toLowerCase()] = value;
+  return request;
 }
 
 /** `work`, or the signal's reason once it aborts first. */

@@ -5,7 +5,7 @@ import { converge, execute, observedOf } from '../apply/converge.js';
 import { federationMemberObjects, memberObjects } from '../desired/member-objects.js';
 import type { ClusterSpec } from '../inputs/spec.js';
 import { ClusterError } from '../observe/cluster.js';
-import { federationToken } from '../observe/member-token.js';
+import { federationToken, tokenOf, watchToken } from '../observe/member-token.js';
 import { planApply } from '../plan/plan.js';
 import { prefixed } from '../report/log.js';
 import {
@@ -73,18 +73,27 @@ export async function joinMemberSide(
     const steps = planApply(desired, (target, object) => observedOf(observed, { target, object }));
     const [account, secret] = [steps.filter((s) => !isSecret(s.object)), steps.filter((s) => isSecret(s.object))];
     if (writes && !(await mayWrite)) throw new Error('not joined: the run stopped before its members were written');
-    // The kube-dns entry needs nothing of the token: its patch goes out beside the account's writes.
-    const [accountSteps, kubeDnsSteps] = await Promise.all([
-      execute(account, () => member, { ...opts, together: true }),
-      convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns),
-    ]);
-    outcome.steps.push(...accountSteps);
-    outcome.steps.push(...(await execute(secret, () => member, opts)));
-    // The token Secret as just read: a member already joined needs no second read of it.
+    // The token Secret as just read: a member already joined needs no second read of it. One
+    // without a token yet is watched from before its writes, so that the token comes as soon as
+    // the token controller fills it in.
     const tokenSecret = desired.map((d) => observedOf(observed, d)).find(isSecret);
-    const token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret);
+    const watched =
+      writes && !tokenOf(tokenSecret).token ? watchToken(member, spec, cluster.name, spec.timeoutMs) : undefined;
+    let token;
+    try {
+      // The kube-dns entry needs nothing of the token: its patch goes out beside the account's writes.
+      const [accountSteps, kubeDnsSteps] = await Promise.all([
+        execute(account, () => member, { ...opts, together: true }),
+        convergeKubeDns(ctx, member, cluster.name, true, log, outcome, dns),
+      ]);
+      outcome.steps.push(...accountSteps);
+      outcome.steps.push(...(await execute(secret, () => member, opts)));
+      token = await federationToken(member, spec, cluster.name, writes ? spec.timeoutMs : 0, log, tokenSecret, watched);
+      outcome.steps.push(...kubeDnsSteps);
+    } finally {
+      watched?.stop();
+    }
     if (token.token) ctx.mask(token.token);
-    outcome.steps.push(...kubeDnsSteps);
     const access = accessOf(member, cluster, token);
     if (access.insecure) {
       outcome.tlsUnverified = true;
