@@ -70,6 +70,7 @@ func start(ctx context.Context, o options, procs *processes, env *environment) e
 	if env.net, err = newHostNetwork(); err != nil {
 		return err
 	}
+	env.net.delay = o.latency
 	logf("host network: bridge %s at %s", env.net.bridge, env.net.hostIP())
 	// Every node holds every image of the table: written once (the project's at each start).
 	var archives []archive

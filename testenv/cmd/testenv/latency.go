@@ -59,21 +59,25 @@ func startDelayProxy(target string, delay time.Duration) (string, func(), error)
 	if err != nil {
 		return "", nil, err
 	}
-	go func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return // closed by stop
-			}
-			go delayConnection(client, target, delay)
-		}
-	}()
+	go serveDelayed(ln, target, delay, net.Dial)
 	return ln.Addr().String(), func() { ln.Close() }, nil
 }
 
-func delayConnection(client net.Conn, target string, delay time.Duration) {
+// serveDelayed forwards each connection ln accepts to target, reached through dial, with
+// `delay` added in each direction, until ln is closed.
+func serveDelayed(ln net.Listener, target string, delay time.Duration, dial func(network, address string) (net.Conn, error)) {
+	for {
+		client, err := ln.Accept()
+		if err != nil {
+			return // closed by stop
+		}
+		go delayConnection(client, target, delay, dial)
+	}
+}
+
+func delayConnection(client net.Conn, target string, delay time.Duration, dial func(network, address string) (net.Conn, error)) {
 	accepted := time.Now()
-	server, err := net.Dial("tcp", target)
+	server, err := dial("tcp", target)
 	if err != nil {
 		client.Close()
 		return

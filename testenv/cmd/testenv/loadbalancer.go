@@ -78,6 +78,11 @@ func (lb *loadBalancer) sync(svc *corev1.Service) {
 		lb.ips[svc.UID] = ip
 	}
 	lb.mu.Unlock()
+	if lb.nodeIP != "" && lb.net.delay > 0 {
+		if err := lb.net.delayLoadBalancer(ip, tcpPorts(svc)); err != nil {
+			logf("%s: load balancer for %s: latency: %v", lb.cluster.name, key, err)
+		}
+	}
 	if len(svc.Status.LoadBalancer.Ingress) == 1 && svc.Status.LoadBalancer.Ingress[0].IP == ip {
 		return
 	}
@@ -106,4 +111,15 @@ func (lb *loadBalancer) release(obj any) {
 	if ok {
 		lb.net.releaseLoadBalancerIP(ip)
 	}
+}
+
+// tcpPorts are the Service's TCP ports (what `--latency` delays at its address).
+func tcpPorts(svc *corev1.Service) []int32 {
+	var ports []int32
+	for _, p := range svc.Spec.Ports {
+		if p.Protocol == corev1.ProtocolTCP || p.Protocol == "" {
+			ports = append(ports, p.Port)
+		}
+	}
+	return ports
 }

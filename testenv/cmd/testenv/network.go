@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // hostNetwork is the network testenv makes on this machine, as kind's node containers sit on
@@ -22,10 +23,17 @@ type hostNetwork struct {
 	slot   int
 	bridge string
 
+	// delay is `--latency`: what a connection from this machine to a load balancer pays each
+	// way (lbdelay.go).
+	delay time.Duration
+
 	mu       sync.Mutex
 	nextNode int
 	nextLB   int
 	freedLB  []string // released load-balancer addresses, oldest first
+	// delayed holds the stop of each load balancer's delaying proxy, by address:port.
+	delayed   map[string]func()
+	chainMade bool
 }
 
 // testenvRange holds every testenv's bridges and load balancers. It is unreachable from this
@@ -45,7 +53,9 @@ func newHostNetwork() (*hostNetwork, error) {
 		if err := run("ip", "link", "add", name, "type", "bridge"); err != nil {
 			continue
 		}
-		n := &hostNetwork{slot: slot, bridge: name}
+		n := &hostNetwork{slot: slot, bridge: name, delayed: map[string]func(){}}
+		// A testenv of this slot that did not stop cleanly may have left its delay rules.
+		n.removeDelayChain()
 		// Forwarding on this bridge alone (the machine's other interfaces keep theirs): a Pod
 		// reaches the servers and load balancers of another testenv's bridge through this machine.
 		if err := firstError(
@@ -99,6 +109,7 @@ func (n *hostNetwork) loadBalancerIP(nodeIP string) (string, error) {
 // releaseLoadBalancerIP takes the address back once its Service is gone; it leads nowhere until
 // it is handed out again.
 func (n *hostNetwork) releaseLoadBalancerIP(ip string) {
+	n.undelayLoadBalancer(ip)
 	_ = run("ip", "route", "del", ip+"/32")
 	n.mu.Lock()
 	n.freedLB = append(n.freedLB, ip)
@@ -115,6 +126,13 @@ func (n *hostNetwork) egressRule() []string {
 // last testenv to go removes the unreachable route too and restores the kernel tunables the
 // kubelets changed (kernel.go).
 func (n *hostNetwork) remove() {
+	n.mu.Lock()
+	for _, stop := range n.delayed {
+		stop()
+	}
+	n.delayed = map[string]func(){}
+	n.mu.Unlock()
+	n.removeDelayChain()
 	if err := run("iptables", append([]string{"-w", "-D"}, n.egressRule()...)...); err != nil {
 		logf("remove the forwarding rule of %s: %v", n.bridge, err)
 	}
