@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ActionRun, runAction } from './helpers/action.js';
 import {
+  type AuditEvent,
   auditMark,
   clientFor,
   eventually,
@@ -107,6 +108,27 @@ describe('the delivery gate', () => {
 
   afterAll(() => {
     expect(runAction(inputs({ mode: 'destroy', force: 'true' })).status).toBe(0);
+  });
+
+  test("the delivery check lists the spec's federated types beside the FederatedTypeConfigs, not a round trip after", () => {
+    const lists: AuditEvent[] = [];
+    const mark = auditMark((e) => {
+      const resource = e.objectRef?.resource ?? '';
+      if (e.stage === 'ResponseComplete' && e.verb === 'list' && /^federated/.test(resource)) lists.push(e);
+      return false;
+    });
+    expect(check().log).toContain('::group::');
+    mark();
+    // The delivery's list of every FederatedTypeConfig (the bootstrap's own selects by label).
+    const configs = lists.find(
+      (e) => e.objectRef?.resource === 'federatedtypeconfigs' && !/labelSelector=./.test(e.requestURI),
+    );
+    const deployments = lists.filter((e) => e.objectRef?.resource === 'federateddeployments');
+    expect(configs).toBeDefined();
+    expect(deployments.length).toBeGreaterThan(0);
+    // Without the configs' answer a client cannot know the type, so a list made after it reaches
+    // the server after the server has answered.
+    expect(deployments[0].requestReceivedTimestamp < configs!.stageTimestamp).toBe(true);
   });
 
   test("a FederatedDeployment on two members is delivered only once both members' Deployments are available", async () => {

@@ -112,7 +112,11 @@ export interface AuditEvent {
   user: { username: string };
   verb: string;
   stage: string;
+  requestURI: string;
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+  /** RFC 3339 with microseconds, fixed width: compared as strings. */
+  requestReceivedTimestamp: string;
+  stageTimestamp: string;
 }
 
 /**

@@ -4,7 +4,14 @@
 // type's rollout is judged, KubeFed's PropagatedVersions (the generation it wrote to each member).
 import { KUBEFED_ALPHA, KUBEFED_API } from '../desired/kubefed-crds.js';
 import type { KubeObject } from '../desired/objects.js';
-import { type Rollout, findType, rolloutOf, typeConfigName } from '../desired/federated-types.js';
+import {
+  type Rollout,
+  type TargetType,
+  federatedApi,
+  findType,
+  rolloutOf,
+  typeConfigName,
+} from '../desired/federated-types.js';
 import { InputError } from '../inputs/spec.js';
 import type { FederatedStatusFields } from '../wait/delivery.js';
 import type { Cluster } from './cluster.js';
@@ -59,12 +66,28 @@ async function collectionEnabled(federation: Cluster, namespace: string): Promis
   return gates.some((g) => g.name === 'RawResourceStatusCollection' && g.configuration === 'Enabled');
 }
 
-/** Reads every enabled federated type's selected objects: a list per type, never a read per object. */
+/**
+ * Reads every enabled federated type's selected objects: a list per type, never a read per
+ * object. The lists of the `likely` types (those the spec enables) go out beside the
+ * FederatedTypeConfigs' list instead of after it, a round trip less at the end of a run; one the
+ * configs do not show propagated is dropped, and a type they show besides is listed after them.
+ */
 export async function readPropagation(
   federation: Cluster,
   kubefedNamespace: string,
   selection: PropagationSelection,
+  likely: TargetType[] = [],
 ): Promise<PropagationView> {
+  const listOf = (fed: { group?: string; version?: string; kind?: string }) =>
+    federation.list(`${fed.group}/${fed.version}`, fed.kind ?? '', selection.labelSelector ?? '', selection.namespace);
+  const early = new Map<string, Promise<KubeObject[]>>();
+  for (const t of selection.type ? [] : likely) {
+    const api = federatedApi(t);
+    const listed = listOf(api);
+    // Awaited only when the type turns out propagated: a failure of one dropped is no one's.
+    listed.catch(() => undefined);
+    early.set(`${api.group}/${api.version}/${api.kind}`, listed);
+  }
   const [configs, gate] = await Promise.all([
     federation.list(KUBEFED_API, 'FederatedTypeConfig', '', kubefedNamespace),
     collectionEnabled(federation, kubefedNamespace),
@@ -83,12 +106,7 @@ export async function readPropagation(
     enabled.map(async (c): Promise<FederatedTypeView> => {
       const fed = c.spec?.federatedType ?? {};
       const target = c.spec?.targetType ?? {};
-      const objects = await federation.list(
-        `${fed.group}/${fed.version}`,
-        fed.kind ?? '',
-        selection.labelSelector ?? '',
-        selection.namespace,
-      );
+      const objects = await (early.get(`${fed.group}/${fed.version}/${fed.kind}`) ?? listOf(fed));
       return {
         name: c.metadata.name,
         federatedKind: fed.kind ?? '',

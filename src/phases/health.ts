@@ -90,6 +90,7 @@ async function readDelivery(scope: Scope, request: DeliveryRequest = {}): Promis
       federation: federationOf(scope),
       kubefedNamespace: spec.namespace,
       selection: { ...spec.propagation, type: request.type, name: request.name },
+      likelyTypes: spec.federatedTypes,
       only: request.federatedOnly ? (o) => made.has(o) : undefined,
       log,
       wait: request.wait ?? (spec.wait && (scope.writes || spec.mode === 'check')),

@@ -1,5 +1,6 @@
 // Delivery of the federated objects: read from the federation API (observe/federated-objects.ts),
 // judged by KubeFed's status (delivery.ts), and waited for when asked, saying what is pending.
+import type { TargetType } from '../desired/federated-types.js';
 import type { Cluster } from '../observe/cluster.js';
 import { type PropagationSelection, readPropagation, versionKey } from '../observe/federated-objects.js';
 import type { Log } from '../report/log.js';
@@ -14,6 +15,8 @@ export interface DeliveryInputs {
   /** KubeFed's namespace (its FederatedTypeConfigs and KubeFedConfig). */
   kubefedNamespace: string;
   selection: PropagationSelection;
+  /** The types the federation most likely propagates (the spec's): listed without waiting for its FederatedTypeConfigs. */
+  likelyTypes?: TargetType[];
   /** Only the objects (by their report name, Federated<Kind>/[namespace/]name) this says. */
   only?: (object: string) => boolean;
   log: Log;
@@ -34,8 +37,9 @@ export async function observeDelivery(
   kubefedNamespace: string,
   selection: PropagationSelection,
   only: (object: string) => boolean = () => true,
+  likelyTypes: TargetType[] = [],
 ): Promise<ObjectDelivery[]> {
-  const view = await readPropagation(federation, kubefedNamespace, selection);
+  const view = await readPropagation(federation, kubefedNamespace, selection, likelyTypes);
   return view.types.flatMap((t) =>
     t.objects
       .filter((o) => only(objectName(o)))
@@ -56,8 +60,8 @@ export async function observeDelivery(
  * ("2/3 delivered, waiting for ...") every few seconds.
  */
 export async function federatedDelivery(inputs: DeliveryInputs): Promise<Delivery> {
-  const { federation, kubefedNamespace, selection, only, log, wait, timeoutMs } = inputs;
-  const observe = () => observeDelivery(federation, kubefedNamespace, selection, only);
+  const { federation, kubefedNamespace, selection, only, log, wait, timeoutMs, likelyTypes } = inputs;
+  const observe = () => observeDelivery(federation, kubefedNamespace, selection, only, likelyTypes);
   const start = Date.now();
   let lastSaid = start;
   let objects = await observe();
