@@ -4,6 +4,7 @@
 // a registered webhook is unreachable).
 import type { Cluster } from '../observe/cluster.js';
 import { readControlPlane } from '../observe/pods.js';
+import { MEMBER_RECORD_KINDS, SnapshotCluster } from '../observe/snapshot.js';
 import { hostNames } from '../desired/control-plane.js';
 import { converge, execute } from '../apply/converge.js';
 import { type TargetType, namespaceDependencyProblem, typeConfigName } from '../desired/federated-types.js';
@@ -81,6 +82,12 @@ export const bootstrapFederationApi: Phase = async (scope) => {
         .map((s) => s.object.metadata.name),
     ),
   };
+  // The members' records are read beside KubeFed's objects when members follow, a round trip
+  // sooner: the bootstrap writes neither KubeFedClusters nor Secrets.
+  if (scope.federationUp && scope.memberReads) {
+    scope.memberRecordsAhead = SnapshotCluster.of(federation.cluster, spec.namespace, MEMBER_RECORD_KINDS);
+    scope.memberRecordsAhead.catch(() => undefined);
+  }
   const { steps, warnings } = await bootstrapFederation(ctx);
   scope.steps.push(...steps);
   scope.warnings.push(...warnings);
@@ -97,6 +104,13 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
   // listed ones, which are never disabled. (Handled here too: the converge may fail first.)
   const owned = ctx.federationUp ? ownedTypeConfigs(ctx) : undefined;
   owned?.catch(() => undefined);
+  // KubeFed's webhooks are registered beside its objects when the webhook already serves (or
+  // nothing is written), a round trip sooner on a re-run; one not serving yet is waited for
+  // after them, and registered then.
+  const webhooks = webhookConfigurations(spec, hostNames(spec.federationName).webhook, ctx.caPem).map(inFederation);
+  const registerWebhooks = () => converge(webhooks, () => federation, opts, ctx.federationUp);
+  const registering = !writes || ctx.webhookServes ? registerWebhooks() : undefined;
+  registering?.catch(() => undefined);
   const steps = await converge(objects.map(inFederation), () => federation, opts, ctx.federationUp);
   // CRDs created under a control plane that stood unchanged: the federation API lost its data,
   // and KubeFed's Pods crashed without them (plan/restarts.ts).
@@ -119,8 +133,7 @@ async function bootstrapFederation(ctx: BootstrapContext): Promise<{ steps: Step
       },
     );
   }
-  const webhooks = webhookConfigurations(spec, hostNames(spec.federationName).webhook, ctx.caPem).map(inFederation);
-  steps.push(...(await converge(webhooks, () => federation, opts, ctx.federationUp)));
+  steps.push(...(await (registering ?? registerWebhooks())));
   return { steps, warnings: [...discovered.warnings, ...disabled.warnings] };
 }
 

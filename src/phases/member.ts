@@ -13,6 +13,7 @@ import type { Desired, Step } from '../plan/plan.js';
 import type { Target } from '../desired/objects.js';
 import { Log, prefixed } from '../report/log.js';
 import type { MemberOutcome } from './member-outcome.js';
+import type { SnapshotCluster } from '../observe/snapshot.js';
 
 const KUBE_DNS_ATTEMPTS = 5;
 
@@ -36,6 +37,8 @@ export interface MembershipContext {
   sides?: Map<string, Promise<MemberSide>>;
   /** Where a joined member, its record now holding its token, leaves its probe through the federation's token. */
   probes?: Map<string, Promise<string | null>>;
+  /** The members' records in the federation, read beside its bootstrap (bootstrapFederationApi). */
+  recordsAhead?: Promise<SnapshotCluster>;
 }
 
 /** A member joined by the action, as its KubeFedCluster records it. */

@@ -36,6 +36,7 @@ const membershipOf = (scope: Scope, listed: ClusterSpec[]): MembershipContext =>
   readAhead: scope.writes && scope.steps.length ? undefined : scope.memberReads,
   sides: scope.memberSides,
   probes: (scope.memberProbes ??= new Map()),
+  recordsAhead: scope.memberRecordsAhead,
 });
 
 function record(scope: Scope, outcomes: MemberOutcome[]): void {
@@ -206,7 +207,8 @@ async function unjoinAll(
 /** The context with the members' records in the federation read once, for all members. */
 async function withMemberRecords(ctx: MembershipContext): Promise<MembershipContext> {
   if (!ctx.federation || !ctx.federationUp) return ctx;
-  return { ...ctx, federation: await SnapshotCluster.of(ctx.federation, ctx.spec.namespace, MEMBER_RECORD_KINDS) };
+  const records = ctx.recordsAhead ?? SnapshotCluster.of(ctx.federation, ctx.spec.namespace, MEMBER_RECORD_KINDS);
+  return { ...ctx, federation: await records };
 }
 
 /** The KubeFedClusters this action created for this federation. */

@@ -14,6 +14,7 @@ import type { MemberOutcome } from './member-outcome.js';
 import type { MemberReads } from './member-reads.js';
 import type { MemberSide } from './member.js';
 import type { Observation } from '../apply/converge.js';
+import type { SnapshotCluster } from '../observe/snapshot.js';
 
 export interface RunOptions {
   log: Log;
@@ -66,6 +67,8 @@ export interface Scope extends Readonly<RunOptions> {
   memberSides?: Map<string, Promise<MemberSide>>;
   /** joinMembersAhead: writes the lines the members' sides logged so far, and passes on the later ones. */
   releaseMemberLog?: () => void;
+  /** bootstrapFederationApi: the members' records in the federation, read beside its bootstrap (for convergeMembers). */
+  memberRecordsAhead?: Promise<SnapshotCluster>;
   /** The membership phases: members probed through the federation's token as they joined (checkHealth's first look). */
   memberProbes?: Map<string, Promise<string | null>>;
   /** The membership phases: each member's outcome. */
