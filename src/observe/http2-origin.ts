@@ -137,15 +137,16 @@ export class Http2Origin {
         stream.close(constants.NGHTTP2_CANCEL);
         reject(signal.reason);
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
       stream.on('response', (h) => resolve({ status: Number(h[':status']), body: stream }));
       stream.on('error', reject);
+      // Registered before any abort, so that a stream closed at once still lets its session go.
       stream.on('close', () => {
         signal.removeEventListener('abort', onAbort);
         this.#streamClosed(session);
         reject(new Error(`the connection closed before the answer came (HTTP/2 code ${stream.rstCode})`));
       });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
