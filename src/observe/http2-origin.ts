@@ -14,8 +14,7 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { decoded, plainHeaders, requestHeaders } from './http2-messages.js';
 
 export interface Answer {
   status: number;
@@ -46,23 +45,6 @@ const PING_TIMEOUT_MS = 5000;
  */
 const STREAM_WINDOW = 4 << 20;
 const CONNECTION_WINDOW = 1 << 30;
-
-/** Headers of an HTTP/1.1 connection, which HTTP/2 forbids (RFC 9113 8.2.2); `:authority` stands for `host`. */
-const CONNECTION_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
-
-const DECODERS: Record<string, (data: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
-};
 
 interface Opening {
   /** The session, or undefined when the server chose HTTP/1.1 (undici serves it). */
@@ -283,14 +265,6 @@ export class Http2Origin {
   }
 }
 
-/** An HTTP/1.1 request's headers as HTTP/2 sends them: pseudo-headers first, names lower-case, no connection headers. */
-function requestHeaders(method: string, url: URL, headers: Record<string, string>): Record<string, string> {
-  const request: Record<string, string> = { ':method': method, ':path': url.pathname + url.search };
-  for (const [name, value] of Object.entries(headers))
-    if (!CONNECTION_HEADERS.has(name.toLowerCase())) request[name.toLowerCase()] = value;
-  return request;
-}
-
 /** `work`, or the signal's reason once it aborts first. */
 function whileNotAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return work;
@@ -300,17 +274,4 @@ function whileNotAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> 
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-async function decoded(encoding: string | string[] | undefined, data: Buffer): Promise<Buffer> {
-  const decode = typeof encoding === 'string' ? DECODERS[encoding.trim().toLowerCase()] : undefined;
-  return decode ? decode(data) : data;
-}
-
-/** The answer's headers as the client takes them: names lower-case, repeated values joined, no pseudo-headers. */
-function plainHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const plain: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (!name.startsWith(':') && value !== undefined) plain[name] = Array.isArray(value) ? value.join(', ') : value;
-  return plain;
 }

@@ -67,7 +67,7 @@ export interface Scope extends Readonly<RunOptions> {
   memberSides?: Map<string, Promise<MemberSide>>;
   /** joinMembersAhead: writes the lines the members' sides logged so far, and passes on the later ones. */
   releaseMemberLog?: () => void;
-  /** bootstrapFederationApi: the members' records in the federation, read beside its bootstrap (for convergeMembers). */
+  /** bootstrapFederationApi: the members' records in the federation, read beside its bootstrap (convergeMembers'). */
   memberRecordsAhead?: Promise<SnapshotCluster>;
   /** The membership phases: members probed through the federation's token as they joined (checkHealth's first look). */
   memberProbes?: Map<string, Promise<string | null>>;

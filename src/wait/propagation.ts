@@ -15,7 +15,7 @@ export interface DeliveryInputs {
   /** KubeFed's namespace (its FederatedTypeConfigs and KubeFedConfig). */
   kubefedNamespace: string;
   selection: PropagationSelection;
-  /** The types the federation most likely propagates (the spec's): listed without waiting for its FederatedTypeConfigs. */
+  /** The types the federation most likely propagates (the spec's): listed beside its FederatedTypeConfigs. */
   likelyTypes?: TargetType[];
   /** Only the objects (by their report name, Federated<Kind>/[namespace/]name) this says. */
   only?: (object: string) => boolean;
