@@ -119,15 +119,15 @@ export interface AuditEvent {
   stageTimestamp: string;
 }
 
+/** A request the action sent as one of the users of the test clusters' kubeconfig. */
+export const byAction = (e: AuditEvent): boolean => ['kubernetes-admin', 'admin'].includes(e.user.username);
+
 /**
  * A write the action sent, as one line of an audit log records it. The action never writes a
  * status (the kubelet, load balancer and controllers do, as their own users).
  */
 export const isActionWrite = (e: AuditEvent): boolean =>
-  e.stage === 'ResponseComplete' &&
-  WRITES.has(e.verb) &&
-  ['kubernetes-admin', 'admin'].includes(e.user.username) &&
-  e.objectRef?.subresource !== 'status';
+  e.stage === 'ResponseComplete' && WRITES.has(e.verb) && byAction(e) && e.objectRef?.subresource !== 'status';
 
 /** Counts what the API servers record from now on: the action's writes, or the requests `counted` picks. */
 export function auditMark(

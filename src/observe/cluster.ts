@@ -136,8 +136,7 @@ export class Cluster {
   /** True when /readyz answers ok (as the client's Health would say, on the pooled connection). */
   async ready(timeoutMs = 5000): Promise<boolean> {
     try {
-      const context = new RequestContext(`${this.config.getCurrentCluster()?.server ?? ''}/readyz`, HttpMethod.GET);
-      await withinDeadline(authenticateShared(this.config, context), 'readyz');
+      const context = await this.#authenticatedGet('/readyz');
       context.setSignal(AbortSignal.timeout(timeoutMs));
       return (await send(context)).httpStatusCode === 200;
     } catch {
@@ -147,9 +146,14 @@ export class Cluster {
 
   /** GET `path` (with its query) whose answer is read as it comes (a watch); aborting `signal` ends it. */
   async stream(path: string, signal: AbortSignal): Promise<Streamed> {
+    return openStream(await this.#authenticatedGet(path), signal);
+  }
+
+  /** A GET of `path` on the server with the kubeconfig's credentials and the pooled connection. */
+  async #authenticatedGet(path: string): Promise<RequestContext> {
     const context = new RequestContext(`${this.config.getCurrentCluster()?.server ?? ''}${path}`, HttpMethod.GET);
     await withinDeadline(authenticateShared(this.config, context), path);
-    return openStream(context, signal);
+    return context;
   }
 
   /** Fails with a clear message when the cluster cannot be reached or refuses the credentials. */

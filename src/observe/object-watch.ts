@@ -24,7 +24,6 @@ export function watchObject<T>(
   pick: (object: KubeObject) => T | undefined,
 ): ObjectWatch<T> {
   const ended = new AbortController();
-  const timer = setTimeout(() => ended.abort(new Error('the watch ended')), timeoutMs);
   const query = new URLSearchParams({
     watch: 'true',
     fieldSelector: `metadata.name=${name}`,
@@ -34,6 +33,7 @@ export function watchObject<T>(
     clearTimeout(timer);
     ended.abort(new Error('the watch ended'));
   };
+  const timer = setTimeout(stop, timeoutMs);
   const found = (async () => {
     const answer = await cluster.stream(`${collection}?${query}`, ended.signal);
     if (answer.status !== 200) return undefined;
