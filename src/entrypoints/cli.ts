@@ -1,7 +1,7 @@
 // The kubefed-compatible command line, for pipelines that are not GitHub: the guide's commands
 // and flags (and kubefedctl's, where its users know them) over the action's core. With main and
 // post, the only code that knows process.argv, the environment and exit codes.
-import './young-generation.js';
+import './v8-heap.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, SERVICE_TYPES, DNS_PROVIDERS } from '../inputs/spec.js';

@@ -1,5 +1,5 @@
 // The action's main step: the only place (with post.ts) that knows about @actions/core.
-import './young-generation.js';
+import './v8-heap.js';
 import * as core from '@actions/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
