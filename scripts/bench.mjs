@@ -354,13 +354,15 @@ async function benchAt(oneWayMs) {
   const action = { ...base, 'federation-name': 'bench', 'federation-system-namespace': 'bench' };
   const anchor = { ...base, 'federation-name': 'anchor', 'federation-system-namespace': 'anchor' };
   let peak = 0;
-  const measured = (run) => {
+  // Each run's peak goes to the log, so that the table's (the largest) can be told apart.
+  const measured = (what, run) => {
     peak = Math.max(peak, run.rssKiB);
+    process.stderr.write(`bench: ${oneWayMs} ms, ${what}: ${(run.rssKiB / 1024).toFixed(0)} MiB max RSS\n`);
     return run;
   };
   try {
     // Both federations first, with no member: what is timed below is joining alone.
-    const init = measured(runAction({ ...action, clusters: '[]' }));
+    const init = measured('control plane', runAction({ ...action, clusters: '[]' }));
     note('control plane: first converge (API server, KubeFed, DNS; no member)', seconds(init.ms), trips(init.ms));
     const anchorInit = runAction({ ...anchor, clusters: '[]' });
     const anchorKubeconfig = join(work, 'anchor-kubeconfig');
@@ -382,7 +384,7 @@ async function benchAt(oneWayMs) {
             })),
         );
       }
-      measured(runAction({ ...action, clusters: '[]', prune: 'true' }));
+      measured('leave (prune)', runAction({ ...action, clusters: '[]', prune: 'true' }));
     };
     for (const n of SIZES) {
       peak = 0;
@@ -404,12 +406,12 @@ async function benchAt(oneWayMs) {
         }
         // Timed as kubefedctl works: without waiting for KubeFed to report the members Ready.
         await settled();
-        firsts.push(measured(runAction({ ...action, clusters: joined.join('\n'), wait: 'false' })));
+        firsts.push(measured(`${n}: join`, runAction({ ...action, clusters: joined.join('\n'), wait: 'false' })));
         // Once, untimed: until KubeFed reports every new member Ready, so the re-run below is a no-op.
-        measured(runAction({ ...action, clusters: joined.join('\n') }));
+        measured(`${n}: wait for Ready`, runAction({ ...action, clusters: joined.join('\n') }));
         await settled();
         const mark = auditMark(info.auditDir);
-        noops.push(measured(runAction({ ...action, clusters: joined.join('\n') })));
+        noops.push(measured(`${n}: no-op`, runAction({ ...action, clusters: joined.join('\n') })));
         audit = auditSince(info.auditDir, mark);
       }
       const [theirs, first, noop] = [theirJoins, firsts, noops].map(median);
