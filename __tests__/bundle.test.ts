@@ -105,6 +105,7 @@ function heapInUsePeak(bundle?: string): number {
         if (recent.length > 8) recent.shift();
         peak = Math.max(peak, getHeapStatistics().used_heap_size);
       }
+      // held.length is printed so that nothing can drop what it holds before the rounds end.
       process.stderr.write('HEAP ' + peak + ' ' + held.length + '\\n');
     });
     ${importing(bundle)}`,
