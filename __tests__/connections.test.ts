@@ -3,14 +3,14 @@
 // request's own. Counted at a pass-through TCP relay in front of a real test API server, which
 // speaks HTTP/2 as every kube-apiserver does.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { Cluster } from '../src/observe/cluster.js';
-import { preconnect } from '../src/observe/connections.js';
+import { authenticateShared, preconnect } from '../src/observe/connections.js';
 import { OPENED_AHEAD_FOR_MS } from '../src/observe/http2-origin.js';
 import { auditMark, clientFor, kubeConfigFor, testenv } from './helpers/testenv.js';
 
@@ -103,6 +103,60 @@ describe('connections', () => {
     for (let i = 0; i < 5; i++) await d.ensureReachable();
     // The pool was made by the tests before, or by the first of these requests.
     expect(built).toBeLessThanOrEqual(1);
+  });
+
+  test("a user's certificate or token is applied once per kubeconfig, not decoded again for each request", async () => {
+    const e = throughRelay('e');
+    const config = e.config as unknown as { applySecurityAuthentication: (...args: unknown[]) => Promise<void> };
+    const own = config.applySecurityAuthentication;
+    let applied = 0;
+    config.applySecurityAuthentication = (...args: unknown[]) => {
+      applied++;
+      return own.apply(e.config, args);
+    };
+    const reads = Array.from({ length: 5 }, () => e.read(DEFAULT_NAMESPACE));
+    expect((await Promise.all(reads)).every((ns) => ns?.metadata.name === 'default')).toBe(true);
+    await e.ensureReachable();
+    expect(await e.ready()).toBe(true);
+    expect(applied).toBe(1);
+  });
+
+  test("a credential plugin's user is applied for each request (its token may have been refreshed)", async () => {
+    const config = new KubeConfig();
+    const { server, caData } = kubeConfigFor('rivendell').getCurrentCluster()!;
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 't' },
+    };
+    config.loadFromOptions({
+      clusters: [{ name: 'c', server, caData, skipTLSVerify: false }],
+      users: [
+        {
+          name: 'u',
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: process.execPath,
+            args: ['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`],
+            interactiveMode: 'Never',
+          },
+        },
+      ],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    const own = config.applySecurityAuthentication.bind(config);
+    let applied = 0;
+    config.applySecurityAuthentication = (context) => {
+      applied++;
+      return own(context);
+    };
+    for (let i = 0; i < 2; i++) {
+      const context = new RequestContext(`${server}/api`, HttpMethod.GET);
+      await authenticateShared(config, context);
+      expect(context.getHeaders()['Authorization']).toBe('Bearer t');
+    }
+    expect(applied).toBe(2);
   });
 
   test("requests made together on a new connection all go out at once, without waiting for the server's SETTINGS", async () => {

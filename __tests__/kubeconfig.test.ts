@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { KubeconfigError, forContext, loadKubeconfig } from '../src/inputs/kubeconfig.js';
 
@@ -129,6 +130,47 @@ describe('loadKubeconfig', () => {
         .map((c) => c.name)
         .sort(),
     ).toEqual(['noldor', 'rivendell']);
+  });
+
+  test("each field reads as the client's own loadFromString reads it (the document is not parsed again)", () => {
+    const text = yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'lorien',
+          cluster: {
+            server: 'https://lorien.example:6443/',
+            'certificate-authority': '/etc/lorien/ca.crt',
+            'insecure-skip-tls-verify': true,
+            'tls-server-name': 'api.lorien',
+            'proxy-url': 'http://proxy.example:3128',
+          },
+        },
+      ],
+      users: [
+        {
+          name: 'galadriel',
+          user: { 'client-certificate': '/c.crt', 'client-key': '/c.key', username: 'g', password: 'p' },
+        },
+        {
+          name: 'celeborn',
+          user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'token', args: ['--x'], env: null } },
+        },
+      ],
+      contexts: [
+        { name: 'lorien', context: { cluster: 'lorien', user: 'galadriel', namespace: 'caras' } },
+        { name: 'galadhon', context: { cluster: 'lorien', user: 'celeborn' } },
+      ],
+      'current-context': 'galadhon',
+    });
+    const client = new KubeConfig();
+    client.loadFromString(text);
+    const { config } = loadKubeconfig(text);
+    expect(config.getClusters()).toEqual(client.getClusters());
+    expect(config.getUsers()).toEqual(client.getUsers());
+    expect(config.getContexts()).toEqual(client.getContexts());
+    expect(config.getCurrentContext()).toBe('galadhon');
   });
 
   test('invalid input is refused without echoing it', () => {

@@ -47,8 +47,8 @@ const CONTROL_PLANE: Phase[] = [readControlPlaneAhead, connectHost, convergeCont
 // and their sides of the join once the host answers (their records wait for the federation API).
 const WITH_MEMBERS: Phase[] = [
   checkContexts,
-  readMembersAhead,
   readControlPlaneAhead,
+  readMembersAhead,
   connectHost,
   joinMembersAhead,
   convergeControlPlane,
