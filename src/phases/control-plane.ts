@@ -22,6 +22,7 @@ import {
 } from '../desired/objects.js';
 import type { Spec } from '../inputs/spec.js';
 import { type Cluster, hostCluster } from '../observe/cluster.js';
+import { preconnect } from '../observe/connections.js';
 import {
   apiServerAddress,
   apiServerServiceRef,
@@ -84,6 +85,10 @@ export const convergeControlPlane: Phase = async (scope) => {
   if (token) scope.mask(token);
   if (credentials.issued.length)
     log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
+  // The federation API's connection opens now: its TCP and TLS round trips go beside the
+  // planning of the host's objects (a failed one is opened again by its first request).
+  const federation = address && connectFederation(spec, endpointUrl(address), credentials.files);
+  if (federation) preconnect(federation.cluster.config).catch(() => undefined);
   const objects = hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' });
   scope.steps.push(...applied(await converge(onHost(objects), () => host, { writes, log }, true, observed)));
   scope.steps.push(...applied(await removeRetired(host, spec, { writes, log }, observed)));
@@ -94,11 +99,11 @@ export const convergeControlPlane: Phase = async (scope) => {
   if (observed) scope.controlPlaneRead = controlPlane;
   scope.issued = credentials.issued;
   scope.caPem = credentials.files[FILES.caCert];
-  if (!address) return;
-  const federation = connectFederation(spec, endpointUrl(address), credentials.files);
+  if (!federation) return;
   scope.federation = federation;
   scope.reportsFederation = true;
   scope.federationUp = writes || (await federation.cluster.ready());
+  if (!writes) scope.federationReady = scope.federationUp;
   // A kubeconfig is only handed out for credentials the server really has.
   if (writes || credentials.issued.length === 0) scope.federationKubeconfig = federation.kubeconfig;
 };

@@ -21,6 +21,7 @@ import { KubeObject, ownedBySelector, withAppliedHash } from '../desired/objects
 import { backedOffRestarts } from '../plan/restarts.js';
 import type { Desired, Step } from '../plan/plan.js';
 import { type Phase, hostOf } from './scope.js';
+import { observeDeliveryAhead } from './health.js';
 
 export interface BootstrapContext {
   spec: Spec;
@@ -60,6 +61,7 @@ export const bootstrapFederationApi: Phase = async (scope) => {
       });
       // What it showed is no longer the state once it had to be waited on (health's first look uses it).
       if (read && health.problems.length) scope.controlPlaneRead = undefined;
+      scope.federationReady = health.ready;
       read = undefined;
       const webhookProblems = health.parts.filter((p) => p.deployments.includes(webhook)).flatMap((p) => p.problems);
       webhookServes = webhookProblems.length === 0;
@@ -87,6 +89,11 @@ export const bootstrapFederationApi: Phase = async (scope) => {
   if (scope.federationUp && scope.memberReads) {
     scope.memberRecordsAhead = SnapshotCluster.of(federation.cluster, spec.namespace, MEMBER_RECORD_KINDS);
     scope.memberRecordsAhead.catch(() => undefined);
+    // And the delivery health judges after them: its first look, when the run writes nothing here.
+    if (spec.mode !== 'plan') {
+      scope.deliveryAhead = observeDeliveryAhead(scope);
+      scope.deliveryAhead.catch(() => undefined);
+    }
   }
   const { steps, warnings } = await bootstrapFederation(ctx);
   scope.steps.push(...steps);

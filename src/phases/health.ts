@@ -4,8 +4,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Spec } from '../inputs/spec.js';
 import { federationHealth } from '../wait/health.js';
-import { type Delivery, federatedDelivery } from '../wait/propagation.js';
-import { objectName } from '../wait/delivery.js';
+import { type Delivery, federatedDelivery, observeDelivery } from '../wait/propagation.js';
+import { type ObjectDelivery, objectName } from '../wait/delivery.js';
 import { InputError } from '../inputs/spec.js';
 import { JOINED_STATES } from './member-outcome.js';
 import { serverOf } from './member.js';
@@ -29,6 +29,10 @@ export const checkHealth =
     // KubeFedClusters and the probes: neither needs the other, so they wait together (and
     // both end before the phase does, even when one fails).
     const gated = which !== 'none' && federation && scope.federationUp;
+    // What the run read beside the bootstrap is the first look, while it has written nothing
+    // in the federation since: a no-op's last round trip.
+    const unchanged = !scope.steps.some((s) => s.target.kind === 'federation');
+    const hostUnchanged = !scope.steps.some((s) => s.target.kind === 'host');
     const [health, delivery] = await bothSettled(
       federationHealth({
         spec,
@@ -41,9 +45,11 @@ export const checkHealth =
         probeAt: probeAddresses(spec, scope.kubeconfig),
         probed: scope.memberProbes,
         // As the run found them, while it has written nothing on the host since: a round trip less.
-        controlPlaneRead: scope.steps.some((s) => s.target.kind === 'host') ? undefined : scope.controlPlaneRead,
+        controlPlaneRead: hostUnchanged ? scope.controlPlaneRead : undefined,
+        federationReady: hostUnchanged && scope.federationReady,
+        records: unchanged ? scope.memberRecordsAhead : undefined,
       }),
-      gated ? readDelivery(scope) : undefined,
+      gated ? readDelivery(scope, {}, unchanged ? scope.deliveryAhead : undefined) : undefined,
     );
     scope.memberHealth = health.members;
     scope.controlPlaneHealth = health.parts;
@@ -82,7 +88,11 @@ function recordDelivery(scope: Scope, read: DeliveryRead): void {
   scope.problems.push(...read.problems);
 }
 
-async function readDelivery(scope: Scope, request: DeliveryRequest = {}): Promise<DeliveryRead> {
+async function readDelivery(
+  scope: Scope,
+  request: DeliveryRequest = {},
+  firstLook?: Promise<ObjectDelivery[]>,
+): Promise<DeliveryRead> {
   const { spec, log } = scope;
   const made = new Set(scope.federated.map(objectName));
   try {
@@ -95,11 +105,18 @@ async function readDelivery(scope: Scope, request: DeliveryRequest = {}): Promis
       log,
       wait: request.wait ?? (spec.wait && (scope.writes || spec.mode === 'check')),
       timeoutMs: spec.timeoutMs,
+      firstLook,
     });
   } catch (err) {
     if (err instanceof InputError) throw err;
     return { problems: [`the federated objects' delivery could not be read: ${(err as Error).message}`] };
   }
+}
+
+/** The delivery of what checkHealth judges (the spec's selection), as it is now: its first look, taken ahead. */
+export function observeDeliveryAhead(scope: Scope): Promise<ObjectDelivery[]> {
+  const { spec } = scope;
+  return observeDelivery(federationOf(scope), spec.namespace, spec.propagation, undefined, spec.federatedTypes);
 }
 
 /** Both results once both have settled; the first failure, if any, once both have. */

@@ -40,6 +40,8 @@ export interface Scope extends Readonly<RunOptions> {
   federation?: FederationApi;
   /** convergeControlPlane, findFederation, findFederationToDestroy: it answers (when writing: it will). */
   federationUp: boolean;
+  /** convergeControlPlane, bootstrapFederationApi: its /readyz answered ok in this run (health's first look). */
+  federationReady?: boolean;
   /** convergeControlPlane, findFederation: the federation API has a row and an endpoint in the report. */
   reportsFederation: boolean;
   /** convergeControlPlane: the federation's CA certificate (PEM), for KubeFed's webhooks. */
@@ -69,6 +71,8 @@ export interface Scope extends Readonly<RunOptions> {
   releaseMemberLog?: () => void;
   /** bootstrapFederationApi: the members' records in the federation, read beside its bootstrap (convergeMembers'). */
   memberRecordsAhead?: Promise<SnapshotCluster>;
+  /** bootstrapFederationApi: the federated objects' delivery, read beside its bootstrap (checkHealth's first look). */
+  deliveryAhead?: Promise<ObjectDelivery[]>;
   /** The membership phases: members probed through the federation's token as they joined (checkHealth's first look). */
   memberProbes?: Map<string, Promise<string | null>>;
   /** The membership phases: each member's outcome. */

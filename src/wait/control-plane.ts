@@ -22,6 +22,8 @@ export interface ControlPlaneHealth {
   parts: PartHealth[];
   /** Every part's problems, then the federation API's. */
   problems: string[];
+  /** The federation API's /readyz answered ok. */
+  ready: boolean;
 }
 
 /**
@@ -37,11 +39,14 @@ export async function controlPlaneHealth(
     deployments,
     detailed,
     read,
+    ready: answered,
   }: {
     deployments?: string[];
     detailed: boolean;
     /** The Deployments and Pods as just read, instead of reading them. */
     read?: ControlPlaneRead;
+    /** The federation API answered /readyz just now: it is not asked again. */
+    ready?: true;
   },
 ): Promise<ControlPlaneHealth> {
   const parts = controlPlaneParts(spec.federationName)
@@ -49,7 +54,7 @@ export async function controlPlaneHealth(
     .filter((p) => p.deployments.length);
   const [observed, ready] = await Promise.all([
     read ?? readControlPlane(host, spec.namespace, spec.federationName),
-    federation.ready(),
+    answered ?? federation.ready(),
   ]);
   const now = new Date();
   const troubles = new Map<string, DeploymentTrouble>();
@@ -69,7 +74,7 @@ export async function controlPlaneHealth(
     }),
   }));
   const readyz = ready ? [] : [`federation API ${federation.server}: /readyz is not ok`];
-  return { parts: health, problems: [...health.flatMap((p) => p.problems), ...readyz] };
+  return { parts: health, problems: [...health.flatMap((p) => p.problems), ...readyz], ready };
 }
 
 /** What is not yet healthy in the control plane (the given Deployments, by default all of it). */

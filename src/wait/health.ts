@@ -33,6 +33,10 @@ export interface HealthInputs {
   probed?: Map<string, Promise<string | null>>;
   /** The control plane's Deployments and Pods as this run read them, for the first look. */
   controlPlaneRead?: ControlPlaneRead;
+  /** The members' records (KubeFedClusters, Secrets) as this run read them, for the first look. */
+  records?: Promise<SnapshotCluster>;
+  /** The federation API answered /readyz in this run, for the first look. */
+  federationReady?: boolean;
 }
 
 export interface FederationHealth {
@@ -57,6 +61,8 @@ export async function federationHealth({
   probeAt,
   probed,
   controlPlaneRead,
+  records,
+  federationReady,
 }: HealthInputs): Promise<FederationHealth> {
   for (const [name, address] of probeAt ?? []) {
     if (members.includes(name))
@@ -66,15 +72,19 @@ export async function federationHealth({
   }
   let ahead = probed;
   let read = controlPlaneRead;
+  let recordsRead = records;
+  let answered: true | undefined = federationReady || undefined;
   const observe = async (detailed: boolean) => {
     const [controlPlane, memberHealth] = await Promise.all([
-      federation ? controlPlaneHealth(host, federation, spec, { detailed, read }) : undefined,
+      federation ? controlPlaneHealth(host, federation, spec, { detailed, read, ready: answered }) : undefined,
       federation
-        ? memberProblems(federation, spec, members, concurrency, probeAt, ahead)
+        ? memberProblems(federation, spec, members, concurrency, probeAt, ahead, recordsRead)
         : new Map<string, string | null>(),
     ]);
     ahead = undefined;
     read = undefined;
+    recordsRead = undefined;
+    answered = undefined;
     return { controlPlane: controlPlane?.problems ?? [], parts: controlPlane?.parts ?? [], members: memberHealth };
   };
   const list = (h: Pick<FederationHealth, 'controlPlane' | 'members'>) => [
@@ -106,10 +116,13 @@ export async function memberProblems(
   concurrency: number,
   probeAt?: Map<string, string>,
   probed?: Map<string, Promise<string | null>>,
+  recordsRead?: Promise<SnapshotCluster>,
 ): Promise<Map<string, string | null>> {
   const limit = pLimit(concurrency);
   // Every member's KubeFedCluster and Secret in two lists, not two reads per member.
-  const records = names.length ? await SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS) : federation;
+  const records = names.length
+    ? await (recordsRead ?? SnapshotCluster.of(federation, spec.namespace, MEMBER_RECORD_KINDS))
+    : federation;
   const checked = await Promise.all(
     names.map((name) =>
       limit(

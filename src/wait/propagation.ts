@@ -23,6 +23,8 @@ export interface DeliveryInputs {
   /** Wait up to timeoutMs for every selected object to be delivered. */
   wait: boolean;
   timeoutMs: number;
+  /** The first look, when the run already took it (observeDelivery of the same selection). */
+  firstLook?: Promise<ObjectDelivery[]>;
 }
 
 export interface Delivery {
@@ -64,7 +66,7 @@ export async function federatedDelivery(inputs: DeliveryInputs): Promise<Deliver
   const observe = () => observeDelivery(federation, kubefedNamespace, selection, only, likelyTypes);
   const start = Date.now();
   let lastSaid = start;
-  let objects = await observe();
+  let objects = await (inputs.firstLook ?? observe());
   const settled = () => objects.every((o) => o.delivered || o.final);
   while (wait && !settled() && Date.now() - start < timeoutMs) {
     if (Date.now() - lastSaid >= DELIVERY_PROGRESS_EVERY_MS) {
