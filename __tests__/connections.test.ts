@@ -121,6 +121,35 @@ describe('connections', () => {
     expect(applied).toBe(1);
   });
 
+  test('a user with no credentials of its own (no `user` body) is applied once, and its requests share a pool', async () => {
+    const { server, caData } = kubeConfigFor('rivendell').getCurrentCluster()!;
+    const config = new KubeConfig();
+    config.loadFromString(
+      [
+        'apiVersion: v1',
+        'clusters: [{name: c, cluster: {server: "' + server + '", certificate-authority-data: ' + caData + '}}]',
+        'users: [{name: anonymous}]',
+        'contexts: [{name: c, context: {cluster: c, user: anonymous}}]',
+        'current-context: c',
+      ].join('\n'),
+    );
+    const own = config.applySecurityAuthentication.bind(config);
+    let applied = 0;
+    config.applySecurityAuthentication = (context) => {
+      applied++;
+      return own(context);
+    };
+    const dispatchers = [];
+    for (let i = 0; i < 2; i++) {
+      const context = new RequestContext(`${server}/api`, HttpMethod.GET);
+      await authenticateShared(config, context);
+      dispatchers.push(context.getDispatcher());
+    }
+    expect(applied).toBe(1);
+    expect(dispatchers[0]).toBeDefined();
+    expect(dispatchers[1]).toBe(dispatchers[0]);
+  });
+
   test("a credential plugin's user is applied for each request (its token may have been refreshed)", async () => {
     const config = new KubeConfig();
     const { server, caData } = kubeConfigFor('rivendell').getCurrentCluster()!;

@@ -31,7 +31,7 @@ function connectionKey(config: KubeConfig, authorization?: string): string | und
   const cluster = config.getCurrentCluster();
   const user = config.getCurrentUser();
   if (!cluster) return undefined;
-  const plugin = user?.exec !== undefined || user?.authProvider !== undefined;
+  const plugin = usesPlugin(config);
   if (plugin && !authorization) return undefined;
   return JSON.stringify([
     cluster.server,
@@ -99,7 +99,7 @@ function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unk
  * 0.1–0.25 s of the 2.8 s of CPU a 100-member join took (closing makes an error with a stack).
  */
 export async function authenticateShared(config: KubeConfig, context: RequestContext): Promise<void> {
-  if (!isStatic(config)) return authenticatePooled(config, context);
+  if (usesPlugin(config)) return authenticatePooled(config, context);
   let credentials = staticCredentials.get(config);
   if (!credentials) {
     credentials = credentialsOf(config);
@@ -111,17 +111,19 @@ export async function authenticateShared(config: KubeConfig, context: RequestCon
   if (dispatcher) context.setDispatcher(dispatcher);
 }
 
+/** Whether the user's credentials come from a plugin (exec, auth-provider; the client reads an absent one as null). */
+function usesPlugin(config: KubeConfig): boolean {
+  const user = config.getCurrentUser();
+  return Boolean(user?.exec ?? user?.authProvider);
+}
+
 /**
  * A user without a credential plugin (a certificate, a token, a password) is applied the same
- * to every request: it is applied once per kubeconfig and copied after. The client otherwise
- * decodes the certificate, the key and the CA again for each request, and the pool's key is
- * built from them: a tenth of the CPU of a 100-member no-op (issue 23).
+ * to every request: it is applied once per kubeconfig (each is made for one context, and never
+ * changed) and copied after. The client otherwise decodes the certificate, the key and the CA
+ * again for each request, and the pool's key is built from them: a tenth of the CPU of a
+ * 100-member no-op (issue 23).
  */
-const isStatic = (config: KubeConfig) => {
-  const user = config.getCurrentUser();
-  return user?.exec === undefined && user?.authProvider === undefined;
-};
-
 type Credentials = { headers: Record<string, string>; dispatcher: Dispatcher | undefined };
 const staticCredentials = new WeakMap<KubeConfig, Promise<Credentials>>();
 

@@ -85,10 +85,11 @@ export const convergeControlPlane: Phase = async (scope) => {
   if (token) scope.mask(token);
   if (credentials.issued.length)
     log.info(`credentials: ${writes ? 'issued' : 'would issue'} ${credentials.issued.join('; ')}`);
-  // The federation API's connection opens now: its TCP and TLS round trips go beside the
-  // planning of the host's objects (a failed one is opened again by its first request).
+  // On a re-run (nothing issued: its server most likely runs) the federation API's connection
+  // opens now, its TCP and TLS round trips beside the planning of the host's objects; a failed
+  // one is opened again by its first request. A first run's server does not exist yet.
   const federation = address && connectFederation(spec, endpointUrl(address), credentials.files);
-  if (federation) preconnect(federation.cluster.config).catch(() => undefined);
+  if (federation && !credentials.issued.length) preconnect(federation.cluster.config).catch(() => undefined);
   const objects = hostObjects({ spec, credentials: credentials.files, address: address?.host ?? '' });
   scope.steps.push(...applied(await converge(onHost(objects), () => host, { writes, log }, true, observed)));
   scope.steps.push(...applied(await removeRetired(host, spec, { writes, log }, observed)));

@@ -45,6 +45,8 @@ export type Command =
 const CONTROL_PLANE: Phase[] = [readControlPlaneAhead, connectHost, convergeControlPlane, bootstrapFederationApi];
 // The members' reads go out once their contexts are checked, to overlap the control plane's,
 // and their sides of the join once the host answers (their records wait for the federation API).
+// The host's first reads go first: each member's starts with a TLS handshake, and a hundred of
+// them held the host's answers back, which the federation API's reads wait on.
 const WITH_MEMBERS: Phase[] = [
   checkContexts,
   readControlPlaneAhead,
