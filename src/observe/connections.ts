@@ -11,7 +11,7 @@
 // A pool's connection can be opened before its first request (preconnect): the probe through
 // the federation's token waits for the token, but its TCP and TLS round trips need only the
 // address and the CA, known when the member's join starts.
-import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig, RequestContext, type User } from '@kubernetes/client-node';
 import type { Socket } from 'node:net';
 // The undici the official client builds its Agents with (one version, deduplicated by npm).
 import { Agent, buildConnector } from 'undici';
@@ -31,7 +31,7 @@ function connectionKey(config: KubeConfig, authorization?: string): string | und
   const cluster = config.getCurrentCluster();
   const user = config.getCurrentUser();
   if (!cluster) return undefined;
-  const plugin = usesPlugin(config);
+  const plugin = usesPlugin(user);
   if (plugin && !authorization) return undefined;
   return JSON.stringify([
     cluster.server,
@@ -99,9 +99,10 @@ function newPool(factory: DispatcherFactory, cluster: unknown, agentOptions: unk
  * 0.1–0.25 s of the 2.8 s of CPU a 100-member join took (closing makes an error with a stack).
  */
 export async function authenticateShared(config: KubeConfig, context: RequestContext): Promise<void> {
-  if (usesPlugin(config)) return authenticatePooled(config, context);
+  // Looked up first: finding the kubeconfig's user scans its contexts and users.
   let credentials = staticCredentials.get(config);
   if (!credentials) {
+    if (usesPlugin(config.getCurrentUser())) return authenticatePooled(config, context);
     credentials = credentialsOf(config);
     staticCredentials.set(config, credentials);
     credentials.catch(() => staticCredentials.delete(config)); // the next request tries again
@@ -112,8 +113,7 @@ export async function authenticateShared(config: KubeConfig, context: RequestCon
 }
 
 /** Whether the user's credentials come from a plugin (exec, auth-provider; the client reads an absent one as null). */
-function usesPlugin(config: KubeConfig): boolean {
-  const user = config.getCurrentUser();
+function usesPlugin(user: User | null): boolean {
   return Boolean(user?.exec ?? user?.authProvider);
 }
 

@@ -31,7 +31,7 @@ export const checkHealth =
     const gated = which !== 'none' && federation && scope.federationUp;
     // What the run read beside the bootstrap is the first look, while it has written nothing
     // in the federation since: a no-op's last round trip.
-    const unchanged = !scope.steps.some((s) => s.target.kind === 'federation');
+    const federationUnchanged = !scope.steps.some((s) => s.target.kind === 'federation');
     const hostUnchanged = !scope.steps.some((s) => s.target.kind === 'host');
     const [health, delivery] = await bothSettled(
       federationHealth({
@@ -47,9 +47,9 @@ export const checkHealth =
         // As the run found them, while it has written nothing on the host since: a round trip less.
         controlPlaneRead: hostUnchanged ? scope.controlPlaneRead : undefined,
         federationReady: hostUnchanged && scope.federationReady,
-        records: unchanged ? scope.memberRecordsAhead : undefined,
+        records: federationUnchanged ? scope.memberRecordsAhead : undefined,
       }),
-      gated ? readDelivery(scope, {}, unchanged ? scope.deliveryAhead : undefined) : undefined,
+      gated ? readDelivery(scope, {}, federationUnchanged ? scope.deliveryAhead : undefined) : undefined,
     );
     scope.memberHealth = health.members;
     scope.controlPlaneHealth = health.parts;
