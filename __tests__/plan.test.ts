@@ -1,10 +1,26 @@
 import { describe, expect, test } from '@jest/globals';
-import { KubeObject, withAppliedHash } from '../src/desired/objects.js';
+import { KubeObject, canonicalJson, withAppliedHash } from '../src/desired/objects.js';
 import { OwnershipConflict, differences, planApply, planDelete } from '../src/plan/plan.js';
 
 const host = { kind: 'host' } as const;
 const cm = (data: Record<string, string>): KubeObject =>
   withAppliedHash({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data });
+
+describe('canonicalJson', () => {
+  // Pinned as the first version wrote it: every object applied since carries its hash, and a
+  // new spelling would rewrite them all on the next run.
+  test('sorts keys by code unit, leaves undefined fields out and writes an undefined element as nothing', () => {
+    const value = {
+      spec: { b: [3, 'x', null, undefined, { z: 1, a: [] }], a: undefined, é: true, B: '"q"', 10: 1, 9: 2 },
+      kind: 'K',
+      empty: {},
+    };
+    expect(canonicalJson(value)).toBe(
+      '{"empty":{},"kind":"K","spec":{"10":1,"9":2,"B":"\\"q\\"","b":[3,"x",null,,{"a":[],"z":1}],"é":true}}',
+    );
+    expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
+  });
+});
 
 describe('differences', () => {
   test('fields the server adds are not differences', () => {

@@ -58,14 +58,26 @@ export function ownedBySelector(federation: string): string {
   return `${MANAGED_BY_LABEL}=${FIELD_MANAGER},${FEDERATION_LABEL}=${federation}`;
 }
 
-/** JSON with object keys sorted, so equal objects always hash alike. */
+/**
+ * JSON with object keys sorted (by UTF-16 code unit, as `sort()` compares), fields holding
+ * undefined left out, so equal objects always hash alike. Built by appending, without an array
+ * of entries per object: a run hashes every object it plans, a 100-member run some twenty
+ * thousand values, and their garbage was a fifth of what a no-op allocated.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '';
+    // An undefined element was always written as nothing (as join writes it): the hashes stay.
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canonicalJson(value[i]) ?? '');
+    return `[${out}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    let out = '';
+    for (const key of Object.keys(value).sort()) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(field)}`;
+    }
+    return `{${out}}`;
   }
   return JSON.stringify(value);
 }

@@ -45,7 +45,11 @@ export async function joinMemberSide(
 ): Promise<MemberSide> {
   const { spec, writes } = ctx;
   const log = prefixed(ctx.log, cluster.name);
-  const member = memberCluster(ctx.kubeconfig, cluster.name, cluster.context);
+  const reads = await (ahead ?? readMember(spec, ctx.kubeconfig, cluster));
+  // The reads' own client and objects: a second of each would apply the member's credentials
+  // and hash its objects again (a 100-member run's CPU is its time, on a runner's few cores).
+  const member = reads.member ?? memberCluster(ctx.kubeconfig, cluster.name, cluster.context);
+  const desired = reads.desired ?? memberObjects(spec, cluster.name).map(onMember(cluster.name));
   const outcome: MemberOutcome = {
     name: cluster.name,
     endpoint: member.server,
@@ -53,8 +57,6 @@ export async function joinMemberSide(
     steps: [],
     warnings: [],
   };
-  const desired = memberObjects(spec, cluster.name).map(onMember(cluster.name));
-  const reads = await (ahead ?? readMember(spec, ctx.kubeconfig, cluster));
   const { observation, dns } = reads;
   // The reads are the reachability check too. A server that did not answer them is
   // unreachable; one that refused them is probed as every run probes (a list of namespaces),

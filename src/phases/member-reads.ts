@@ -27,6 +27,9 @@ export const onMember =
 
 /** What join reads of a member before it plans: its objects, and its DNS ConfigMaps. */
 export interface MemberReads {
+  /** The member and its desired objects, as the reads used them (absent when they could not be made). */
+  member?: Cluster;
+  desired?: Desired[];
   observation: Observation | Error;
   dns?: KubeDnsMaps;
   /** The health check's probe, started with the token the member already holds. */
@@ -53,7 +56,7 @@ export async function readMember(spec: Spec, kubeconfig: KubeConfig, cluster: Cl
       observation instanceof Error ? undefined : desired.map((d) => observedOf(observation, d)).find(isSecret);
     const access = accessOf(member, cluster, tokenOf(secret));
     const probe = access.token ? { token: access.token, problem: probeAs(member, cluster.name, access) } : undefined;
-    return { observation, dns, probe };
+    return { member, desired, observation, dns, probe };
   } catch (err) {
     return { observation: err as Error };
   }
